@@ -1,0 +1,92 @@
+"""Loading of the rules-as-data in ``configs/`` (labels, templates, taxonomy, patterns).
+
+Configs are read at run time from the project's ``configs/`` folder, or from the folder
+named by the environment variable ``GOVIE_CONFIGS``. Loaded files are cached: they are
+read once per process.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
+
+
+class ConfigError(ValueError):
+    """A config file is missing or malformed."""
+
+
+def configs_dir() -> Path:
+    return Path(os.environ.get("GOVIE_CONFIGS", ROOT / "configs"))
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("GOVIE_MODELS", ROOT / "models"))
+
+
+def default_model_dir() -> Path:
+    return models_dir() / "default"
+
+
+@lru_cache(maxsize=None)
+def load_config(name: str) -> Any:
+    """The parsed YAML file ``configs/<name>`` (``.yaml`` may be omitted)."""
+    path = configs_dir() / name
+    if path.suffix not in (".yaml", ".yml", ".json"):
+        path = path.with_suffix(".yaml")
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """The fixed label list and its BIO ids (Hugging Face ``run_ner.py`` style)."""
+
+    labels: tuple[str, ...]
+    relations: tuple[dict, ...]
+
+    @property
+    def bio(self) -> tuple[str, ...]:
+        out = ["O"]
+        for lab in self.labels:
+            out += [f"B-{lab}", f"I-{lab}"]
+        return tuple(out)
+
+    @property
+    def label2id(self) -> dict[str, int]:
+        return {lab: i for i, lab in enumerate(self.bio)}
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.bio))
+
+    @property
+    def value_labels(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for rel in self.relations:
+            out += [x for x in rel["from"] if x not in out]
+        return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def label_set() -> LabelSet:
+    cfg = load_config("labels")
+    try:
+        names = tuple(item["name"] for item in cfg["labels"])
+        rels = tuple(cfg.get("relations", []))
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"configs/labels.yaml: malformed ({exc})") from exc
+    if len(set(names)) != len(names):
+        raise ConfigError("configs/labels.yaml: duplicate label names")
+    return LabelSet(names, rels)

@@ -1,0 +1,234 @@
+"""The one data model of govie: documents, spans, sections, blocks, tables, facts.
+
+Every offset is a character offset into ``Document.text`` (the original input text as
+decoded by the loader), end exclusive, so ``doc.text[x.start:x.end] == x.text`` holds for
+every span, cell and piece of evidence that carries text.
+
+All classes are plain dataclasses; ``to_dict`` gives the JSON form used by the output
+schema (``configs/schema/report.schema.json``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
+
+BlockKind = Literal["heading", "narrative", "table", "chrome"]
+Period = Literal["annual", "cumulative"]
+
+
+def to_dict(obj: Any) -> Any:
+    """JSON-ready form of any model object (dataclasses, lists, dicts, scalars)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+@dataclass(frozen=True)
+class Span:
+    """A labelled stretch of the document text (GLiNER-style)."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    score: float = 1.0
+    source: str = "rule"  # "model", "rule", "gold", "header"
+    id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """value span -> metric span (label ``measures``)."""
+
+    from_id: str
+    to_id: str
+    label: str = "measures"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text it governs: ``start``..``end`` covers heading and body."""
+
+    id: str
+    level: int
+    marker: str  # "一、", "(一)", "1.", "（1）" ...
+    title: str
+    start: int
+    end: int
+    heading_end: int
+    parent: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of lines of one kind inside a section."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    section: Optional[str] = None
+    table: Optional[str] = None  # id of the Table parsed from a table block
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell. ``start``/``end`` locate its text in ``Document.text`` (None if the
+    cell is empty or was synthesised); PDF cells also keep page and box."""
+
+    row: int
+    col: int
+    text: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+    rowspan: int = 1
+    colspan: int = 1
+    page: Optional[int] = None
+    bbox: Optional[tuple[float, float, float, float]] = None
+
+
+@dataclass
+class Table:
+    id: str
+    start: int
+    end: int
+    cells: list[Cell]
+    origin: str = "text"  # "text" (flattened), "html", "pdf", "docx"
+    template: Optional[str] = None  # id of the template it matched
+    caption: Optional[str] = None
+
+    @property
+    def n_rows(self) -> int:
+        return 1 + max((c.row + c.rowspan - 1 for c in self.cells), default=-1)
+
+    @property
+    def n_cols(self) -> int:
+        return 1 + max((c.col + c.colspan - 1 for c in self.cells), default=-1)
+
+    def grid(self) -> list[list[str]]:
+        """Rows of cell texts with spans expanded (a merged cell repeats its text)."""
+        g = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for c in self.cells:
+            for r in range(c.row, c.row + c.rowspan):
+                for k in range(c.col, c.col + c.colspan):
+                    g[r][k] = c.text
+        return g
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a figure came from: a text span, or a table cell (with its text offsets, and
+    page and box for PDF)."""
+
+    kind: Literal["span", "cell", "header"]
+    text: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+    table: Optional[str] = None
+    row: Optional[int] = None
+    col: Optional[int] = None
+    page: Optional[int] = None
+    bbox: Optional[tuple[float, float, float, float]] = None
+    source: Optional[str] = None  # the document's source path or name
+
+
+@dataclass
+class Fact:
+    """One figure of the report, normalised, with its evidence."""
+
+    key: Optional[str]  # metric taxonomy key (configs/taxonomy.yaml); None if unmapped
+    metric: str  # the metric as written (row label, or METRIC span text)
+    value: Optional[float]
+    unit: Optional[str] = None  # normalised unit: "件", "条", "yuan", "%" ...
+    raw: Optional[str] = None  # the value as written
+    approx: bool = False
+    bound: Optional[str] = None  # "lower" (余 多 逾 超), "upper" (近), None
+    period: Period = "annual"
+    scope: Optional[str] = None  # 全市, 市本级, ...
+    applicant: Optional[str] = None  # applicant column of the request table
+    origin: Literal["table", "narrative"] = "table"
+    table: Optional[str] = None
+    template: Optional[str] = None
+    evidence: Optional[Evidence] = None
+    metric_evidence: Optional[Evidence] = None
+    parent: Optional[str] = None  # key or metric of the "其中" parent
+    agreement: Optional[str] = None  # "agree" / "conflict" when table and narrative overlap
+
+
+@dataclass(frozen=True)
+class Check:
+    """An arithmetic check (勾稽关系) with the numbers it used."""
+
+    name: str
+    ok: bool
+    expected: Optional[float]
+    actual: Optional[float]
+    detail: str = ""
+    table: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+
+
+@dataclass
+class Metadata:
+    title: Optional[str] = None
+    year: Optional[int] = None
+    body: Optional[str] = None  # issuing body
+    period_start: Optional[str] = None  # ISO date
+    period_end: Optional[str] = None
+    publish_date: Optional[str] = None
+    index_no: Optional[str] = None
+    doc_no: Optional[str] = None
+    category: Optional[str] = None
+    format: Optional[str] = None  # "2021", "2019", "2008"
+    contacts: dict[str, str] = field(default_factory=dict)
+    # field name -> evidence of the value
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+
+@dataclass
+class AnnotatedText:
+    """A text with gold (or predicted) spans and relations: the unit of annotation sets,
+    training and evaluation."""
+
+    doc_id: str
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    source: Optional[str] = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    source: str
+    text: str
+    sha256: str
+    format: str  # input format: "txt", "html", "pdf", "docx"
+    encoding: Optional[str] = None
+    metadata: Metadata = field(default_factory=Metadata)
+    chrome: list[tuple[int, int]] = field(default_factory=list)  # page chrome, left out
+    sections: list[Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    entities: list[Span] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+    def narrative_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "narrative"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)

@@ -1,0 +1,52 @@
+"""The pipeline, wired in this one place: load → clean → segment → tables → ner → link →
+normalise → output.
+
+Each stage is a pure function ``Document -> Document`` (the model, where a stage needs one,
+is loaded once by the caller and passed in). ``Pipeline`` runs them in order, so a reader
+finds each stage's room by its name: ``inference/clean.py``, ``inference/segment.py``, ...
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence, Union
+
+from . import clean, link, load, ner, normalise, segment, tables
+from .data import Document
+
+Stage = Callable[[Document], Document]
+
+
+@dataclass
+class Pipeline:
+    """An ordered list of named stages. ``tagger`` is the loaded NER model (or None for
+    rules only); it is the only state, created once and shared by every call."""
+
+    tagger: Optional[ner.Tagger] = None
+    stages: Sequence[str] = field(
+        default_factory=lambda: ("clean", "segment", "tables", "ner", "link", "normalise")
+    )
+
+    def stage(self, name: str) -> Stage:
+        table: dict[str, Stage] = {
+            "clean": clean.clean,
+            "segment": segment.segment,
+            "tables": tables.parse_tables,
+            "ner": lambda d: ner.tag(d, self.tagger),
+            "link": link.link,
+            "normalise": normalise.normalise,
+        }
+        if name not in table:
+            raise ValueError(f"unknown pipeline stage {name!r}; known: {', '.join(table)}")
+        return table[name]
+
+    def __call__(self, doc: Document) -> Document:
+        for name in self.stages:
+            doc = self.stage(name)(doc)
+        return doc
+
+    def run_text(self, text: str, source: str = "<text>") -> Document:
+        return self(load.from_text(text, source=source))
+
+    def run_path(self, path: Union[str, Path]) -> Document:
+        return self(load.load_path(path))
