@@ -1,10 +1,58 @@
 """Stage clean: mark page chrome (breadcrumbs, 分享, 字号, 语音播报 ...) and read the
 metadata (header block, year, body, period, dates, contacts). The text itself is never
-changed: chrome is recorded as ranges in ``Document.chrome``."""
+changed: chrome is recorded as ranges in ``Document.chrome``; the words are data in
+``configs/chrome.yaml``; the header block of the page (名称, 索引号, 发布机构 ...) is chrome
+too, its values go to ``Document.metadata`` with their evidence."""
 from __future__ import annotations
 
+import dataclasses
+import re
+from functools import lru_cache
+
+from .config import load_config
 from .data import Document
+from .metadata import extract_metadata
+
+_PUNCT = re.compile(r"[\s:：|/>＞»›·,，、\-—_【】\[\]()（）]*")
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> tuple[list[re.Pattern], re.Pattern, int]:
+    cfg = load_config("chrome")
+    lines = [re.compile(p) for p in cfg.get("lines", [])]
+    tokens = re.compile("|".join(f"(?:{p})" for p in cfg.get("tokens", [])) or r"(?!x)x")
+    return lines, tokens, int(cfg.get("max_line_chars", 120))
+
+
+def chrome_ranges(text: str) -> list[tuple[int, int]]:
+    """Ranges of page chrome: whole lines that match a chrome line pattern, or lines made
+    only of chrome tokens. Report sentences that merely mention a chrome word stay."""
+    lines, tokens, max_chars = _patterns()
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        s = line.strip()
+        if s and len(s) <= max_chars:
+            a = pos + line.index(s)
+            if any(p.fullmatch(s) for p in lines):
+                out.append((a, a + len(s)))
+            elif tokens.search(s) and _PUNCT.fullmatch(tokens.sub("", s)):
+                out.append((a, a + len(s)))
+        pos += len(line) + 1
+    return out
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def clean(doc: Document) -> Document:
-    return doc
+    metadata, header_lines = extract_metadata(doc.text, doc.source)
+    ranges = chrome_ranges(doc.text) + [r for r in header_lines if r[0] < r[1]]
+    return dataclasses.replace(doc, chrome=_merge(list(doc.chrome) + ranges), metadata=metadata)

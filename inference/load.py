@@ -1,22 +1,107 @@
-"""Stage load: files (txt, html, pdf, docx) and strings into a Document."""
+"""Stage load: files (txt, html, pdf, docx) and strings into a Document.
+
+Every loader gives the same ``Document``: ``text`` is the decoded text with newlines
+normalised to ``\\n`` (the one change made; every offset points into this text), ``sha256``
+is the hash of the input bytes (what batch runs use to skip reports already done), and for
+HTML/PDF/DOCX ``tables`` holds the tables with each cell's offsets in ``text``.
+"""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Union
 
 from .data import Document
+from .loaders.base import LoadError
+from .loaders.txt import decode, normalise_newlines
 
+__all__ = ["LoadError", "from_text", "load_path", "load_bytes", "detect_format",
+           "DEFAULT_LIMIT_MB", "FORMATS"]
 
-class LoadError(ValueError):
-    """An input that cannot be read as a report; the message says why."""
+DEFAULT_LIMIT_MB = 50.0
+FORMATS = {".txt": "txt", ".text": "txt",
+           ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
+           ".pdf": "pdf", ".docx": "docx"}
+UNSUPPORTED = {".doc": "old binary Word .doc (save it as .docx)",
+               ".wps": "WPS document (save it as .docx)",
+               ".xls": "spreadsheet", ".xlsx": "spreadsheet", ".ppt": "presentation",
+               ".jpg": "image (OCR is not supported)", ".png": "image (OCR is not supported)",
+               ".jpeg": "image (OCR is not supported)", ".gif": "image", ".tif": "image",
+               ".zip": "archive (give it to `govie extract`, which opens archives)"}
 
 
 def from_text(text: str, source: str = "<text>") -> Document:
+    """A Document from a string already in memory (kept exactly as given)."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Document(source=source, text=text, sha256=sha, format="txt", encoding="utf-8")
 
 
-def load_path(path: Union[str, Path]) -> Document:
+def detect_format(data: bytes, name: str) -> str:
+    """"txt", "html", "pdf" or "docx" from the name's extension, else from the content."""
+    ext = Path(name.split("!")[-1]).suffix.lower()
+    if ext in FORMATS:
+        return FORMATS[ext]
+    head = data[:2048].lstrip()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
+    low = head.lower()
+    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low[:512]:
+        return "html"
+    if ext in UNSUPPORTED:
+        raise LoadError(f"{name}: unsupported file type {ext}: {UNSUPPORTED[ext]}")
+    if ext and ext not in ("", ".dat", ".log"):
+        raise LoadError(f"{name}: unknown file type {ext} (known: "
+                        f"{', '.join(sorted(set(FORMATS)))})")
+    return "txt"
+
+
+def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) -> Document:
+    """A Document from the bytes of a file called ``name`` (its extension picks the
+    loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input."""
+    if limit_mb and len(data) > limit_mb * 1024 * 1024:
+        raise LoadError(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit {limit_mb:g} MB)")
+    if not data.strip():
+        raise LoadError(f"{name}: empty file")
+    fmt = detect_format(data, name)
+    tables = []
+    if fmt == "txt":
+        text, enc = decode(data, name)
+        text = normalise_newlines(text)
+    elif fmt == "html":
+        from .loaders.html import load_html
+
+        text, enc, tables = load_html(data, name)
+    elif fmt == "pdf":
+        from .loaders.pdf import load_pdf
+
+        text, enc, tables = load_pdf(data, name)
+    else:
+        from .loaders.docx import load_docx
+
+        text, enc, tables = load_docx(data, name)
+    if not text.strip():
+        raise LoadError(f"{name}: empty file (no text)")
+    return Document(source=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
+                    format=fmt, encoding=enc, tables=list(tables))
+
+
+def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> bytes:
+    """The bytes of a file, ``LoadError`` if unreadable or over the size limit."""
     p = Path(path)
-    return from_text(p.read_text(encoding="utf-8"), source=str(p))
+    try:
+        size = os.stat(p).st_size
+        if p.is_dir():
+            raise LoadError(f"{p}: is a directory")
+        if limit_mb and size > limit_mb * 1024 * 1024:
+            raise LoadError(f"{p}: too large ({size / 1048576:.1f} MB > limit {limit_mb:g} MB)")
+        return p.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
+
+
+def load_path(path: Union[str, Path], *, limit_mb: float = DEFAULT_LIMIT_MB) -> Document:
+    """A Document from a file on disk."""
+    return load_bytes(read_limited(path, limit_mb), str(path), limit_mb=limit_mb)

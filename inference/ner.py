@@ -1,9 +1,51 @@
-"""Stage ner: entity spans in narrative blocks, from the model and from patterns."""
+"""Stage ner: entity spans in narrative blocks, from the model and from patterns.
+
+Where it looks
+    Only narrative text: the ``narrative`` blocks of ``doc.blocks``; a document without
+    blocks (not segmented) is read whole, minus its page chrome (``doc.chrome``). Tables are
+    read by the table parser, not here.
+
+Patterns (``configs/patterns.yaml``)
+    Regexes for COUNT, PERCENT, MONEY, DATE, DOCNO and DOC with unit lists, written as data.
+    Each rule may veto a match by the text just before it (``not_before``: ordinals 第二期,
+    digits of a longer number), just after it (``not_after``: 亿元以上 thresholds, 6个月,
+    12345热线 has no unit and never matches) or inside it (``not_inner``: 《衡水日报》 is an
+    ORG). Phone numbers, postcodes and section numbers carry no unit, so no value rule
+    matches them. ``weak`` rules (Chinese-numeral counts such as 两场, bare 万 amounts) are
+    low-precision: they only stand where the model agrees, so never in rules-only mode.
+
+Combination policy (deterministic)
+    1. Rule spans among themselves: ``priority`` order of patterns.yaml (DOC > DOCNO > DATE >
+       PERCENT > MONEY > COUNT), then the longer, then the earlier; overlapping losers drop.
+    2. Weak rule spans need a model span of the same label overlapping them (rules only:
+       they drop).
+    3. Rules own the boundaries of their labels: a model span of a rule label (COUNT,
+       PERCENT, MONEY, DATE, DOCNO, DOC) that overlaps any rule span is dropped (the rule
+       span stands); a model span that overlaps no rule span is kept (what patterns miss,
+       e.g. a bare count 市本级1658).
+    4. The model owns METRIC and ORG: such a span that overlaps rule spans is cut to its
+       longest part outside them (主动公开政府信息30659 → 主动公开政府信息) and trimmed; an
+       empty remainder drops. Rules-only METRIC phrases (taxonomy synonyms, rates before a
+       percentage) are used only without a model, and only in sentences holding a value.
+    5. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
+       and a trailing 》 or % stay), and spans are returned sorted by start.
+    Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
+    and their mean tag probability.
+"""
 from __future__ import annotations
 
+import inspect
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 
+from .config import ConfigError, load_config
 from .data import Document, Span
+from .windows import trim as _trim_punct
+
+Region = tuple[int, int]
 
 
 class Tagger(Protocol):
@@ -16,12 +58,316 @@ class Tagger(Protocol):
     def predict_entities(self, texts: list[str]) -> list[list[Span]]: ...
 
 
+@dataclass(frozen=True)
+class Rule:
+    label: str
+    regex: re.Pattern
+    not_before: Optional[re.Pattern] = None
+    not_after: Optional[re.Pattern] = None
+    not_inner: Optional[re.Pattern] = None
+    left_trim: Optional[re.Pattern] = None
+    group: int = 0
+    weak: bool = False
+    rules_only: bool = False
+
+
+@dataclass(frozen=True)
+class Patterns:
+    rules: tuple[Rule, ...]
+    priority: dict[str, int]
+    trim_chars: frozenset
+    context: int
+    model_labels: frozenset = frozenset({"METRIC", "ORG"})
+    sentence_end: Optional[re.Pattern] = None
+    value_labels: frozenset = frozenset({"COUNT", "PERCENT", "MONEY"})
+
+    @property
+    def rule_labels(self) -> frozenset:
+        return frozenset(r.label for r in self.rules)
+
+
+_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
+
+
+def expand(pattern: str, defs: dict, units: dict, depth: int = 0) -> str:
+    """Replace ``{name}`` by the def ``name`` and ``{units.x}`` by an alternation of the
+    unit list ``x`` (longest first). Regex quantifiers such as ``{1,12}`` are left alone."""
+    if depth > 10:
+        raise ConfigError(f"patterns.yaml: defs nest too deep in {pattern!r}")
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name.startswith("units."):
+            key = name.split(".", 1)[1]
+            if key not in units:
+                raise ConfigError(f"patterns.yaml: unknown unit list {key!r}")
+            alts = sorted((str(u) for u in units[key]), key=len, reverse=True)
+            return "(?:" + "|".join(re.escape(u) for u in alts) + ")"
+        if name not in defs:
+            raise ConfigError(f"patterns.yaml: unknown def {{{name}}}")
+        return expand(str(defs[name]), defs, units, depth + 1)
+
+    return _REF.sub(sub, pattern)
+
+
+def compile_patterns(cfg: dict) -> Patterns:
+    """The compiled form of a patterns.yaml mapping."""
+    defs, units = cfg.get("defs", {}) or {}, cfg.get("units", {}) or {}
+
+    def comp(src: Optional[str], where: str) -> Optional[re.Pattern]:
+        if not src:
+            return None
+        try:
+            return re.compile(expand(str(src), defs, units))
+        except re.error as exc:
+            raise ConfigError(f"patterns.yaml: bad regex in {where}: {exc}") from exc
+
+    rules = []
+    for i, r in enumerate(cfg.get("rules", [])):
+        where = f"rules[{i}] ({r.get('label')})"
+        rules.append(Rule(
+            label=r["label"], regex=comp(r["pattern"], where),
+            not_before=comp(r.get("not_before"), where), not_after=comp(r.get("not_after"), where),
+            not_inner=comp(r.get("not_inner"), where), left_trim=comp(r.get("left_trim"), where),
+            group=int(r.get("group", 0)), weak=bool(r.get("weak", False)),
+            rules_only=bool(r.get("rules_only", False))))
+    met = cfg.get("metrics") or {}
+    words = _metric_words(met)
+    if words:
+        alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        rules.append(Rule(label="METRIC", regex=re.compile(alt), rules_only=True))
+    prio = {lab: i for i, lab in enumerate(cfg.get("priority", []))}
+    return Patterns(tuple(rules), prio, frozenset(str(cfg.get("trim", ""))),
+                    int(cfg.get("context", 12)),
+                    frozenset(cfg.get("model_labels", ["METRIC", "ORG"])),
+                    re.compile(met["sentence_end"]) if met.get("sentence_end") else None,
+                    frozenset(met.get("value_labels", ["COUNT", "PERCENT", "MONEY"])))
+
+
+def _metric_words(met: dict) -> set[str]:
+    """METRIC phrases for the rules-only path: taxonomy synonyms and extra phrases."""
+    words = {str(w) for w in met.get("extra", []) or []}
+    if met.get("from_taxonomy"):
+        from .normalise.taxonomy import metric_phrases
+        words |= metric_phrases()
+    n = int(met.get("min_length", 1))
+    return {w for w in words if len(w) >= n}
+
+
+@lru_cache(maxsize=None)
+def patterns() -> Patterns:
+    """The compiled ``configs/patterns.yaml`` (loaded once per process)."""
+    return compile_patterns(load_config("patterns"))
+
+
+def trim_span(text: str, start: int, end: int, chars: frozenset = frozenset()) -> Region:
+    """``start:end`` without whitespace or punctuation at either end (label rule)."""
+    while True:
+        s, e = _trim_punct(text, start, end)
+        while s < e and text[s] in chars:
+            s += 1
+        while e > s and text[e - 1] in chars:
+            e -= 1
+        if (s, e) == (start, end):
+            return s, e
+        start, end = s, e
+
+
+def _rule_matches(text: str, region: Region, pats: Patterns) -> list[tuple[Span, Rule]]:
+    rs, re_ = region
+    out: list[tuple[Span, Rule]] = []
+    ctx = pats.context
+    for rule in pats.rules:
+        for m in rule.regex.finditer(text, rs, re_):
+            s, e = m.span(rule.group)
+            if e <= s:
+                continue
+            if rule.not_before and rule.not_before.search(text[max(rs, s - ctx):s]):
+                continue
+            if rule.not_after and rule.not_after.match(text[e:min(re_, e + ctx)]):
+                continue
+            if rule.not_inner and rule.not_inner.search(text[s:e]):
+                continue
+            if rule.left_trim:
+                lt = rule.left_trim.match(text[s:e])
+                if lt:
+                    s += lt.end()
+            s, e = trim_span(text, s, e, pats.trim_chars)
+            if e > s:
+                out.append((Span(s, e, text[s:e], rule.label, 1.0, "rule"), rule))
+    return out
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _resolve(cands: list[tuple[Span, Rule]], prio: dict[str, int]) -> list[tuple[Span, Rule]]:
+    """Greedy non-overlapping choice: priority, then longer, then earlier."""
+    order = sorted(cands, key=lambda c: (prio.get(c[0].label, len(prio)), c[1].weak,
+                                         -(c[0].end - c[0].start), c[0].start))
+    kept: list[tuple[Span, Rule]] = []
+    for c in order:
+        if not any(_overlaps(c[0], k[0]) for k in kept):
+            kept.append(c)
+    return kept
+
+
+def rule_spans(text: str, regions: Optional[Sequence[Region]] = None,
+               pats: Optional[Patterns] = None) -> list[tuple[Span, Rule]]:
+    """(span, rule) for every pattern match inside ``regions``, overlaps resolved (weak and
+    rules-only matches included: ``combine`` decides on them)."""
+    pats = pats or patterns()
+    regs = _regions(text, regions)
+    cands = [c for r in regs for c in _rule_matches(text, r, pats)]
+    return sorted(_resolve(cands, pats.priority), key=lambda c: c[0].start)
+
+
+def _cut_outside(text: str, span: Span, blockers: list[Span], chars: frozenset) -> Optional[Span]:
+    """The longest part of ``span`` outside all ``blockers``, trimmed; None if nothing."""
+    free = [(span.start, span.end)]
+    for b in blockers:
+        nxt = []
+        for s, e in free:
+            if b.end <= s or b.start >= e:
+                nxt.append((s, e))
+                continue
+            if b.start > s:
+                nxt.append((s, b.start))
+            if b.end < e:
+                nxt.append((b.end, e))
+        free = nxt
+    best: Optional[Region] = None
+    for s, e in free:
+        s, e = trim_span(text, s, e, chars)
+        if e > s and (best is None or e - s > best[1] - best[0]):
+            best = (s, e)
+    if best is None:
+        return None
+    return replace(span, start=best[0], end=best[1], text=text[best[0]:best[1]])
+
+
+def _metrics_with_values(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
+    """Rule METRIC spans only in sentences that hold a value span (LABELS.md)."""
+    if pats.sentence_end is None:
+        return spans
+    ends = [m.end() for m in pats.sentence_end.finditer(text)]
+    has_value = {bisect_right(ends, s.start) for s in spans if s.label in pats.value_labels}
+    return [s for s in spans if s.label != "METRIC" or s.source != "rule"
+            or bisect_right(ends, s.start) in has_value]
+
+
+def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule]],
+            pats: Optional[Patterns] = None) -> list[Span]:
+    """Model spans and rule spans into one flat list (the policy of the module docstring).
+    ``model=None`` means no model ran (rules only)."""
+    pats = pats or patterns()
+    if model is None:
+        spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
+        return _metrics_with_values(text, spans, pats)
+    kept_rules = [s for s, r in rules if not r.rules_only and (
+        not r.weak or any(m.label == s.label and _overlaps(m, s) for m in model))]
+    out = list(kept_rules)
+    for m in sorted(model, key=lambda x: (x.start, x.end)):
+        s, e = trim_span(text, m.start, m.end, pats.trim_chars)
+        if e <= s:
+            continue
+        m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
+        hits = [r for r in kept_rules if _overlaps(m, r)]
+        if hits:
+            if m.label not in pats.model_labels:
+                continue
+            m = _cut_outside(text, m, hits, pats.trim_chars)
+            if m is None:
+                continue
+        if any(_overlaps(m, o) for o in out):
+            continue
+        out.append(m)
+    return sorted(out, key=lambda x: (x.start, x.end))
+
+
+def _regions(text: str, regions: Optional[Sequence[Region]]) -> list[Region]:
+    if regions is None:
+        return [(0, len(text))] if text else []
+    out: list[Region] = []
+    for s, e in sorted((max(0, int(s)), min(len(text), int(e))) for s, e in regions):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _accepts_regions(tagger: Tagger) -> bool:
+    try:
+        return "regions" in inspect.signature(tagger.predict_entities).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def model_spans_many(texts: Sequence[str], tagger: Tagger,
+                     regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
+    """Model spans of several texts at once (the tagger batches all their windows by
+    length), each restricted to its regions; offsets into each text."""
+    if _accepts_regions(tagger):
+        return tagger.predict_entities(list(texts), regions=[list(r) for r in regions])
+    pieces = [(i, s, t[s:e]) for i, (t, regs) in enumerate(zip(texts, regions)) for s, e in regs]
+    preds = tagger.predict_entities([p[2] for p in pieces]) if pieces else []
+    out: list[list[Span]] = [[] for _ in texts]
+    for (i, off, _), spans in zip(pieces, preds):
+        out[i] += [replace(s, start=s.start + off, end=s.end + off) for s in spans]
+    return out
+
+
 def predict_spans(text: str, tagger: Optional[Tagger],
                   regions: Optional[list[tuple[int, int]]] = None) -> list[Span]:
     """Entities of ``text`` inside ``regions`` (default: all of it), from the model (when
     given) combined with the patterns of ``configs/patterns.yaml``. Offsets into ``text``."""
-    return []
+    regs = _regions(text, regions)
+    model = model_spans_many([text], tagger, [regs])[0] if tagger is not None and regs else None
+    if tagger is not None and model is None:
+        model = []
+    return combine(text, model, rule_spans(text, regs))
+
+
+def narrative_regions(doc: Document) -> list[Region]:
+    """The narrative blocks of ``doc``; without blocks, the whole text minus its chrome."""
+    if doc.blocks:
+        return _regions(doc.text, [(b.start, b.end) for b in doc.narrative_blocks()])
+    out: list[Region] = []
+    pos = 0
+    for s, e in sorted(doc.chrome):
+        if s > pos:
+            out.append((pos, s))
+        pos = max(pos, e)
+    if pos < len(doc.text):
+        out.append((pos, len(doc.text)))
+    return _regions(doc.text, out)
+
+
+def with_ids(spans: list[Span], prefix: str = "T") -> list[Span]:
+    return [replace(s, id=f"{prefix}{i + 1}") for i, s in enumerate(spans)]
 
 
 def tag(doc: Document, tagger: Optional[Tagger]) -> Document:
-    return doc
+    """``doc.entities``: model + pattern spans on the narrative text, ids ``T1``, ``T2``..."""
+    return tag_many([doc], tagger)[0]
+
+
+def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Document]:
+    """``tag`` for several documents with one model call (windows batched across them)."""
+    regs = [narrative_regions(d) for d in docs]
+    model: list[Optional[list[Span]]] = [None] * len(docs)
+    if tagger is not None:
+        idx = [i for i, r in enumerate(regs) if r]
+        preds = model_spans_many([docs[i].text for i in idx], tagger, [regs[i] for i in idx])
+        model = [[] for _ in docs]
+        for i, p in zip(idx, preds):
+            model[i] = p
+    out = []
+    for d, r, m in zip(docs, regs, model):
+        spans = combine(d.text, m, rule_spans(d.text, r))
+        out.append(replace(d, entities=with_ids(spans)))
+    return out

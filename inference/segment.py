@@ -1,9 +1,280 @@
 """Stage segment: the heading hierarchy as a section tree, and blocks (heading,
-narrative, table, chrome) with offsets into the original text."""
+narrative, table, chrome) with offsets into the original text.
+
+Every line is given one kind. Table lines are found first (tables of the loader, then
+flattened tables: ``cell | cell |`` rows, one cell per line ending in ``|``, pipe-only
+separator lines, and short cells separated by blank lines), so that a numbered row label
+inside a table ("(一)予以公开 |") is never taken for a heading. Markers and thresholds are
+data: ``configs/sections.yaml``.
+"""
 from __future__ import annotations
 
-from .data import Document
+import dataclasses
+import re
+from functools import lru_cache
+from typing import Optional
+
+from .config import load_config
+from .data import Block, Document, Section
+
+
+@lru_cache(maxsize=None)
+def _markers() -> tuple[tuple[str, int, re.Pattern], ...]:
+    cfg = load_config("sections")
+    return tuple((m["name"], int(m["level"]), re.compile(r"\s*(" + m["pattern"] + r")\s*"))
+                 for m in cfg["markers"])
+
+
+@lru_cache(maxsize=None)
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def match_marker(line: str) -> Optional[tuple[str, int, re.Match]]:
+    """(marker name, level, match) if ``line`` starts with a heading marker."""
+    for name, level, rx in _markers():
+        m = rx.match(line)
+        if m:
+            return name, level, m
+    return None
+
+
+Line = tuple[int, int]  # start, end (end excludes the newline)
+
+
+def split_lines(text: str) -> list[Line]:
+    out, pos = [], 0
+    for part in text.split("\n"):
+        out.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    return out
+
+
+def _is_pipe(s: str) -> bool:
+    return "|" in s and (s.endswith("|") or s.startswith("|") or " | " in s)
+
+
+def _pipe_only(s: str) -> bool:
+    return bool(s) and set(s) <= {"|", " "}
+
+
+def heading_split(line: str) -> Optional[tuple[str, int, int, int]]:
+    """(marker, level, title start, heading end) within the line, if it is a heading; the
+    heading may be followed by its body on the same line."""
+    cfg = load_config("sections")["heading"]
+    hit = match_marker(line)
+    if hit is None:
+        return None
+    _, level, m = hit
+    rest = line[m.end():].rstrip()
+    if not rest or _rx(cfg["not_heading_end"]).search(rest) or _is_pipe(rest):
+        return None
+    end_rx = _rx(cfg["inline_end"])
+    inner = end_rx.search(rest[:-1]) if len(rest) > 1 else None
+    if len(rest) <= cfg["max_chars"] and inner is None:
+        return m.group(1), level, m.end(), m.end() + len(rest)
+    if inner is not None and inner.end() <= cfg["inline_max_chars"]:
+        return m.group(1), level, m.end(), m.end() + inner.end()
+    return None
+
+
+def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int]:
+    """Indices of the lines of flattened tables (lines in ``fixed`` already have a kind)."""
+    cfg = load_config("sections")["tables"]
+    numeric = _rx(rf"(?:{cfg['numeric']})\s*\|?")
+    strip = [text[s:e].strip() for s, e in lines]
+    free = [i for i in range(len(lines)) if i not in fixed]
+    prose_cell = _rx(cfg["prose_cell"])
+    table: set[int] = {i for i in free if _pipe_only(strip[i]) or (
+        _is_pipe(strip[i]) and not any(prose_cell.search(c) for c in strip[i].split("|")))}
+    nonblank = [i for i in range(len(lines)) if strip[i]]
+    nxt = {a: b for a, b in zip(nonblank, nonblank[1:])}
+    prv = {b: a for a, b in zip(nonblank, nonblank[1:])}
+
+    def is_num(i: Optional[int]) -> bool:
+        return i is not None and bool(numeric.fullmatch(strip[i]))
+
+    def num_soon(i: int) -> bool:
+        for _ in range(cfg["row_label_lookahead"]):
+            i = nxt.get(i)
+            if i is None or (strip[i] and not _pipe_only(strip[i]) and is_num(i)):
+                return i is not None
+        return False
+
+    cell_rx = [_rx(p) for p in cfg.get("cell_patterns", [])]
+
+    # one cell per line, each followed by a line of pipes only
+    for i in free:
+        s = strip[i]
+        if i in table or not s or len(s) > cfg["cell_max_chars"] or "。" in s:
+            continue
+        n = nxt.get(i)
+        if n is None or not _pipe_only(strip[n]):
+            continue
+        if heading_split(s) is not None and match_marker(s)[1] <= 2:
+            if not (prv.get(i) in table or num_soon(i)):
+                continue
+        table.add(i)
+    # a cell broken over two lines ("本年新" / "制作数量 |") between table lines
+    for i in free:
+        s = strip[i]
+        if i in table or not s or len(s) > cfg["cell_max_chars"] or "。" in s:
+            continue
+        if prv.get(i) in table and nxt.get(i) in table:
+            hit = match_marker(s)
+            if hit is None or hit[1] > 2 or heading_split(s) is None or num_soon(i):
+                table.add(i)
+    # short cells separated by blank lines
+    run: list[int] = []
+
+    def close() -> None:
+        while run and not is_num(run[-1]):
+            run.pop()
+        while run and heading_split(strip[run[0]]) is not None \
+                and match_marker(strip[run[0]])[1] <= 2:
+            run.pop(0)
+        nums = sum(1 for i in run if is_num(i))
+        if len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"] \
+                and nums >= cfg["min_numeric_share"] * len(run):
+            table.update(run)
+        run.clear()
+
+    for i in nonblank:
+        s = strip[i]
+        short = (i not in fixed and i not in table
+                 and ((len(s) <= cfg["short_cell_max_chars"] and not re.search(r"[。；;，,]", s))
+                      or any(p.fullmatch(s) for p in cell_rx)))
+        if short:
+            hit = match_marker(s)
+            if hit and hit[1] == 1 and not (run and num_soon(i)):
+                short = False
+        if short:
+            run.append(i)
+        else:
+            close()
+    close()
+    return table
+
+
+def _covered(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(max(a, s), min(b, e)) for s, e in ranges if s < b and e > a]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def segment(doc: Document) -> Document:
-    return doc
+    text = doc.text
+    lines = split_lines(text)
+    kinds: dict[int, str] = {}
+    table_of: dict[int, str] = {}
+    chrome = sorted(doc.chrome)
+    for i, (s, e) in enumerate(lines):
+        body = text[s:e].strip()
+        if not body:
+            continue
+        cov = _covered(s, e, chrome)
+        rest = "".join(ch for k, ch in enumerate(text[s:e], s)
+                       if not any(a <= k < b for a, b in cov))
+        if cov and not rest.strip():
+            kinds[i] = "chrome"
+    for t in doc.tables:
+        if t.origin == "text":
+            continue
+        for i, (s, e) in enumerate(lines):
+            if s < t.end and e > t.start and i not in kinds and text[s:e].strip():
+                kinds[i] = "table"
+                table_of[i] = t.id
+    title = (doc.metadata.title or "").strip()
+    for i, (s, e) in enumerate(lines):
+        if title and i not in kinds and text[s:e].strip().rstrip(" |") == title:
+            kinds[i] = "heading"  # the report title: a heading outside the section tree
+    for i in _table_lines(text, lines, kinds):
+        kinds[i] = "table"
+
+    # pieces: (kind, start, end, heading-info)
+    pieces: list[tuple[str, int, int, Optional[tuple]]] = []
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        if not line.strip():
+            continue
+        kind = kinds.get(i)
+        if kind is not None:
+            pieces.append((kind, s, e, table_of.get(i)))
+            continue
+        hs = heading_split(line)
+        if hs is not None:
+            marker, level, tstart, hend = hs
+            pieces.append(("heading", s, s + hend, (marker, level, s + tstart)))
+            if line[hend:].strip():
+                pieces.append(("narrative", s + hend, e, None))
+            continue
+        # narrative, minus any chrome inside the line
+        pos = s
+        for a, b in _covered(s, e, chrome):
+            if a > pos:
+                pieces.append(("narrative", pos, a, None))
+            pieces.append(("chrome", a, b, None))
+            pos = b
+        if pos < e:
+            pieces.append(("narrative", pos, e, None))
+
+    # the section tree
+    sections: list[Section] = []
+    stack: list[Section] = []
+    for kind, s, e, info in pieces:
+        if kind != "heading" or not info:
+            continue
+        marker, level, tstart = info
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        a, b = _trim(text, s, e)
+        title_text = text[tstart:b].rstrip("。.:：；; \u3000")
+        sec = Section(id=f"s{len(sections) + 1}", level=level, marker=marker.strip(),
+                      title=title_text, start=a, end=len(text), heading_end=b,
+                      parent=stack[-1].id if stack else None)
+        sections.append(sec)
+        stack.append(sec)
+    for k, sec in enumerate(sections):
+        nxt = next((o for o in sections[k + 1:] if o.level <= sec.level), None)
+        end = nxt.start if nxt else len(text)
+        sections[k] = dataclasses.replace(sec, end=_trim(text, sec.start, end)[1])
+
+    def section_at(pos: int) -> Optional[str]:
+        best = None
+        for sec in sections:
+            if sec.start <= pos < max(sec.end, sec.heading_end):
+                best = sec.id  # later sections are deeper or later
+        return best
+
+    blocks: list[Block] = []
+    for kind, s, e, info in pieces:
+        a, b = _trim(text, s, e)
+        if a >= b:
+            continue
+        sec = section_at(a)
+        tab = info if kind == "table" and isinstance(info, str) else None
+        prev = blocks[-1] if blocks else None
+        if (prev is not None and prev.kind == kind and prev.section == sec
+                and prev.table == tab and kind != "heading"
+                and not text[prev.end:a].strip()
+                and not (kind == "table" and _new_table(text, lines, prev, a))):
+            blocks[-1] = dataclasses.replace(prev, end=b)
+        else:
+            blocks.append(Block(kind=kind, start=a, end=b, section=sec, table=tab))
+    return dataclasses.replace(doc, sections=sections, blocks=blocks)
+
+
+def _new_table(text: str, lines: list[Line], prev: Block, start: int) -> bool:
+    """Whether a table line at ``start`` begins a table of its own (a split marker, or a
+    different loader table)."""
+    if prev.table is not None:
+        return False
+    line_end = text.find("\n", start)
+    line = text[start: len(text) if line_end < 0 else line_end].strip()
+    return any(_rx(p).match(line) for p in load_config("sections")["tables"]["split"])

@@ -1,8 +1,181 @@
-"""Stage tables: grid reconstruction, template mapping, arithmetic checks, table facts."""
+"""Stage tables: grid reconstruction, template mapping, arithmetic checks, table facts.
+
+``parse_tables(doc)`` reads every table of the document: tables the loader built (HTML, PDF,
+DOCX: ``doc.tables``), the ranges segment marked as table blocks, or, when segment found
+none, the flattened tables it finds in the text itself. Each table is mapped onto the
+templates of configs/templates/ (the best-scoring one wins; ties go to the format the rest
+of the report uses); one flattened block holding several tables (the four 第二十条 tables,
+say) is split into one Table per template. Figures become ``Fact``s with their cell as
+evidence, the template checks become ``Check``s, and anything doubtful a ``Warning``.
+"""
 from __future__ import annotations
 
-from ..data import Document
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from ..data import Document, Table, Warning
+from .checks import run_checks
+from .facts import build_facts
+from .grid import Token, assign_grid, find_regions, stream_from_table, table_from_tokens, tokenize
+from .indicators import match_indicators
+from .taxonomy import load_taxonomy
+from .templates import Match, Template, load_templates, match_rows
+from .values import parse_value
+
+__all__ = ["parse_tables", "grid_from_text", "match_tokens"]
+
+
+@dataclass
+class _Unit:
+    tokens: list[Token]
+    start: int
+    end: int
+    table: Optional[Table] = None  # a loader-built table
+
+
+def match_tokens(toks: list[Token], templates: Optional[tuple[Template, ...]] = None) -> list[Match]:
+    """Every template that fits the stream, best first."""
+    tax = load_taxonomy()
+    out: list[Match] = []
+    for tpl in templates or load_templates():
+        m = match_indicators(tpl, toks, tax) if tpl.kind == "indicators" else match_rows(tpl, toks)
+        if m is not None:
+            out.append(m)
+    return sorted(out, key=lambda m: -m.score)
+
+
+def grid_from_text(text: str, start: int, end: int, table_id: str = "t0") -> Table:
+    """The grid of the flattened table in ``text[start:end]``: rows from the layout, and
+    for one-cell-per-line text from the best template's row labels; ``Table.template`` set
+    when one fits."""
+    toks = tokenize(text, start, end)
+    ms = _select(match_tokens(toks), None)[:1]
+    table = table_from_tokens(assign_grid(toks, _breaks(toks, ms[0] if ms else None)), table_id, start, end)
+    table.template = ms[0].template.id if ms else None
+    return table
+
+
+def _select(cands: list[Match], prefer: Optional[str]) -> list[Match]:
+    order = sorted(cands, key=lambda m: (-m.score, m.template.format != prefer, -int(m.template.format)))
+    chosen: list[Match] = []
+    for m in order:
+        if all(m.hi <= c.lo or m.lo >= c.hi for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.lo)
+
+
+def _units(doc: Document) -> list[_Unit]:
+    prebuilt = {t.id: t for t in doc.tables}
+    units: list[_Unit] = []
+    used: set[str] = set()
+    blocks = [b for b in doc.blocks if b.kind == "table"]
+    for b in blocks:
+        if b.table and b.table in prebuilt:
+            t = prebuilt[b.table]
+            used.add(t.id)
+            units.append(_Unit(stream_from_table(t), t.start, t.end, t))
+        else:
+            units.append(_Unit(tokenize(doc.text, b.start, b.end), b.start, b.end))
+    for t in doc.tables:
+        if t.id not in used:
+            units.append(_Unit(stream_from_table(t), t.start, t.end, t))
+    if not blocks:
+        taken = [(t.start, t.end) for t in doc.tables] + list(doc.chrome)
+        for s, e in find_regions(doc.text):
+            if any(s < te and e > ts for ts, te in taken):
+                continue
+            units.append(_Unit(tokenize(doc.text, s, e), s, e))
+    return sorted(units, key=lambda u: u.start)
+
+
+def _breaks(part: list[Token], m: Optional[Match]) -> frozenset[int]:
+    """Row starts known from the mapping: each row label, the first figure of a label-less
+    row, and the cell after each row's last figure."""
+    if m is None:
+        return frozenset()
+    at = {id(t): i for i, t in enumerate(part)}
+    out: set[int] = set()
+    rows: dict[str, list[int]] = {}
+    labelled: set[str] = set()
+    for c in m.cells:
+        idx = [at[id(x)] for x in (c.label, c.token) if x is not None and id(x) in at]
+        rows.setdefault(c.row.id, []).extend(idx)
+        if c.label is not None and id(c.label) in at:
+            out.add(at[id(c.label)])
+            labelled.add(c.row.id)
+    for rid, idx in rows.items():
+        if idx:
+            out.add(max(idx) + 1)
+            if rid not in labelled:
+                out.add(min(idx))
+    return frozenset(out)
 
 
 def parse_tables(doc: Document) -> Document:
-    return doc
+    units = _units(doc)
+    cands = [match_tokens(u.tokens) for u in units]
+    votes = Counter()
+    for ms in cands:
+        if ms and (len(ms) == 1 or ms[0].score > ms[1].score or ms[0].template.format == ms[1].template.format):
+            votes[ms[0].template.format] += 1
+    prefer = votes.most_common(1)[0][0] if votes else "2021"
+    tables: list[Table] = []
+    facts, checks, warnings = list(doc.facts), list(doc.checks), list(doc.warnings)
+    n_text = 0
+    taken_ids = {t.id for t in doc.tables}
+    for unit, ms in zip(units, cands):
+        chosen = _select(ms, prefer)
+        pieces: list[tuple[Table, Optional[Match], dict[int, Token]]] = []
+        if unit.table is not None:
+            t = replace(unit.table, template="+".join(m.template.id for m in chosen) or None)
+            for m in chosen or [None]:
+                pieces.append((t, m, {}))
+            if not chosen:
+                pieces = [(t, None, {})]
+        else:
+            bounds = [0] + [m.lo for m in chosen[1:]] + [len(unit.tokens)]
+            for k, m in enumerate(chosen or [None]):
+                lo, hi = bounds[k], bounds[k + 1]
+                part = unit.tokens[lo:hi]
+                filled = [t for t in part if not t.empty]
+                if not filled:
+                    continue
+                if m is None and not any(parse_value(t.text).status == "number" for t in filled):
+                    continue  # pipes without figures: page chrome, not a table
+                gridded = assign_grid(part, _breaks(part, m))
+                remap = {id(a): b for a, b in zip(part, gridded)}
+                while f"table-{n_text}" in taken_ids:
+                    n_text += 1
+                tid = f"table-{n_text}"
+                n_text += 1
+                s, e = filled[0].start, filled[-1].end
+                t = table_from_tokens(gridded, tid, s, e)
+                t.template = m.template.id if m else None
+                pieces.append((t, m, remap))
+        seen: set[str] = set()
+        for t, m, remap in pieces:
+            if t.id not in seen:
+                tables.append(t)
+                seen.add(t.id)
+            if m is None:
+                warnings.append(Warning("table_unmapped", f"{t.id}: no template fits this table", t.start, t.end))
+                continue
+            if remap:
+                for c in m.cells:
+                    c.token = remap.get(id(c.token), c.token) if c.token is not None else None
+                    c.label = remap.get(id(c.label), c.label) if c.label is not None else None
+            facts += build_facts(m, t.id, doc.source)
+            for code, msg, tok in m.warnings:
+                warnings.append(Warning(code, f"{t.id}: {msg}", tok.start if tok else t.start,
+                                        tok.end if tok else t.end))
+            for c in m.cells:
+                if c.token is not None and c.value.status == "invalid":
+                    warnings.append(Warning("cell_invalid", f"{t.id}: cell {c.token.text!r} "
+                                            f"({c.metric} / {c.col.name}) is not a number; no value taken",
+                                            c.token.start, c.token.end))
+            for ck in run_checks(m, t.id):
+                checks.append(ck)
+                if not ck.ok:
+                    warnings.append(Warning("check_failed", f"{t.id}: {ck.name}: {ck.detail}", t.start, t.end))
+    return replace(doc, tables=tables, facts=facts, checks=checks, warnings=warnings)

@@ -1,0 +1,276 @@
+"""Push reports to a Label Studio project as tasks, with pre-annotations.
+
+Task unit (see ``annotations/README.md``): one task per run of narrative text of one section,
+at most ``MAX_CHARS`` characters (longer runs are cut at line ends, else at 。), tables,
+headings and page chrome left out. Task data: ``text`` (exactly
+``report_text[offset:offset + len(text)]``), ``doc_id``, ``source``, ``sha256`` (of the whole
+report text), ``offset``, ``section``. Reports go through the project's one text path:
+``inference.load.load_path`` → ``clean`` → ``segment``.
+
+Pre-annotations come from a *predictor*, a callable ``text -> list[Span]`` (inject any);
+:func:`default_predictor` uses the current model (``inference.tagger.load_tagger`` +
+``inference.ner.predict_spans``), else the patterns alone, and says which.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+from inference.data import Document, Span
+
+from .client import Connection
+from .config import TO_NAME, check_label_config, label_config_xml
+from .convert import region, with_ids
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 3000
+BATCH = 100
+Predictor = Callable[[str], list[Span]]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One task's text: ``doc.text[offset:offset + len(text)]``."""
+
+    offset: int
+    text: str
+    section: Optional[str] = None
+
+
+@dataclass
+class PushResult:
+    project_id: int
+    project_title: str
+    created_project: bool
+    tasks_created: int = 0
+    tasks_skipped: int = 0
+    predictions: int = 0
+    model_version: Optional[str] = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --- reports -> units ---------------------------------------------------------------------
+
+def prepare(doc: Document) -> tuple[Document, list[str]]:
+    """``clean`` and ``segment`` the document, falling back to the loaded document (with a
+    note) when a stage fails."""
+    notes = []
+    for stage in ("clean", "segment"):
+        try:
+            mod = __import__(f"inference.{stage}", fromlist=[stage])
+            doc = getattr(mod, stage)(doc)
+        except Exception as exc:  # noqa: BLE001 - a stage bug must not stop annotation work
+            notes.append(f"{doc.source}: {stage} failed ({type(exc).__name__}: {exc}); using the text as loaded")
+    return doc, notes
+
+
+def _narrative_runs(doc: Document) -> list[tuple[int, int, Optional[str]]]:
+    """(start, end, section title) of runs of narrative text under one top-level section;
+    headings inside a run stay in it (context for annotators), a table or chrome block ends it."""
+    secs = {s.id: s for s in doc.sections}
+    if not doc.blocks:
+        from inference.ner import narrative_regions  # whole text minus chrome
+
+        return [(s, e, None) for s, e in narrative_regions(doc)]
+
+    def root(sid: Optional[str]) -> Optional[str]:
+        seen = set()
+        while sid in secs and secs[sid].parent and sid not in seen:
+            seen.add(sid)
+            sid = secs[sid].parent
+        return sid
+
+    runs: list[list[Any]] = []
+    open_run = False
+    for b in sorted(doc.blocks, key=lambda b: b.start):
+        if b.kind in ("table", "chrome"):
+            open_run = False
+        if b.kind != "narrative":
+            continue
+        key = root(b.section)
+        if runs and open_run and runs[-1][3] == key:
+            runs[-1][1] = b.end
+        else:
+            runs.append([b.start, b.end, secs[key].title if key in secs else None, key])
+        open_run = True
+    return [(s, e, t) for s, e, t, _ in runs]
+
+
+def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """[start, end) cut into pieces of at most max_chars, at line ends, else after 。, else hard."""
+    out = []
+    while end - start > max_chars:
+        limit = start + max_chars
+        cut = text.rfind("\n", start + 1, limit)
+        if cut <= start:
+            cut = text.rfind("。", start + 1, limit - 1)
+            cut = cut + 1 if cut > start else limit
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
+
+
+def units_of(doc: Document, max_chars: int = MAX_CHARS) -> list[Unit]:
+    """The task texts of a prepared document, whitespace-trimmed, empty ones left out."""
+    units = []
+    for s0, e0, title in _narrative_runs(doc):
+        for s, e in _cut(doc.text, s0, e0, max_chars):
+            while s < e and doc.text[s].isspace():
+                s += 1
+            while e > s and doc.text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                units.append(Unit(offset=s, text=doc.text[s:e], section=title))
+    return units
+
+
+def doc_id_for(path: Path) -> str:
+    return path.stem
+
+
+def report_tasks(paths: Iterable[Union[str, Path]], max_chars: int = MAX_CHARS
+                 ) -> tuple[list[dict], list[str]]:
+    """Label Studio task data (no predictions yet) for report files, and notes."""
+    from inference.load import load_path
+
+    tasks, notes = [], []
+    for p in paths:
+        path = Path(p)
+        doc, found = prepare(load_path(path))
+        notes += found
+        if not doc.blocks:
+            notes.append(f"{path.name}: no segmentation blocks; tasks cover the whole text minus chrome")
+        for u in units_of(doc, max_chars):
+            tasks.append({TO_NAME: u.text, "doc_id": doc_id_for(path), "source": path.name,
+                          "sha256": doc.sha256, "offset": u.offset, "section": u.section})
+    return tasks, notes
+
+
+def task_key(data: dict) -> tuple:
+    text = data.get(TO_NAME) or ""
+    return (data.get("sha256") or data.get("doc_id"), data.get("offset"),
+            hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+# --- predictions --------------------------------------------------------------------------
+
+def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: bool = True
+                      ) -> tuple[Optional[Predictor], Optional[str], str]:
+    """(predictor, model_version, note): the current model plus patterns if a model loads,
+    else the patterns alone; (None, None, note) if ``inference.ner`` is not usable."""
+    try:
+        from inference.ner import predict_spans
+    except ImportError as exc:
+        return None, None, f"no pre-annotations: inference.ner not available ({exc})"
+    if use_model:
+        try:
+            from inference.tagger import load_tagger
+
+            tagger = load_tagger(model_path)
+            version = str(getattr(tagger, "model_version", "unversioned"))
+            return (lambda text: predict_spans(text, tagger)), version, f"pre-annotations from model {version}"
+        except (ImportError, FileNotFoundError, OSError, ValueError) as exc:
+            note = f"no model ({type(exc).__name__}: {exc}); pre-annotations from patterns only"
+        return (lambda text: predict_spans(text, None)), "patterns", note
+    return (lambda text: predict_spans(text, None)), "patterns", "pre-annotations from patterns only"
+
+
+def prediction_for(text: str, predictor: Predictor, model_version: str) -> dict:
+    """A Label Studio prediction: regions with per-region scores, overall mean score."""
+    spans = [s for s in with_ids(list(predictor(text)), "p") if text[s.start:s.end] == s.text]
+    results = [region(s, score=s.score) for s in sorted(spans, key=lambda s: s.start)]
+    pred: dict[str, Any] = {"model_version": model_version, "result": results}
+    pred["score"] = round(sum(s.score for s in spans) / len(spans), 6) if spans else 0.0
+    return pred
+
+
+# --- project ------------------------------------------------------------------------------
+
+def find_project(conn: Connection, title: str) -> Optional[Any]:
+    try:
+        found = [p for p in conn.sdk.projects.list(title=title) if p.title == title]
+    except Exception as exc:  # noqa: BLE001
+        raise conn.error(f"list projects titled {title!r}", exc) from None
+    if len(found) > 1:
+        raise conn.error("find project", ValueError(
+            f"{len(found)} projects are titled {title!r} (ids {[p.id for p in found]}); rename all but one"))
+    return found[0] if found else None
+
+
+def ensure_project(conn: Connection, title: str, description: str = "") -> tuple[int, bool]:
+    """(project id, created?) for the project titled ``title``; an existing project must
+    have a labelling config equivalent to configs/labels.yaml."""
+    proj = find_project(conn, title)
+    if proj is not None:
+        full = conn.sdk.projects.get(proj.id)
+        check_label_config(full.label_config or "", where=f"project {title!r} (id {proj.id})")
+        return proj.id, False
+    try:
+        created = conn.sdk.projects.create(title=title, label_config=label_config_xml(),
+                                           description=description or "govie narrative annotation (docs/LABELS.md)")
+    except Exception as exc:  # noqa: BLE001
+        raise conn.error(f"create project {title!r}", exc) from None
+    return created.id, True
+
+
+def existing_keys(conn: Connection, project_id: int) -> tuple[set, dict]:
+    """Keys of the project's tasks and doc_id -> sha256 of the reports already in it."""
+    keys, shas = set(), {}
+    try:
+        for t in conn.sdk.tasks.list(project=project_id, fields="task_only", page_size=500):
+            data = t.data or {}
+            keys.add(task_key(data))
+            if data.get("doc_id"):
+                shas.setdefault(data["doc_id"], data.get("sha256"))
+    except Exception as exc:  # noqa: BLE001
+        raise conn.error(f"list tasks of project {project_id}", exc) from None
+    return keys, shas
+
+
+def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
+         predictor: Optional[Predictor] = None, model_version: Optional[str] = None,
+         max_chars: int = MAX_CHARS, progress: bool = False) -> PushResult:
+    """Create or reuse the project ``title`` and import the reports' units as tasks, skipping
+    those already there; each new task gets a prediction when ``predictor`` is given."""
+    tasks, notes = report_tasks(reports, max_chars)
+    project_id, created = ensure_project(conn, title)
+    result = PushResult(project_id, title, created, notes=notes, model_version=model_version)
+    if predictor is None:
+        result.notes.append("no predictor: tasks pushed without pre-annotations")
+    keys, shas = existing_keys(conn, project_id)
+    new, changed = [], set()
+    for data in tasks:
+        k = task_key(data)
+        if k in keys:
+            result.tasks_skipped += 1
+            continue
+        if shas.get(data["doc_id"]) not in (None, data["sha256"]):
+            changed.add(data["doc_id"])
+        keys.add(k)
+        new.append(data)
+    for d in sorted(changed):
+        result.notes.append(f"{d}: already in the project with other content (sha256); new tasks added")
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(new), desc="push", unit="task", disable=not progress)
+    for b in range(0, len(new), BATCH):
+        batch = []
+        for data in new[b:b + BATCH]:
+            item: dict[str, Any] = {"data": data}
+            if predictor is not None:
+                item["predictions"] = [prediction_for(data[TO_NAME], predictor, model_version or "unversioned")]
+                result.predictions += 1
+            batch.append(item)
+        try:
+            conn.sdk.projects.import_tasks(project_id, request=batch, return_task_ids=True)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.error(f"import tasks into project {project_id} ({result.tasks_created} done)", exc) from None
+        result.tasks_created += len(batch)
+        bar.update(len(batch))
+    bar.close()
+    return result

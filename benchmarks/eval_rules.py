@@ -1,0 +1,87 @@
+"""Pattern-only NER and rule linking measured on a gold annotation set.
+
+    python benchmarks/eval_rules.py [--set annotations/data/gold-v1] [--regions blocks|all]
+        [--errors LABEL]
+
+Prints exact-match P/R/F1 per label of the patterns alone (inference.ner.rule_spans, no
+model), and P/R/F1 of the value → metric relations that inference.link finds given the gold
+spans. ``--regions blocks`` reads only the narrative blocks found by clean + segment (what the
+pipeline does); ``all`` reads whole texts. Scripts may read annotations/; inference/ never does.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from annotations.sets import load_set  # noqa: E402
+from inference import link, ner  # noqa: E402
+from inference.load import from_text  # noqa: E402
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def regions_of(text: str, how: str):
+    if how == "all":
+        return None
+    from inference import clean, segment
+    doc = segment.segment(clean.clean(from_text(text)))
+    return ner.narrative_regions(doc)
+
+
+def eval_spans(docs, how: str, errors: str | None) -> None:
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for d in docs:
+        pred = {(s.start, s.end, s.label) for s in ner.combine(d.text, None, ner.rule_spans(d.text, regions_of(d.text, how)))}
+        gold = {(s.start, s.end, s.label) for s in d.spans}
+        for k in pred & gold:
+            tp[k[2]] += 1
+        for k in pred - gold:
+            fp[k[2]] += 1
+            if errors == k[2]:
+                print("FP", d.doc_id, repr(d.text[max(0, k[0] - 10):k[0]] + "[" + d.text[k[0]:k[1]] + "]" + d.text[k[1]:k[1] + 6]))
+        for k in gold - pred:
+            fn[k[2]] += 1
+            if errors == k[2]:
+                print("FN", d.doc_id, repr(d.text[max(0, k[0] - 10):k[0]] + "[" + d.text[k[0]:k[1]] + "]" + d.text[k[1]:k[1] + 6]))
+    print(f"pattern-only spans ({how}): label      P      R      F1   (tp/fp/fn)")
+    for lab in ["COUNT", "PERCENT", "MONEY", "DATE", "DOCNO", "DOC"]:
+        p, r, f = prf(tp[lab], fp[lab], fn[lab])
+        print(f"  {lab:8s} {p:6.3f} {r:6.3f} {f:6.3f}   ({tp[lab]}/{fp[lab]}/{fn[lab]})")
+
+
+def eval_links(docs) -> None:
+    tp = fp = fn = 0
+    for d in docs:
+        doc = from_text(d.text)
+        doc.entities = list(d.spans)
+        got = {(r.from_id, r.to_id) for r in link.link(doc).relations}
+        gold = {(r.from_id, r.to_id) for r in d.relations}
+        tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+    p, r, f = prf(tp, fp, fn)
+    print(f"relations given gold spans: P {p:.3f} R {r:.3f} F1 {f:.3f} (tp {tp}, fp {fp}, fn {fn})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", default=str(ROOT / "annotations/data/gold-v1"))
+    ap.add_argument("--regions", choices=["blocks", "all"], default="all")
+    ap.add_argument("--errors", default=None, help="print the errors of this label")
+    ap.add_argument("--no-links", action="store_true")
+    a = ap.parse_args()
+    docs = load_set(a.set)
+    eval_spans(docs, a.regions, a.errors)
+    if not a.no_links:
+        eval_links(docs)
+
+
+if __name__ == "__main__":
+    main()

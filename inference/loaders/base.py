@@ -1,0 +1,123 @@
+"""What every loader shares: ``LoadError`` and ``TextBuilder``, which lays out lines and
+tables as one text and keeps the offsets of every table cell inside it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..data import Cell, Table
+
+
+class LoadError(ValueError):
+    """An input that cannot be read as a report; the message says why."""
+
+
+_WS = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Whitespace runs (newlines included) to one space, stripped: the text of a cell."""
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass
+class CellSpec:
+    """A cell as a loader finds it, before grid positions are resolved."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    page: Optional[int] = None
+    bbox: Optional[tuple[float, float, float, float]] = None
+    row: Optional[int] = None  # a known grid position (PDF); None: resolve HTML-style
+    col: Optional[int] = None
+
+
+def resolve_grid(rows: list[list[CellSpec]]) -> list[list[tuple[int, int, CellSpec]]]:
+    """Grid positions of the cells of each row (the HTML table model): a cell takes the
+    first column not covered by a rowspan/colspan from an earlier cell."""
+    taken: set[tuple[int, int]] = set()
+    out: list[list[tuple[int, int, CellSpec]]] = []
+    for r, row in enumerate(rows):
+        placed: list[tuple[int, int, CellSpec]] = []
+        c = 0
+        for spec in row:
+            if spec.row is not None and spec.col is not None:
+                rr, cc = spec.row, spec.col
+            else:
+                while (r, c) in taken:
+                    c += 1
+                rr, cc = r, c
+            for i in range(rr, rr + max(1, spec.rowspan)):
+                for k in range(cc, cc + max(1, spec.colspan)):
+                    taken.add((i, k))
+            placed.append((rr, cc, spec))
+            c = cc + max(1, spec.colspan)
+        out.append(sorted(placed, key=lambda x: x[1]))
+    return out
+
+
+class TextBuilder:
+    """Accumulates the document text line by line; tables are written one row per line,
+    ``cell | cell | ... |``, and come out as ``Table`` objects whose cells point into the
+    text."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.tables: list[Table] = []
+
+    def add_line(self, line: str) -> None:
+        line = line.rstrip("\n")
+        self.parts.append(line + "\n")
+        self.pos += len(line) + 1
+
+    def add_table(self, rows: list[list[CellSpec]], origin: str,
+                  caption: Optional[str] = None) -> Optional[Table]:
+        rows = [r for r in rows if r]
+        if not rows:
+            return None
+        start = self.pos
+        cells: list[Cell] = []
+        for placed in resolve_grid(rows):
+            line_start = self.pos
+            pieces: list[str] = []
+            offset = 0
+            for r, c, spec in placed:
+                text = squash(spec.text)
+                s = line_start + offset if text else None
+                cells.append(Cell(row=r, col=c, text=text, start=s,
+                                  end=(s + len(text)) if text else None,
+                                  rowspan=max(1, spec.rowspan), colspan=max(1, spec.colspan),
+                                  page=spec.page, bbox=spec.bbox))
+                pieces.append(text)
+                offset += len(text) + 3  # " | "
+            self.add_line(" | ".join(pieces) + " |")
+        table = Table(id=f"t{len(self.tables) + 1}", start=start, end=self.pos - 1,
+                      cells=cells, origin=origin, caption=caption)
+        self.tables.append(table)
+        return table
+
+    def extend_table(self, table: Table, rows: list[list[CellSpec]]) -> None:
+        """Append rows to the table just written (a table continued on the next page)."""
+        assert self.tables and self.tables[-1] is table and table.end == self.pos - 1
+        first = table.n_rows
+        shifted = [[CellSpec(s.text, s.rowspan, s.colspan, s.page, s.bbox,
+                             None if s.row is None else s.row, s.col) for s in row]
+                   for row in rows if row]
+        tmp = TextBuilder()
+        tmp.pos = self.pos
+        tmp.add_table(shifted, table.origin)
+        if not tmp.tables:
+            return
+        for cell in tmp.tables[0].cells:
+            table.cells.append(Cell(row=cell.row + first, col=cell.col, text=cell.text,
+                                    start=cell.start, end=cell.end, rowspan=cell.rowspan,
+                                    colspan=cell.colspan, page=cell.page, bbox=cell.bbox))
+        self.parts.extend(tmp.parts)
+        self.pos = tmp.pos
+        table.end = self.pos - 1
+
+    def text(self) -> str:
+        return "".join(self.parts)

@@ -1,0 +1,219 @@
+"""The fast CPU path: the token classifier exported to ONNX and quantised to int8.
+
+``govie export-onnx --model DIR [--out DIR]`` writes ``<out>/model.onnx`` (fp32, traced with
+``torch.onnx.export(..., dynamo=False)``, dynamic batch and sequence axes) and
+``<out>/model.int8.onnx`` (``onnxruntime.quantization.quantize_dynamic``, QInt8 weights);
+``<out>`` defaults to ``DIR/onnx``. ``OnnxTagger`` runs them with onnxruntime and needs
+neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
+``tokenizer.json``, and tokenising, windows, merging and decoding are ``inference.windows``
+and ``TorchTagger.predict_entities`` — one text path for both runtimes.
+
+``load_tagger(runtime="auto")`` picks ONNX int8 when ``DIR/onnx/model.int8.onnx`` exists and
+onnxruntime imports (``onnx_ready``), else torch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from .tagger import MODEL_INFO, ModelNotFound, Regions, TorchTagger, read_model_info
+from .windows import Encoding, encode
+
+ONNX_DIR = "onnx"
+INT8 = "model.int8.onnx"
+FP32 = "model.onnx"
+
+
+def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
+    """True when the model folder has an exported ``file`` and onnxruntime imports."""
+    if not (Path(path) / ONNX_DIR / file).is_file():
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class FastTokenizer:
+    """The few members of a Hugging Face tokenizer that ``inference.windows`` uses, on top of
+    the ``tokenizers`` library (no transformers needed)."""
+
+    def __init__(self, path: Union[str, Path]):
+        from tokenizers import Tokenizer
+
+        p = Path(path)
+        self._tok = Tokenizer.from_file(str(p / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        cfg = {}
+        if (p / "tokenizer_config.json").is_file():
+            cfg = json.loads((p / "tokenizer_config.json").read_text(encoding="utf-8"))
+
+        def tid(name: str, default: str) -> Optional[int]:
+            tok = cfg.get(name, default)
+            if isinstance(tok, dict):
+                tok = tok.get("content", default)
+            return self._tok.token_to_id(tok) if tok else None
+
+        self.cls_token_id = tid("cls_token", "[CLS]")
+        self.sep_token_id = tid("sep_token", "[SEP]")
+        self.pad_token_id = tid("pad_token", "[PAD]") or 0
+
+    def __call__(self, text: str, add_special_tokens: bool = False,
+                 return_offsets_mapping: bool = True, verbose: bool = False) -> dict:
+        enc = self._tok.encode(text, add_special_tokens=add_special_tokens)
+        return {"input_ids": list(enc.ids), "offset_mapping": list(enc.offsets)}
+
+
+def _tokenizer(path: Path) -> Any:
+    if (path / "tokenizer.json").is_file():
+        return FastTokenizer(path)
+    from transformers import AutoTokenizer  # a model folder without tokenizer.json
+
+    return AutoTokenizer.from_pretrained(str(path))
+
+
+class OnnxTagger:
+    """A token classifier run by onnxruntime; the same ``predict_entities`` as TorchTagger."""
+
+    predict_entities = TorchTagger.predict_entities
+
+    def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
+                 max_length: int = 256, stride: int = 32, batch_size: int = 16,
+                 model_version: str = "unversioned", file: str = INT8):
+        self.session = session
+        self.tokenizer = tokenizer
+        self.id2label = {int(k): v for k, v in id2label.items()}
+        self.max_length, self.stride, self.batch_size = int(max_length), int(stride), int(batch_size)
+        self.model_version = model_version
+        self.file = file
+        names = [self.id2label[k].split("-", 1)[-1] for k in sorted(self.id2label)]
+        self.labels = tuple(dict.fromkeys(n for n in names if n != "O"))
+        self._inputs = [i.name for i in session.get_inputs()]
+
+    @classmethod
+    def from_dir(cls, path: Union[str, Path], file: str = INT8, threads: Optional[int] = None,
+                 batch_size: int = 16) -> "OnnxTagger":
+        import onnxruntime as ort
+
+        path = Path(path)
+        onnx_path = path / ONNX_DIR / file
+        if not onnx_path.is_file():
+            raise ModelNotFound(f"no ONNX model at {onnx_path}; run `govie export-onnx --model {path}`")
+        cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        info = read_model_info(path)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        sess = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        return cls(sess, _tokenizer(path), cfg["id2label"], info.get("max_length", 256),
+                   info.get("stride", 32), batch_size,
+                   info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file)
+
+    def encode(self, text: str, regions: Regions = None) -> Encoding:
+        return encode(text, self.tokenizer, self.max_length, self.stride, regions)
+
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
+
+    def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
+        """Softmax probabilities of every window of every encoding (batched by length)."""
+        items = [(i, j, len(w.input_ids)) for i, e in enumerate(encs) for j, w in enumerate(e.windows)]
+        items.sort(key=lambda x: x[2])
+        out: list[list[Any]] = [[None] * len(e.windows) for e in encs]
+        pad = self.tokenizer.pad_token_id or 0
+        for b in range(0, len(items), self.batch_size):
+            batch = items[b:b + self.batch_size]
+            width = max(n for _, _, n in batch)
+            ids = np.full((len(batch), width), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for r, (i, j, n) in enumerate(batch):
+                ids[r, :n] = encs[i].windows[j].input_ids
+                mask[r, :n] = 1
+            z = self.logits(ids, mask).astype(np.float64)
+            z -= z.max(axis=-1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=-1, keepdims=True)
+            for r, (i, j, n) in enumerate(batch):
+                out[i][j] = p[r, :n]
+        return out
+
+
+def export_onnx(model_dir: Union[str, Path], out_dir: Union[str, Path, None] = None,
+                opset: int = 17, quantize: bool = True) -> dict[str, Path]:
+    """Export a token-classifier folder to ONNX fp32 and (``quantize``) int8 dynamic
+    quantisation. Returns the written paths."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").is_file():
+        raise ModelNotFound(f"no token-classifier model in {model_dir} (config.json missing)")
+    out = Path(out_dir) if out_dir is not None else model_dir / ONNX_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(model_dir), dtype=torch.float32, attn_implementation="eager")
+    model.eval()
+    model.config.return_dict = False
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask,
+                          return_dict=True).logits
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    mask = torch.ones((2, 16), dtype=torch.long)
+    fp32 = out / FP32
+    with torch.inference_mode():
+        torch.onnx.export(
+            Wrapped(model), (ids, mask), str(fp32), dynamo=False, opset_version=opset,
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                          "attention_mask": {0: "batch", 1: "sequence"},
+                          "logits": {0: "batch", 1: "sequence"}})
+    paths = {"fp32": fp32}
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        int8 = out / INT8
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        paths["int8"] = int8
+    return paths
+
+
+def register_export_onnx(sub) -> None:
+    p = sub.add_parser("export-onnx", help="export a model to ONNX (fp32 + int8) for the fast CPU path",
+                       description="Write MODEL/onnx/model.onnx and model.int8.onnx; "
+                                   "`auto` runtime then uses the int8 model.")
+    p.add_argument("--model", required=True, metavar="DIR", help="model folder")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: DIR/onnx)")
+    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--no-quantize", action="store_true", help="fp32 only")
+    p.set_defaults(func=cmd_export_onnx)
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    try:
+        paths = export_onnx(args.model, args.out, args.opset, not args.no_quantize)
+    except ModelNotFound as exc:
+        print(f"govie export-onnx: error: {exc}", file=sys.stderr)
+        return 2
+    for kind, p in paths.items():
+        print(f"{kind}: {p} ({p.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+__all__ = ["OnnxTagger", "export_onnx", "onnx_ready", "FastTokenizer", "MODEL_INFO"]

@@ -1,0 +1,106 @@
+"""annotations.sets: immutable versioned set folders, atomic writes, load_set."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from annotations import sets
+from annotations.pull import build_set
+from annotations.sets import SetExistsError, list_sets, load_set, set_name, slug, write_set
+from annotations.validate import ValidationError
+from inference.data import AnnotatedText, Relation, Span
+
+GOLD = Path(__file__).resolve().parent.parent / "annotations" / "data" / "gold-v1"
+
+
+def _docs(n=2, label="COUNT"):
+    text = "受理申请12件。"
+    return [AnnotatedText(f"d{i}", text, [Span(4, 7, "12件", label, id="c")], [], source="x.txt")
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("title,want", [
+    ("govie narrative 2026", "govie-narrative-2026"),
+    ("  Gold / v1 ", "gold-v1"),
+    ("政府信息公开 标注", "政府信息公开-标注"),
+    ("!!!", "project"),
+])
+def test_slug(title, want):
+    assert slug(title) == want
+
+
+def test_set_name_format():
+    assert set_name("Govie Narrative", "20261122", "abcdef0123456789") == "govie-narrative-20261122-abcdef01"
+
+
+def test_write_set_is_atomic_versioned_and_never_overwrites(tmp_path):
+    res = write_set(_docs(), "p-20260101-aaaa", {"project": {"id": 1}}, tmp_path, {"export.json": b"[]"})
+    assert res.status == "written" and res.path == tmp_path / "p-20260101-aaaa"
+    manifest = json.loads((res.path / "manifest.json").read_text(encoding="utf-8"))
+    data = (res.path / "spans.jsonl").read_bytes()
+    assert manifest["content_sha256"] == hashlib.sha256(data).hexdigest() == res.content_sha256
+    assert manifest["docs"] == 2 and manifest["spans"] == 2 and manifest["labels"] == {"COUNT": 2}
+    assert [d.spans for d in load_set(res.path)] == [d.spans for d in _docs()]
+    # identical content under any name: unchanged, nothing written
+    again = write_set(_docs(), "p-20260102-aaaa", {}, tmp_path)
+    assert again.status == "unchanged" and again.path == res.path
+    assert not (tmp_path / "p-20260102-aaaa").exists()
+    # same name, different content: refused, the earlier set untouched
+    with pytest.raises(SetExistsError, match="immutable"):
+        write_set(_docs(3), "p-20260101-aaaa", {}, tmp_path)
+    assert (res.path / "spans.jsonl").read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["p-20260101-aaaa"]  # no temp folder left
+
+
+def test_failed_write_leaves_no_trace(tmp_path, monkeypatch):
+    write_set(_docs(), "first", {}, tmp_path)
+    before = {p: p.read_bytes() for p in (tmp_path / "first").iterdir()}
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sets.os, "rename", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_set(_docs(3), "second", {}, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first"]
+    assert {p: p.read_bytes() for p in (tmp_path / "first").iterdir()} == before
+
+
+def test_build_set_refuses_broken_export_before_writing(tmp_path):
+    export = [{"id": 1, "data": {"text": "受理申请12件。"}, "annotations": [{"id": 2, "result": [
+        {"id": "r", "type": "labels", "value": {"start": 4, "end": 7, "text": "12件", "labels": ["AMOUNT"]}}]}]}]
+    with pytest.raises(ValidationError, match="AMOUNT"):
+        build_set(json.dumps(export).encode(), project_id=1, project_title="p", ls_version=None)
+    conv, manifest, name = build_set(json.dumps(export).encode(), project_id=1, project_title="p",
+                                     ls_version=None, strict=False)
+    assert conv.docs == [] and manifest["conversion"]["errors"] == 1 and name.startswith("p-")
+    with pytest.raises(ValidationError, match="not JSON"):
+        build_set(b"{oops", project_id=1, project_title="p", ls_version=None)
+
+
+def test_gold_v1_is_a_versioned_set():
+    assert GOLD in list_sets()
+    manifest = sets.load_manifest(GOLD)
+    assert (manifest["docs"], manifest["spans"], manifest["relations"]) == (105, 3434, 924)
+    assert manifest["content_sha256"] == hashlib.sha256((GOLD / "spans.jsonl").read_bytes()).hexdigest()
+    export = GOLD / manifest["source_export"]["file"]
+    assert hashlib.sha256(export.read_bytes()).hexdigest() == manifest["source_export"]["sha256"]
+    assert manifest["policy"]["name"] == "ground_truth" and manifest["conversion"]["errors"] == 0
+    docs = load_set(GOLD)
+    assert len(docs) == 105 and all(d.text[s.start:s.end] == s.text for d in docs for s in d.spans)
+
+
+def test_load_set_accepts_folder_or_file_and_names_missing(tmp_path):
+    assert len(load_set(GOLD / "spans.jsonl")) == 105
+    with pytest.raises(FileNotFoundError, match="no annotation set"):
+        load_set(tmp_path)
+
+
+def test_relations_survive_the_jsonl_round_trip(tmp_path):
+    doc = AnnotatedText("d", "办结8件", [Span(0, 2, "办结", "METRIC", id="m"), Span(2, 4, "8件", "COUNT", id="c")],
+                        [Relation("c", "m")], meta={"ls_task_id": 3})
+    res = write_set([doc], "r", {}, tmp_path)
+    assert load_set(res.path) == [doc]

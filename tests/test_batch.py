@@ -1,0 +1,146 @@
+"""Batch: folders, archives, bad inputs, duplicates, resume."""
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import zipfile
+from collections import Counter
+
+import pytest
+
+from inference.batch import UsageError, iter_items, process, run_extract
+from inference.output import read_jsonl, validate_record
+
+
+@pytest.fixture()
+def inputs(tmp_path, samples_dir):
+    d = tmp_path / "in"
+    d.mkdir()
+    for p in sorted(samples_dir.glob("seed-*.txt")):
+        shutil.copy(p, d / p.name)
+    (d / "corrupt.pdf").write_bytes(b"%PDF-1.4\n this is not a pdf")
+    (d / "empty.txt").write_bytes(b"")
+    (d / "notes.xyz").write_text("ignored: unknown type in a folder")
+    sub = d / "sub"
+    sub.mkdir()
+    (sub / "gbk.txt").write_bytes("一、总体情况\n全年主动公开政府信息12条。\n".encode("gbk"))
+    z = tmp_path / "seeds.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in sorted(samples_dir.glob("seed-*.txt")):
+            zf.write(p, f"reports/{p.name}")
+        zf.writestr("reports/new.txt", "一、总体情况\n全年主动公开政府信息7条。\n")
+    return d, z
+
+
+def run(paths, out, **kw):
+    return run_extract([str(p) for p in paths], out, no_model=True, progress=False, **kw)
+
+
+def test_folder_zip_bad_and_duplicates(tmp_path, inputs):
+    d, z = inputs
+    out = tmp_path / "out.jsonl"
+    s = run([d, z], out)
+    recs = list(read_jsonl(out))
+    for r in recs:
+        validate_record(r)
+    ok = [r for r in recs if not r["error"]]
+    bad = {r["source"].split("/")[-1]: r["error"] for r in recs if r["error"]}
+    # 5 seeds + gbk.txt from the folder; the zip's seeds are duplicates, its new.txt is not
+    assert sorted(r["source"].split("/")[-1] for r in ok) == sorted(
+        [f"seed-00{i}.txt" for i in range(5)] + ["gbk.txt", "new.txt"])
+    assert any(r["source"].endswith("seeds.zip!reports/new.txt") for r in ok)
+    assert set(bad) == {"corrupt.pdf", "empty.txt"}
+    assert "empty" in bad["empty.txt"]["message"] and bad["empty.txt"]["kind"] == "load"
+    assert "PDF" in bad["corrupt.pdf"]["message"]
+    assert (s.ok, s.failed, s.skipped) == (7, 2, 5)
+    assert s.exit_code == 1
+    assert len({r["sha256"] for r in recs}) == len(recs)
+    assert any(x.endswith("notes.xyz") for x in s.ignored)
+    gbk = next(r for r in ok if r["source"].endswith("gbk.txt"))
+    assert gbk["encoding"] == "gb18030"
+
+
+def test_rerun_skips_what_is_done(tmp_path, inputs):
+    d, z = inputs
+    out = tmp_path / "out.jsonl"
+    run([d], out)
+    n = len(list(read_jsonl(out)))
+    s = run([d, z], out)  # only the zip's new.txt is new
+    recs = list(read_jsonl(out))
+    assert len(recs) == n + 1 and s.ok == 1
+    assert s.failed == 2  # the two bad files are still bad (not re-processed)
+    assert Counter(r["source"] for r in recs).most_common(1)[0][1] == 1
+
+
+def test_tar_gz_members(tmp_path, samples_dir):
+    t = tmp_path / "r.tar.gz"
+    with tarfile.open(t, "w:gz") as tf:
+        data = (samples_dir / "seed-001.txt").read_bytes()
+        info = tarfile.TarInfo("a/seed-001.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    items = list(iter_items([t]))
+    assert [i.source for i in items] == [f"{t}!a/seed-001.txt"] and items[0].data == data
+    s = run([t], tmp_path / "o.jsonl")
+    assert s.ok == 1 and s.exit_code == 0
+
+
+def test_corrupt_archive_and_oversize_member(tmp_path):
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    z = tmp_path / "big.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("big.txt", "政" * 400000)
+    out = tmp_path / "o.jsonl"
+    s = run([bad, z], out, limit_mb=1)
+    recs = list(read_jsonl(out))
+    msgs = sorted(r["error"]["message"] for r in recs)
+    assert s.failed == 2 and len(recs) == 2
+    assert "not a readable archive" in msgs[1] or "not a readable archive" in msgs[0]
+    assert any("too large" in m for m in msgs)
+    for r in recs:
+        validate_record(r)
+
+
+def test_process_gives_error_records():
+    rec = process("x.txt", b"\x00\x01\x02" * 50)
+    assert rec["error"]["kind"] == "load" and "binary" in rec["error"]["message"]
+    validate_record(rec)
+    ok = process("y.txt", "一、总体情况\n全年主动公开政府信息12条。\n".encode())
+    assert ok["error"] is None and ok["format"] == "txt"
+
+
+def test_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="no such file"):
+        run([tmp_path / "missing"], tmp_path / "o.jsonl")
+    with pytest.raises(UsageError, match="model folder not found"):
+        run_extract([str(tmp_path)], tmp_path / "o.jsonl", model=str(tmp_path / "nomodel"),
+                    progress=False)
+
+
+def test_jobs_2_gives_the_same_records(tmp_path, inputs):
+    d, _ = inputs
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    run([d], a)
+    s = run([d], b, jobs=2)
+    key = lambda r: r["source"]  # noqa: E731
+    ra, rb = sorted(read_jsonl(a), key=key), sorted(read_jsonl(b), key=key)
+    assert [r["sha256"] for r in ra] == [r["sha256"] for r in rb]
+    assert [r.get("metadata") for r in ra] == [r.get("metadata") for r in rb]
+    assert s.ok == 6 and s.failed == 2
+
+
+def test_model_that_fails_to_load(tmp_path, inputs):
+    d, _ = inputs
+    bad = tmp_path / "badmodel"
+    bad.mkdir()
+    (bad / "config.json").write_text("{}")  # no weights
+    with pytest.raises(UsageError, match="cannot load model"):
+        run_extract([str(d)], tmp_path / "o.jsonl", model=str(bad), progress=False)
+    # with worker processes each report gets an error record instead of a broken pool
+    s = run_extract([str(d)], tmp_path / "p.jsonl", model=str(bad), jobs=2, progress=False)
+    recs = list(read_jsonl(tmp_path / "p.jsonl"))
+    assert s.ok == 0 and s.exit_code == 1 and len(recs) == 8
+    assert all(r["error"] for r in recs)
+    assert sum("cannot load model" in r["error"]["message"] for r in recs) == 6

@@ -1,0 +1,78 @@
+"""merge: narrative and table facts in one list, agree / conflict with warnings."""
+from __future__ import annotations
+
+import pytest
+
+from inference.data import Evidence, Fact
+from inference.merge import last_place, merge, values_agree
+
+
+def table(key, value, unit="条", period="annual", scope=None, applicant=None):
+    return Fact(key=key, metric="主动公开文件数", value=value, unit=unit, period=period, scope=scope,
+                applicant=applicant, origin="table", table="t1",
+                evidence=Evidence("cell", str(value), 100, 105, table="t1", row=3, col=2))
+
+
+def narr(key, value, raw, unit="条", period="annual", scope="全市", approx=False, bound=None):
+    return Fact(key=key, metric="主动公开政府信息", value=value, unit=unit, raw=raw, approx=approx,
+                bound=bound, period=period, scope=scope, origin="narrative",
+                evidence=Evidence("span", raw, 10, 10 + len(raw)))
+
+
+def test_agreement_is_marked_on_both():
+    facts, warns = merge([table("proactive.total", 30659)], [narr("proactive.total", 30659, "30659条")])
+    assert [f.agreement for f in facts] == ["agree", "agree"]
+    assert [f.origin for f in facts] == ["table", "narrative"]
+    assert warns == []
+
+
+def test_conflict_warns_with_both_values_and_evidence():
+    facts, warns = merge([table("proactive.total", 30650)], [narr("proactive.total", 30659, "30659条")])
+    assert [f.agreement for f in facts] == ["conflict", "conflict"]
+    (w,) = warns
+    assert w.code == "fact_conflict" and (w.start, w.end) == (10, 16)
+    assert "30659" in w.message and "30650" in w.message and "row 3 col 2" in w.message
+
+
+@pytest.mark.parametrize("t_kw, n_kw", [
+    ({"period": "cumulative"}, {}),                 # other period
+    ({}, {"scope": "市本级"}),                        # other scope
+    ({"applicant": "自然人"}, {}),                     # one applicant column of the request table
+    ({"unit": "%"}, {}),                            # incomparable units
+])
+def test_not_compared(t_kw, n_kw):
+    facts, warns = merge([table("proactive.total", 1, **t_kw)], [narr("proactive.total", 30659, "30659条", **n_kw)])
+    assert [f.agreement for f in facts] == [None, None] and warns == []
+
+
+def test_facts_without_key_are_left_alone_and_inputs_untouched():
+    t, n = table("proactive.total", 5), narr(None, 5, "5条")
+    facts, _ = merge([t], [n])
+    assert facts[1].agreement is None and t.agreement is None and n.agreement is None
+
+
+@pytest.mark.parametrize("raw, value, approx, bound, table_value, ok", [
+    ("近8.1万条", 81000, True, "upper", 80950, True),
+    ("近8.1万条", 81000, True, "upper", 81200, False),
+    ("近8.1万条", 81000, True, "upper", 60000, False),
+    ("1100多条", 1100, True, "lower", 1150, True),
+    ("1100多条", 1100, True, "lower", 1000, False),
+    ("1100多条", 1100, True, "lower", 1250, False),
+    ("约300条", 300, True, None, 310, True),
+    ("300条", 300, False, None, 301, False),
+])
+def test_approximate_values(raw, value, approx, bound, table_value, ok):
+    n = narr("proactive.total", value, raw, approx=approx, bound=bound)
+    assert values_agree(n, table("proactive.total", table_value), 0.05) is ok
+
+
+def test_money_compared_in_yuan():
+    t = table("fees.amount", 7832, unit="万元")
+    n = narr("fees.amount", 78320000, "7832万元", unit="yuan")
+    facts, warns = merge([t], [n])
+    assert facts[1].agreement == "agree" and not warns
+
+
+@pytest.mark.parametrize("x, place", [(1100, 100), (81000, 1000), (7, 1), (8.5, 1), (0, 1)])
+def test_last_place(x, place):
+    assert last_place(x) == place

@@ -1,0 +1,172 @@
+"""ner stage: patterns (tables of examples), exclusions, model + rule combination, regions."""
+from __future__ import annotations
+
+import pytest
+
+from inference import ner
+from inference.data import Block, Span
+from inference.load import from_text
+
+
+def rule_only(text: str) -> list[tuple[str, str]]:
+    return [(s.label, s.text) for s in ner.predict_spans(text, None)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("全市共主动公开政府信息30659条,全文电子化率100%。", [("COUNT", "30659条"), ("PERCENT", "100%")]),
+    ("各类政府信息近8.1万条,其中", [("COUNT", "近8.1万条")]),
+    ("发布信息1100多条。", [("COUNT", "1100多条")]),
+    ("印发宣传册5000余册。", [("COUNT", "5000余册")]),
+    ("接待群众1432人次。", [("COUNT", "1432人次")]),
+    ("共1,234件。", [("COUNT", "1,234件")]),
+    ("网上可办率达91.96%。", [("PERCENT", "91.96%")]),
+    ("解读率达到90%以上,", [("PERCENT", "90%以上")]),
+    ("增长了5个百分点。", [("PERCENT", "5个百分点")]),
+    ("收取费用7832万元。", [("MONEY", "7832万元")]),
+    ("收费0元。", [("MONEY", "0元")]),
+    ("统计期限自2018年1月1日至2018年12月31日。", [("DATE", "2018年1月1日"), ("DATE", "2018年12月31日")]),
+    ("截至2018年12月底,", [("DATE", "2018年12月底")]),
+    ("编制2020年度报告", [("DATE", "2020年度")]),
+    ("发文日期2019-02-24", [("DATE", "2019-02-24")]),
+    ("6月,市政府办", [("DATE", "6月")]),
+    ("(国办发〔2018〕23号)", [("DOCNO", "国办发〔2018〕23号")]),
+    ("(闽政办〔2018〕43 号)要求", [("DOCNO", "闽政办〔2018〕43 号")]),
+    ("(国务院令第711号)", [("DOCNO", "国务院令第711号")]),
+    ("(国务院第492号令)", [("DOCNO", "国务院第492号令")]),
+    ("(琼政务公开协办[2016]69号)", [("DOCNO", "琼政务公开协办[2016]69号")]),
+    ("根据《中华人民共和国政府信息公开条例》(以下简称《条例》)",
+     [("DOC", "《中华人民共和国政府信息公开条例》"), ("DOC", "《条例》")]),
+    ("国办《2018 年政务公开工作要点》", [("DOC", "《2018 年政务公开工作要点》")]),
+])
+def test_patterns_find_values_and_references(text, expected):
+    got = [x for x in rule_only(text) if x[0] != "METRIC"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", [
+    "拨打12345热线反映问题。",        # number inside a name
+    "开展第二期培训。",                # ordinal
+    "电话:0596-2026675,传真:0596-2025068",  # phone numbers
+    "邮编:363000",                     # postcode
+    "1.推进政府工作公开透明。",         # section number
+    "投资亿元以上的项目",               # threshold
+    "投资1亿元以上的项目",              # threshold with a number
+    "在20个工作日内答复",               # a deadline, not a count
+    "报告由六部分组成。",               # descriptive
+    "实行24小时不间断服务",             # incidental quantity
+])
+def test_exclusions_give_no_values(text):
+    assert not [x for x in rule_only(text) if x[0] in ("COUNT", "PERCENT", "MONEY")]
+
+
+def test_newspaper_in_brackets_is_not_a_doc():
+    assert not [x for x in rule_only("通过《闽南日报》和漳州电视台公开") if x[0] == "DOC"]
+
+
+def test_chinese_numeral_counts_need_the_model():
+    text = "召开2场乡镇便民服务中心工作现场会和一场县级行政服务中心现场会"
+    assert ("COUNT", "一场") not in rule_only(text)
+    i = text.index("一场")
+
+    class Agrees:
+        model_version, labels = "t", ("COUNT",)
+
+        def predict_entities(self, texts):
+            return [[Span(i, i + 2, "一场", "COUNT", 0.9, "model")] for _ in texts]
+
+    spans = ner.predict_spans(text, Agrees())
+    assert [(s.label, s.text, s.source) for s in spans] == [
+        ("COUNT", "2场", "rule"), ("COUNT", "一场", "rule")]
+
+
+class FakeTagger:
+    """Returns fixed spans for a fixed text (offsets into the text it is given)."""
+
+    model_version, labels = "fake", ("METRIC", "COUNT", "ORG")
+
+    def __init__(self, spans_by_text):
+        self.spans_by_text = spans_by_text
+        self.calls = []
+
+    def predict_entities(self, texts):
+        self.calls.append(list(texts))
+        return [list(self.spans_by_text.get(t, [])) for t in texts]
+
+
+def test_combination_policy():
+    text = "全市共主动公开政府信息30659条，市本级1658。"
+    m = text.index("主动公开")
+    model = [
+        # METRIC running into the number: cut at the rule COUNT
+        Span(m, text.index("条"), text[m:text.index("条")], "METRIC", 0.8, "model"),
+        # COUNT with a wrong boundary: the rule span stands
+        Span(text.index("30659"), text.index("30659") + 3, "306", "COUNT", 0.7, "model"),
+        # a bare count the patterns miss: kept
+        Span(text.index("1658"), text.index("1658") + 4, "1658", "COUNT", 0.9, "model"),
+        # trailing punctuation is trimmed
+        Span(0, 3, text[0:3], "ORG", 0.6, "model"),
+    ]
+    spans = ner.predict_spans(text, FakeTagger({text: model}))
+    got = [(s.label, s.text, s.source) for s in spans]
+    assert ("METRIC", "主动公开政府信息", "model") in got
+    assert ("COUNT", "30659条", "rule") in got
+    assert ("COUNT", "1658", "model") in got
+    assert ("ORG", "全市共", "model") in got
+    assert not any(t == "306" for _, t, _ in got)
+    for s in spans:
+        assert text[s.start:s.end] == s.text
+        assert s.text == s.text.strip("，。,;；、 ")
+
+
+def test_model_owns_metric_rules_only_metric_is_dropped():
+    text = "网上可办率达91.96%。"
+    assert ("METRIC", "网上可办率") in rule_only(text)
+    spans = ner.predict_spans(text, FakeTagger({}))
+    assert [(s.label, s.text) for s in spans] == [("PERCENT", "91.96%")]
+
+
+def test_rule_metric_needs_a_value_in_its_sentence():
+    assert not [x for x in rule_only("做好主动公开政府信息工作。") if x[0] == "METRIC"]
+    assert ("METRIC", "主动公开政府信息") in rule_only("主动公开政府信息30659条。")
+
+
+def test_tag_reads_only_narrative_blocks_and_numbers_ids():
+    text = "概述\n全市受理申请27件。\n| 申请 | 27件 |\n"
+    doc = from_text(text)
+    n0, n1 = text.index("全市"), text.index("\n|")
+    t0 = text.index("|")
+    doc.blocks = [Block("heading", 0, 2), Block("narrative", n0, n1), Block("table", t0, len(text))]
+    tagger = FakeTagger({})
+    out = ner.tag(doc, tagger)
+    assert [s.text for s in out.entities if s.label == "COUNT"] == ["27件"]
+    assert out.entities[0].start == text.index("27件")
+    assert [s.id for s in out.entities] == [f"T{i + 1}" for i in range(len(out.entities))]
+    assert all(n0 <= s.start and s.end <= n1 for s in out.entities)
+
+
+def test_tag_without_blocks_skips_chrome():
+    text = "分享到 字号 30件\n全市受理申请27件。"
+    doc = from_text(text)
+    doc.chrome = [(0, text.index("\n"))]
+    out = ner.tag(doc, None)
+    assert [s.text for s in out.entities if s.label == "COUNT"] == ["27件"]
+
+
+def test_tagger_with_regions_gets_one_call_for_many_documents():
+    class RegionTagger(FakeTagger):
+        def predict_entities(self, texts, regions=None):
+            self.calls.append((list(texts), regions))
+            return [[] for _ in texts]
+
+    tg = RegionTagger({})
+    docs = [from_text("全市受理申请27件。"), from_text("办结20件。")]
+    out = ner.tag_many(docs, tg)
+    assert len(tg.calls) == 1 and tg.calls[0][1] == [[(0, 10)], [(0, 6)]]
+    assert [[s.text for s in d.entities] for d in out] == [["27件"], ["20件"]]
+
+
+def test_expand_leaves_quantifiers_and_rejects_unknown_defs():
+    assert ner.expand("{a}{1,3}", {"a": "x"}, {}) == "x{1,3}"
+    assert ner.expand("{units.u}", {}, {"u": ["条", "人次"]}) == "(?:人次|条)"
+    with pytest.raises(Exception):
+        ner.expand("{nope}", {}, {})

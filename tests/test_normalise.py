@@ -1,0 +1,132 @@
+"""normalise stage: numbers, units, approximation, scope, period, keys, narrative facts."""
+from __future__ import annotations
+
+import pytest
+
+from inference import link, ner, normalise
+from inference.load import from_text
+from inference.normalise.numbers import chinese_number, parse_value
+
+
+@pytest.mark.parametrize("raw, value, unit, approx, bound", [
+    ("30659条", 30659, "条", False, None),
+    ("1,234件", 1234, "件", False, None),
+    ("１２件", 12, "件", False, None),
+    ("30915 件", 30915, "件", False, None),
+    ("近8.1万条", 81000, "条", True, "upper"),
+    ("约300人次", 300, "人次", True, None),
+    ("1100多条", 1100, "条", True, "lower"),
+    ("5000余册", 5000, "册", True, "lower"),
+    ("逾万", 10000, None, True, "lower"),
+    ("超过100场", 100, "场", True, "lower"),
+    ("3000余万条", 30000000, "条", True, "lower"),
+    ("万余本", 10000, "本", True, "lower"),
+    ("两场", 2, "场", False, None),
+    ("一场", 1, "场", False, None),
+    ("一百二十项", 120, "项", False, None),
+    ("十二项", 12, "项", False, None),
+    ("三千余册", 3000, "册", True, "lower"),
+    ("1658", 1658, None, False, None),
+    ("53條", 53, "条", False, None),
+    ("2764.2萬宗", 27642000, "宗", False, None),
+    ("91.96%", 91.96, "%", False, None),
+    ("100％", 100, "%", False, None),
+    ("90%以上", 90, "%", True, "lower"),
+    ("百分之百", 100, "%", False, None),
+    ("5个百分点", 5, "pp", False, None),
+    ("7832万元", 78320000, "yuan", False, None),
+    ("3.2亿元", 320000000, "yuan", False, None),
+    ("0元", 0, "yuan", False, None),
+    ("258.5億元", 25850000000, "yuan", False, None),
+])
+def test_parse_value(raw, value, unit, approx, bound):
+    q = parse_value(raw)
+    assert q.value == pytest.approx(value)
+    assert (q.unit, q.approx, q.bound, q.raw) == (unit, approx, bound, raw)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("两", 2), ("十", 10), ("二十一", 21), ("一百零五", 105), ("三千五百万", 35000000),
+    ("一亿三千万", 130000000), ("二〇一八", 2018),
+])
+def test_chinese_numbers(text, value):
+    assert chinese_number(text) == value
+
+
+@pytest.mark.parametrize("sentence, scope", [
+    ("全市共主动公开政府信息30659条", "全市"),
+    ("其中市本级主动公开76308条", "市本级"),
+    ("县(市、区)级主动公开29836条", "县(市、区)"),
+    ("县（市、区）发布11120条", "县(市、区)"),
+    ("各乡镇发布信息200条", "乡镇"),
+    ("市直部门公开22012条", "市直"),
+    ("共主动公开政府信息30659条", None),
+    ("全市开展调查125次。主动公开30条", None),  # not across a sentence end
+])
+def test_scope(sentence, scope):
+    assert normalise.scope_of(sentence, _value_start(sentence)) == scope
+
+
+def _value_start(s: str) -> int:
+    import re
+    return list(re.finditer(r"\d+", s))[-1].start()
+
+
+@pytest.mark.parametrize("sentence, period", [
+    ("全市共主动公开政府信息30659条", "annual"),
+    ("历年累计主动公开政府信息336207条", "cumulative"),
+    ("累计受理申请3111件", "cumulative"),
+    ("全年累计发布信息5000条", "annual"),
+    ("截至目前共公开规范性文件500件", "cumulative"),
+    ("本年新增主动公开政府信息2110条", "annual"),
+    ("历年累计公开336207条。本年公开100条", "annual"),
+])
+def test_period(sentence, period):
+    assert normalise.period_of(sentence, _value_start(sentence)) == period
+
+
+@pytest.mark.parametrize("metric, key", [
+    ("主动公开政府信息", "proactive.total"),
+    ("主动公开", "proactive.total"),
+    ("新闻发布会", "press_conferences.total"),
+    ("当面申请", "requests.channel.in_person"),
+    ("网上可办率", None),
+    ("", None),
+])
+def test_taxonomy_keys(metric, key):
+    assert normalise.key_of(metric) == key
+
+
+def run(text: str):
+    doc = from_text(text, source="t.txt")
+    return normalise.normalise(link.link(ner.tag(doc, None)))
+
+
+def test_narrative_facts_with_evidence():
+    text = ("全市共主动公开政府信息30659条,全文电子化率100%。其中市本级主动公开8647条。"
+            "历年累计主动公开政府信息336207条。全市共举办新闻发布会44场。")
+    doc = run(text)
+    facts = {f.raw: f for f in doc.facts}
+    f = facts["30659条"]
+    assert (f.key, f.metric, f.value, f.unit, f.period, f.scope, f.origin) == (
+        "proactive.total", "主动公开政府信息", 30659, "条", "annual", "全市", "narrative")
+    assert f.evidence.kind == "span" and f.evidence.source == "t.txt"
+    assert facts["336207条"].period == "cumulative" and facts["336207条"].key == "proactive.total"
+    assert facts["8647条"].scope == "市本级" and facts["8647条"].parent == "proactive.total"
+    assert facts["100%"].key is None and facts["100%"].metric == "全文电子化率"
+    assert facts["44场"].key == "press_conferences.total"
+    for f in doc.facts:
+        for e in (f.evidence, f.metric_evidence):
+            if e is not None:
+                assert text[e.start:e.end] == e.text
+
+
+def test_share_of_a_count_gets_no_count_key():
+    doc = run("主动公开政府信息4762条,占15.55%。")
+    share = next(f for f in doc.facts if f.raw == "15.55%")
+    assert share.metric == "主动公开政府信息" and share.key is None and share.unit == "%"
+
+
+def test_unlinked_values_are_kept():
+    doc = run("今年共办理30件。")
+    assert [(f.metric, f.value, f.key) for f in doc.facts] == [("", 30, None)]

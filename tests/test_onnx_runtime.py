@@ -1,0 +1,114 @@
+"""ONNX export (fp32 + int8) of a tiny random token classifier, and OnnxTagger parity with
+TorchTagger (same text path)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from inference.config import label_set
+from inference.onnx_runtime import FastTokenizer, OnnxTagger, export_onnx, onnx_ready
+from inference.tagger import MODEL_INFO, TorchTagger, load_tagger, pick_runtime
+
+from .conftest import BASE_ENCODER
+
+TEXT = "全市共主动公开政府信息30659条,全文电子化率100%。其中市本级1658件。"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A 2-layer, hidden-64 BertForTokenClassification with the base encoder's tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+
+    torch.manual_seed(0)
+    ls = label_set()
+    cfg = BertConfig.from_pretrained(str(BASE_ENCODER))
+    cfg.num_hidden_layers, cfg.hidden_size, cfg.num_attention_heads = 2, 64, 2
+    cfg.intermediate_size = 128
+    cfg.id2label, cfg.label2id = ls.id2label, ls.label2id
+    model = BertForTokenClassification(cfg)
+    with torch.no_grad():  # larger classifier weights: confident, distinct argmaxes
+        model.classifier.weight.normal_(0, 0.5)
+    d = tmp_path_factory.mktemp("tiny")
+    model.save_pretrained(str(d))
+    AutoTokenizer.from_pretrained(str(BASE_ENCODER)).save_pretrained(str(d))
+    (d / MODEL_INFO).write_text(json.dumps({"max_length": 32, "stride": 8,
+                                            "model_version": "tiny-test"}), encoding="utf-8")
+    paths = export_onnx(d)
+    return d, paths
+
+
+def test_export_writes_fp32_and_int8(tiny_model):
+    d, paths = tiny_model
+    assert paths["fp32"] == d / "onnx" / "model.onnx" and paths["fp32"].stat().st_size > 0
+    assert paths["int8"] == d / "onnx" / "model.int8.onnx"
+    assert paths["int8"].stat().st_size < paths["fp32"].stat().st_size
+
+
+def _inputs(tagger, texts):
+    encs = [tagger.encode(t) for t in texts]
+    rows = [w.input_ids for e in encs for w in e.windows]
+    width = max(map(len, rows))
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)], mask[i, :len(r)] = r, 1
+    return ids, mask
+
+
+def test_fp32_logits_match_torch_and_int8_argmax_mostly_agrees(tiny_model):
+    import torch
+
+    d, _ = tiny_model
+    tt = TorchTagger.from_dir(d)
+    fp32 = OnnxTagger.from_dir(d, file="model.onnx")
+    int8 = OnnxTagger.from_dir(d)
+    ids, mask = _inputs(tt, [TEXT, TEXT * 3, "办结20件。"])  # several windows, padding
+    with torch.inference_mode():
+        ref = tt.model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask)).logits.numpy()
+    got = fp32.logits(ids, mask)
+    keep = mask.astype(bool)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got[keep], ref[keep], atol=1e-4)
+    q = int8.logits(ids, mask)
+    agree = (q.argmax(-1) == ref.argmax(-1))[keep].mean()
+    assert agree >= 0.9, agree
+
+
+def test_onnx_tagger_gives_the_torch_spans(tiny_model):
+    d, _ = tiny_model
+    texts = [TEXT, TEXT * 3]
+    regions = [[(0, 20)], None]
+    a = TorchTagger.from_dir(d).predict_entities(texts, regions=regions)
+    b = OnnxTagger.from_dir(d, file="model.onnx").predict_entities(texts, regions=regions)
+    assert [[(s.start, s.end, s.label) for s in x] for x in a] == \
+           [[(s.start, s.end, s.label) for s in x] for x in b]
+    for text, spans in zip(texts, b):
+        assert all(text[s.start:s.end] == s.text for s in spans)
+    assert all(s.end <= 20 for s in b[0])
+
+
+def test_fast_tokenizer_matches_transformers():
+    from transformers import AutoTokenizer
+
+    hf = AutoTokenizer.from_pretrained(str(BASE_ENCODER))
+    ft = FastTokenizer(BASE_ENCODER)
+    a = hf(TEXT, add_special_tokens=False, return_offsets_mapping=True)
+    b = ft(TEXT)
+    assert list(a["input_ids"]) == b["input_ids"]
+    assert [tuple(x) for x in a["offset_mapping"]] == [tuple(x) for x in b["offset_mapping"]]
+    assert (ft.cls_token_id, ft.sep_token_id, ft.pad_token_id) == (hf.cls_token_id, hf.sep_token_id, hf.pad_token_id)
+
+
+def test_auto_runtime_picks_int8_when_exported(tiny_model, tmp_path):
+    d, _ = tiny_model
+    assert onnx_ready(d) and pick_runtime(d) == "onnx"
+    t = load_tagger(d)
+    assert isinstance(t, OnnxTagger) and t.file == "model.int8.onnx"
+    assert isinstance(load_tagger(d, runtime="torch"), TorchTagger)
+    bare = tmp_path / "bare"
+    shutil.copytree(d, bare, ignore=shutil.ignore_patterns("onnx"))
+    assert pick_runtime(bare) == "torch" and isinstance(load_tagger(bare), TorchTagger)

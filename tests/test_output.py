@@ -1,0 +1,115 @@
+"""Output: the JSON record and its schema, JSON Lines that survive a kill, flat facts."""
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pandas as pd
+import pytest
+
+from inference.clean import clean
+from inference.data import Evidence, Fact
+from inference.load import from_text
+from inference.output import (JsonlWriter, error_record, fact_rows, read_jsonl, record,
+                              validate_record, write_facts_csv, write_facts_parquet)
+from inference.segment import segment
+
+
+def _doc(text: str, facts=()):
+    doc = segment(clean(from_text(text, "r.txt")))
+    doc.facts = list(facts)
+    return doc
+
+
+FACT = Fact(key="active.total", metric="主动公开政府信息", value=10143.0, unit="条",
+            raw="10143条", origin="narrative",
+            evidence=Evidence(kind="span", text="10143条", start=9, end=16, source="r.txt"))
+
+
+def test_record_validates_for_every_seed(seed_texts):
+    for seed, text in seed_texts.items():
+        rec = record(_doc(text))
+        validate_record(rec)
+        assert rec["schema_version"] == "1.0" and rec["error"] is None
+        assert rec["metadata"]["year"] is not None
+        json.dumps(rec, ensure_ascii=False)  # JSON-ready
+
+
+def test_record_with_facts():
+    rec = record(_doc("一、总体情况\n全年主动公开10143条。\n", [FACT]))
+    validate_record(rec)
+    assert rec["facts"][0]["evidence"]["text"] == "10143条"
+
+
+@pytest.mark.parametrize("rec", [
+    error_record("a.pdf", None, "a.pdf: encrypted PDF", "load"),
+    error_record("a.txt", "0" * 64, "boom", "pipeline"),
+    error_record("z.zip!b.txt", None, "worker died", "internal"),
+])
+def test_error_record_validates(rec):
+    validate_record(rec)
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda r: r.update(schema_version="2.0"),
+    lambda r: r.update(sha256="xyz"),
+    lambda r: r.pop("metadata"),
+    lambda r: r["metadata"].update(period_start="2018/1/1"),
+    lambda r: r.update(format="xls"),
+    lambda r: r["sections"].append({"id": "s9"}),
+])
+def test_invalid_records_fail(breakage):
+    rec = record(_doc("一、总体情况\n全年公开5条。\n"))
+    breakage(rec)
+    with pytest.raises(jsonschema.ValidationError):
+        validate_record(rec)
+
+
+def test_error_kind_is_checked():
+    with pytest.raises(ValueError):
+        error_record("a", None, "m", "oops")
+    with pytest.raises(jsonschema.ValidationError):
+        validate_record({"schema_version": "1.0", "source": "a", "sha256": None,
+                         "error": {"kind": "load", "message": ""}})
+
+
+def test_jsonl_append_and_partial_tail(tmp_path):
+    out = tmp_path / "o.jsonl"
+    with JsonlWriter(out) as w:
+        w.write({"a": 1, "t": "中文"})
+        w.write({"a": 2})
+    with out.open("ab") as fh:  # a killed writer's half line
+        fh.write(b'{"a": 3, "t": "trunc')
+    assert [r["a"] for r in read_jsonl(out)] == [1, 2]
+    with JsonlWriter(out) as w:  # resuming cuts the half line first
+        w.write({"a": 4})
+    raw = out.read_bytes()
+    assert raw.endswith(b"\n") and raw.count(b"\n") == 3
+    assert [r["a"] for r in read_jsonl(out)] == [1, 2, 4]
+
+
+def test_jsonl_file_of_only_a_partial_line(tmp_path):
+    out = tmp_path / "o.jsonl"
+    out.write_bytes(b'{"a": 1')
+    assert list(read_jsonl(out)) == []
+    with JsonlWriter(out) as w:
+        w.write({"a": 5})
+    assert out.read_bytes() == b'{"a":5}\n'
+    assert list(read_jsonl(tmp_path / "none.jsonl")) == []
+
+
+def test_facts_csv_and_parquet(tmp_path):
+    recs = [record(_doc("一、总体情况\n全年主动公开10143条。\n", [FACT, FACT])),
+            error_record("bad.txt", None, "empty", "load")]
+    rows = list(fact_rows(recs))
+    assert len(rows) == 2 and rows[0]["source"] == "r.txt"
+    assert rows[0]["evidence_text"] == "10143条" and rows[0]["evidence_start"] == 9
+    n = write_facts_csv(recs, tmp_path / "f.csv")
+    df = pd.read_csv(tmp_path / "f.csv", encoding="utf-8-sig")
+    assert n == 2 and list(df["value"]) == [10143.0, 10143.0] and df["unit"][0] == "条"
+    assert write_facts_parquet(recs, tmp_path / "f.parquet") == 2
+    pq = pd.read_parquet(tmp_path / "f.parquet")
+    assert pq["metric"].tolist() == ["主动公开政府信息"] * 2
+    assert pq["evidence_end"].tolist() == [16, 16]
+    assert write_facts_csv([], tmp_path / "empty.csv") == 0
+    assert list(pd.read_csv(tmp_path / "empty.csv").columns)[:3] == ["source", "sha256", "key"]

@@ -1,0 +1,132 @@
+"""Datasets from annotation sets and a tiny end-to-end training run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotations.sets import write_spans_jsonl
+from inference.config import label_set
+from inference.data import AnnotatedText, Span
+from inference.windows import IGNORE
+from training.config import load_train_config
+from training.data import build_datasets, is_dev, load_docs, split_docs
+from training.evaluate import evaluate
+from training.train import train
+from tests.test_tagger import make_tiny_model
+
+SENTENCES = [
+    ("2018年，全市共主动公开政府信息30659条，全文电子化率100%。",
+     [("2018年", "DATE"), ("主动公开政府信息", "METRIC"), ("30659条", "COUNT"),
+      ("全文电子化率", "METRIC"), ("100%", "PERCENT")]),
+    ("依据《中华人民共和国政府信息公开条例》(国办发〔2018〕23号)，市政府办受理申请533件。",
+     [("《中华人民共和国政府信息公开条例》", "DOC"), ("国办发〔2018〕23号", "DOCNO"), ("市政府办", "ORG"),
+      ("受理申请", "METRIC"), ("533件", "COUNT")]),
+]
+
+
+def make_doc(doc_id: str, repeat: int) -> AnnotatedText:
+    text, spans = "", []
+    for k in range(repeat):
+        sent, items = SENTENCES[k % 2]
+        base, pos = len(text), 0
+        for piece, lab in items:
+            s = sent.index(piece, pos)
+            spans.append(Span(base + s, base + s + len(piece), piece, lab, source="gold"))
+            pos = s + len(piece)
+        text += sent + "\n"
+    return AnnotatedText(doc_id, text, spans)
+
+
+@pytest.fixture(scope="module")
+def gold_set(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("set-v1")
+    write_spans_jsonl([make_doc(f"doc-{i}", 3 + i % 4) for i in range(10)], d / "spans.jsonl")
+    return d
+
+
+def test_split_is_by_document_stable_and_disjoint(gold_set):
+    docs = load_docs([str(gold_set)])
+    train, dev = split_docs(docs, 0.3, seed=13)
+    assert train and dev
+    assert not {d.doc_id for d in train} & {d.doc_id for d in dev}
+    assert len(train) + len(dev) == len(docs)
+    # stable: a document's side does not depend on the other documents
+    _, dev_half = split_docs(docs[:5], 0.3, seed=13)
+    assert {d.doc_id for d in dev_half} == {d.doc_id for d in dev if d.doc_id in {x.doc_id for x in docs[:5]}}
+    assert all(is_dev(d.doc_id, 0.3, 13) for d in dev)
+    assert split_docs(docs, 0.0, 13)[1] == []
+
+
+def test_later_set_replaces_a_document(gold_set, tmp_path):
+    newer = tmp_path / "set-v2"
+    newer.mkdir()
+    write_spans_jsonl([make_doc("doc-0", 1)], newer / "spans.jsonl")
+    docs = {d.doc_id: d for d in load_docs([str(gold_set), str(newer)])}
+    assert len(docs) == 10 and docs["doc-0"].text.count("\n") == 1
+
+
+def test_datasets_have_windows_with_aligned_labels(gold_set):
+    from transformers import AutoTokenizer
+
+    from tests.conftest import BASE_ENCODER
+
+    tok = AutoTokenizer.from_pretrained(str(BASE_ENCODER))
+    docs = load_docs([str(gold_set)])
+    ds, summ = build_datasets(docs, tok, max_length=32, stride=8, dev_fraction=0.3, seed=13)
+    assert set(ds) == {"train", "dev"}
+    assert not set(ds["train"]["doc_id"]) & set(ds["dev"]["doc_id"])
+    row = ds["train"][0]
+    assert len(row["input_ids"]) == len(row["labels"]) <= 32
+    assert row["labels"][0] == IGNORE and row["labels"][-1] == IGNORE
+    assert row["input_ids"][0] == tok.cls_token_id
+    bio = label_set().bio
+    seen = {bio[y] for r in ds["train"]["labels"] for y in r if y != IGNORE}
+    assert {"B-DOCNO", "I-DOCNO", "B-PERCENT", "O"} <= seen
+    assert summ["train"].n_spans + summ["dev"].n_spans == sum(len(d.spans) for d in docs)
+    assert summ["train"].spans_outside == 0
+
+
+def test_config_overrides_and_errors(tmp_path):
+    cfg = load_train_config("configs/train.yaml", ["epochs=3", "lr_body=2e-4", "sets=[a, b]"])
+    assert cfg.epochs == 3 and cfg.lr_body == pytest.approx(2e-4) and cfg.sets == ["a", "b"]
+    with pytest.raises(ValueError, match="unknown training setting"):
+        load_train_config(None, ["epochz=3"])
+    with pytest.raises(ValueError, match="key=value"):
+        load_train_config(None, ["epochs"])
+
+
+def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_path):
+    base = make_tiny_model(tmp_path / "base", with_info=False)
+    out = tmp_path / "model"
+    cfg = load_train_config("configs/train.yaml", [
+        f"base_model={base}", f"sets=[{gold_set}]", f"out_dir={out}", "num_layers=2",
+        "max_length=48", "stride=8", "batch_size=4", "epochs=6", "patience=10", "lr_body=1e-3",
+        "lr_head=5e-3", "dev_fraction=0.3", "eval_batch_size=8", "history=[]",
+    ])
+    train(cfg, progress=False)
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "labels.json", "metrics.json",
+                 "train_config.yaml", "dev_ids.json", "govie_model.json", "README.md"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    losses = [row["loss"] for row in metrics["history"]]
+    assert len(losses) == 6 and losses[-1] < 0.7 * losses[0]
+    assert "dev_f1" in metrics["history"][0] and metrics["dev"]["micro"]["support"] > 0
+    dev_ids = json.loads((out / "dev_ids.json").read_text())
+    assert dev_ids and all(is_dev(i, 0.3, 13) for i in dev_ids)
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"]["0"] == "O" and len(config["id2label"]) == len(label_set().bio)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Dev results" in card and "micro" in card and "govie train --config configs/train.yaml" in card
+    rep = evaluate(out, [str(gold_set)], dev_only=True, patterns=False)
+    assert rep["n_docs"] == len(dev_ids)
+    assert rep["systems"]["model"]["micro"]["f1"] == pytest.approx(metrics["dev"]["micro"]["f1"])
+    # the written model loads (fp16 on disk -> fp32) and continues training from itself
+    cont = load_train_config("configs/train.yaml", [
+        f"init_from={out}", f"sets=[{gold_set}]", f"out_dir={tmp_path / 'next'}", "max_length=48",
+        "stride=8", "batch_size=4", "epochs=1", "dev_fraction=0.3", "history=[]",
+    ])
+    train(cont, progress=False)
+    m2 = json.loads((tmp_path / "next" / "metrics.json").read_text())
+    assert m2["history"][0]["loss"] < losses[0]

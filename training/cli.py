@@ -1,0 +1,80 @@
+"""``govie train`` and ``govie evaluate``: parse arguments, call one function.
+
+Plugged into the ``govie`` command through the ``govie.commands`` entry points; also
+runnable alone as ``python -m training.cli train|evaluate ...``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Optional, Sequence
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .config import load_train_config
+    from .train import train
+
+    overrides = list(args.set or [])
+    if args.init:
+        overrides.append(f"init_from={args.init}")
+    if args.out:
+        overrides.append(f"out_dir={args.out}")
+    cfg = load_train_config(args.config, overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out = train(cfg, progress=not args.quiet)
+    print(f"model written to {out}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, format_report
+
+    report = evaluate(args.model, args.gold, patterns=not args.no_patterns,
+                      worst=args.worst, dev_only=args.dev_only)
+    print(format_report(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, ensure_ascii=False, indent=1)
+        print(f"JSON report written to {args.json}")
+    return 0
+
+
+def register_train(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="fine-tune the token classifier on annotation sets",
+                              description="Fine-tune the token classifier by a recipe (configs/train.yaml).")
+    p.add_argument("--config", default="configs/train.yaml", help="recipe YAML (default: %(default)s)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a recipe setting (repeatable), e.g. --set epochs=3")
+    p.add_argument("--init", metavar="MODEL_DIR", help="continue from a fine-tuned model (= --set init_from=...)")
+    p.add_argument("--out", metavar="DIR", help="output model folder (= --set out_dir=...)")
+    p.add_argument("--quiet", action="store_true", help="no per-step progress lines")
+    p.set_defaults(func=_train)
+
+
+def register_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="score a model against a gold annotation set",
+                              description="Entity P/R/F1 per label (exact spans), confusions, worst documents.")
+    p.add_argument("--model", default=None, help="model folder (default: the embedded models/default)")
+    p.add_argument("--gold", required=True, action="append",
+                   help="annotation set folder or spans.jsonl (repeatable)")
+    p.add_argument("--json", metavar="OUT", help="also write the full report as JSON")
+    p.add_argument("--worst", type=int, default=5, help="how many worst documents to list")
+    p.add_argument("--no-patterns", action="store_true", help="score the model alone only")
+    p.add_argument("--dev-only", action="store_true",
+                   help="score only the documents the model held out (its dev_ids.json)")
+    p.set_defaults(func=_evaluate)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="govie")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register_train(sub)
+    register_evaluate(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The training recipe: ``configs/train.yaml`` plus ``--set key=value`` overrides."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import yaml
+
+
+@dataclass
+class TrainConfig:
+    base_model: str = "../shared/models/zh-char-e5-small"  # local folder or HF model id
+    init_from: Optional[str] = None  # a fine-tuned model folder to continue from
+    sets: Union[str, list] = "all"  # annotation set folders, or "all"
+    out_dir: str = "models/default"
+    num_layers: Optional[int] = 6  # keep the lower N encoder layers (None: all)
+    max_length: int = 256
+    stride: int = 32
+    batch_size: int = 8
+    epochs: int = 20
+    patience: int = 4  # epochs without a better dev F1 before stopping
+    lr_body: float = 1e-4
+    lr_head: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06  # fraction of the steps
+    grad_clip: float = 1.0
+    dev_fraction: float = 0.15
+    seed: int = 13
+    threads: int = 2
+    max_steps: Optional[int] = None  # stop after this many steps (smoke tests)
+    fp16_weights: bool = True  # save weights in fp16 (loaded back as fp32)
+    refit_all: bool = False  # after selecting the epoch on dev, retrain on all documents
+    excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])
+    eval_batch_size: int = 16
+    history: list = field(default_factory=list)  # what was tried: [{change, result}] for the card
+
+
+def parse_value(text: str) -> Any:
+    return yaml.safe_load(text) if text != "" else None
+
+
+def load_train_config(path: Optional[Union[str, Path]] = None,
+                      overrides: Sequence[str] = ()) -> TrainConfig:
+    """The recipe of ``path`` (a YAML mapping of TrainConfig fields) with ``key=value``
+    overrides applied (values parsed as YAML: ``epochs=3``, ``sets=[a,b]``)."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file() and not p.is_absolute():
+            from inference.config import ROOT
+
+            p = ROOT / p if (ROOT / p).is_file() else p
+        if not p.is_file():
+            raise FileNotFoundError(f"training config not found: {p}")
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{p}: expected a mapping of settings")
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        data[k.strip()] = parse_value(v.strip())
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown training setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for f in dataclasses.fields(TrainConfig):  # YAML reads 2e-4 as a string: coerce numbers
+        if f.name in data and isinstance(f.default, (int, float)) and not isinstance(f.default, bool) \
+                and isinstance(data[f.name], str):
+            try:
+                data[f.name] = type(f.default)(float(data[f.name]))
+            except ValueError as exc:
+                raise ValueError(f"{f.name}: expected a number, got {data[f.name]!r}") from exc
+    return TrainConfig(**data)

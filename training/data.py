@@ -1,0 +1,122 @@
+"""Training data from annotation sets: documents split by doc id, narrative regions only,
+overlapping windows with char-aligned BIO labels (``inference.windows``, the serving path).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from annotations.sets import list_sets, load_set
+from inference import clean, load, segment
+from inference.config import ROOT, LabelSet, label_set
+from inference.data import AnnotatedText, Span
+from inference.windows import encode, token_labels, window_labels
+
+EXCLUDED_BLOCKS = ("table", "chrome")
+
+
+def resolve_path(p: Union[str, Path]) -> Path:
+    """A path from a config: absolute, or relative to the project root."""
+    p = Path(p)
+    return p if p.is_absolute() else ROOT / p
+
+
+def load_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
+    """The documents of the annotation sets (``"all"``: every set in annotations/data, in
+    name order). A doc id seen again in a later set replaces the earlier version."""
+    paths = list_sets() if sets == "all" else [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
+    if not paths:
+        raise ValueError("no annotation sets given")
+    by_id: dict[str, AnnotatedText] = {}
+    for p in paths:
+        for d in load_set(p):
+            by_id[d.doc_id] = d
+    return list(by_id.values())
+
+
+def is_dev(doc_id: str, dev_fraction: float, seed: int) -> bool:
+    """Stable split: a doc id always falls on the same side for a given seed, whatever
+    other documents the sets hold."""
+    h = hashlib.sha1(f"{seed}:{doc_id}".encode("utf-8")).hexdigest()
+    return int(h[:8], 16) / 0x100000000 < dev_fraction
+
+
+def split_docs(docs: Sequence[AnnotatedText], dev_fraction: float,
+               seed: int) -> tuple[list[AnnotatedText], list[AnnotatedText]]:
+    train = [d for d in docs if not is_dev(d.doc_id, dev_fraction, seed)]
+    dev = [d for d in docs if is_dev(d.doc_id, dev_fraction, seed)]
+    return train, dev
+
+
+def narrative_regions(text: str, excluded: Iterable[str] = EXCLUDED_BLOCKS) -> Optional[list[tuple[int, int]]]:
+    """The parts of ``text`` the NER model reads: every block the segmenter does not mark
+    as table (or chrome); None (the whole text) while the segmenter gives no blocks."""
+    doc = segment.segment(clean.clean(load.from_text(text)))
+    if not doc.blocks:
+        return None
+    ex = set(excluded)
+    return [(b.start, b.end) for b in doc.blocks if b.kind not in ex]
+
+
+def spans_inside(spans: Sequence[Span], regions: Optional[Sequence[tuple[int, int]]]) -> list[Span]:
+    if regions is None:
+        return list(spans)
+    return [s for s in spans if any(a <= s.start and s.end <= b for a, b in regions)]
+
+
+@dataclass
+class DataSummary:
+    n_docs: int = 0
+    n_chars: int = 0
+    n_spans: int = 0
+    n_windows: int = 0
+    spans_outside: int = 0  # gold spans falling outside the narrative regions (dropped)
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
+                max_length: int, stride: int,
+                excluded: Iterable[str] = EXCLUDED_BLOCKS) -> tuple[dict[str, list], DataSummary]:
+    """Columns (doc_id, window, input_ids, labels) of the windows of ``docs``."""
+    cols: dict[str, list] = {"doc_id": [], "window": [], "input_ids": [], "labels": []}
+    summ = DataSummary()
+    for d in docs:
+        regions = narrative_regions(d.text, excluded)
+        spans = spans_inside(d.spans, regions)
+        enc = encode(d.text, tokenizer, max_length, stride, regions)
+        wl = window_labels(enc, token_labels(enc, spans, labels.label2id))
+        for j, (w, lab) in enumerate(zip(enc.windows, wl)):
+            cols["doc_id"].append(d.doc_id)
+            cols["window"].append(j)
+            cols["input_ids"].append(w.input_ids)
+            cols["labels"].append(lab)
+        summ.n_docs += 1
+        summ.n_chars += len(d.text)
+        summ.n_spans += len(spans)
+        summ.spans_outside += len(d.spans) - len(spans)
+        summ.n_windows += len(enc.windows)
+        for s in spans:
+            summ.labels[s.label] = summ.labels.get(s.label, 0) + 1
+    return cols, summ
+
+
+def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: int = 256,
+                   stride: int = 32, dev_fraction: float = 0.15, seed: int = 13,
+                   excluded: Iterable[str] = EXCLUDED_BLOCKS,
+                   labels: Optional[LabelSet] = None) -> tuple[Any, dict[str, DataSummary]]:
+    """A ``datasets.DatasetDict`` with ``train`` and ``dev`` splits (by document), and a
+    summary of each split."""
+    from datasets import Dataset, DatasetDict
+
+    labels = labels or label_set()
+    excluded = tuple(excluded)
+    train, dev = split_docs(docs, dev_fraction, seed)
+    if not train:
+        raise ValueError(f"no training documents (dev_fraction={dev_fraction})")
+    out, summ = {}, {}
+    for name, part in (("train", train), ("dev", dev)):
+        cols, summ[name] = encode_docs(part, tokenizer, labels, max_length, stride, excluded)
+        out[name] = Dataset.from_dict(cols)
+    return DatasetDict(out), summ

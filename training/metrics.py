@@ -1,0 +1,96 @@
+"""Entity-level scoring on character spans: exact match of (start, end, label), the same
+figures as seqeval's strict mode on BIO sequences (tests check the two agree).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+from inference.data import Span
+
+Key = tuple[int, int, str]
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn, "support": tp + fn}
+
+
+def keys(spans: Iterable[Span]) -> set[Key]:
+    return {(s.start, s.end, s.label) for s in spans}
+
+
+def score(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]],
+          labels: Sequence[str] = ()) -> dict[str, Any]:
+    """Per-label, micro and macro P/R/F1 of exact-span matches over aligned documents.
+    Macro averages the labels that occur in gold or predictions (or all of ``labels``)."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold documents but {len(pred)} predicted")
+    tp: Counter = Counter()
+    fp: Counter = Counter()
+    fn: Counter = Counter()
+    for g, p in zip(gold, pred):
+        gk, pk = keys(g), keys(p)
+        for k in gk & pk:
+            tp[k[2]] += 1
+        for k in pk - gk:
+            fp[k[2]] += 1
+        for k in gk - pk:
+            fn[k[2]] += 1
+    names = list(labels) or sorted(set(tp) | set(fp) | set(fn))
+    names += sorted((set(tp) | set(fp) | set(fn)) - set(names))
+    per = {lab: prf(tp[lab], fp[lab], fn[lab]) for lab in names}
+    seen = [lab for lab in names if per[lab]["support"] or per[lab]["fp"]]
+    micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    macro = {m: (sum(per[lab][m] for lab in seen) / len(seen) if seen else 0.0)
+             for m in ("precision", "recall", "f1")}
+    return {"per_label": per, "micro": micro, "macro": macro}
+
+
+def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict[str, Any]:
+    """Where the errors go: for each gold span not matched exactly, the label of the
+    predicted span overlapping it most (``"-"`` = missed); predicted spans overlapping no
+    gold span are spurious. Keys ``"GOLD -> PRED"``; ``boundary`` counts same-label
+    overlaps with other boundaries."""
+    pairs: Counter = Counter()
+    spurious: Counter = Counter()
+    for g, p in zip(gold, pred):
+        pk = keys(p)
+        for s in g:
+            if (s.start, s.end, s.label) in pk:
+                continue
+            over = [(min(s.end, q.end) - max(s.start, q.start), q) for q in p
+                    if q.start < s.end and s.start < q.end]
+            if not over:
+                pairs[(s.label, "-")] += 1
+                continue
+            q = max(over, key=lambda x: x[0])[1]
+            pairs[(s.label, q.label if q.label != s.label else "boundary")] += 1
+        for q in p:
+            if not any(q.start < s.end and s.start < q.end for s in g):
+                spurious[q.label] += 1
+    return {
+        "gold_vs_pred": {f"{a} -> {b}": n for (a, b), n in pairs.most_common()},
+        "missed": {a: n for (a, b), n in pairs.most_common() if b == "-"},
+        "spurious": dict(spurious.most_common()),
+    }
+
+
+def relation_keys(spans: Sequence[Span], relations: Iterable[Any]) -> set[tuple]:
+    """Relations as ((value start, end, label), (metric start, end)) — independent of ids."""
+    by_id = {s.id: s for s in spans if s.id is not None}
+    out = set()
+    for r in relations:
+        a, b = by_id.get(r.from_id), by_id.get(r.to_id)
+        if a is not None and b is not None:
+            out.add(((a.start, a.end, a.label), (b.start, b.end)))
+    return out
+
+
+def relation_score(gold: Sequence[set], pred: Sequence[set]) -> dict[str, float]:
+    tp = sum(len(g & p) for g, p in zip(gold, pred))
+    fp = sum(len(p - g) for g, p in zip(gold, pred))
+    fn = sum(len(g - p) for g, p in zip(gold, pred))
+    return prf(tp, fp, fn)

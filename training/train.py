@@ -1,0 +1,229 @@
+"""Fine-tuning of the token classifier: a plain, readable loop (nanoGPT style).
+
+    model  = lower ``num_layers`` layers of the base encoder + a linear head (fixed BIO labels)
+    data   = overlapping windows of the narrative text of the annotation sets (training.data)
+    optim  = AdamW, head and body with their own learning rates, warmup + linear decay
+    select = dev entity F1 (exact spans, = seqeval strict) after every epoch, early stopping
+
+The result is a model folder: weights (safetensors), tokenizer, config with the label map,
+``govie_model.json``, the resolved recipe, ``metrics.json``, ``dev_ids.json`` and a model card.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import yaml
+
+from inference.config import label_set
+from inference.tagger import MODEL_INFO, TorchTagger
+
+from .card import write_card
+from .config import TrainConfig
+from .data import build_datasets, load_docs, narrative_regions, resolve_path, spans_inside, split_docs
+from .metrics import score
+
+log = logging.getLogger("govie.train")
+
+
+def resolve_model(name: str) -> str:
+    """A local folder (absolute or relative to the project) or, failing that, an HF id."""
+    p = resolve_path(name)
+    return str(p) if p.exists() else name
+
+
+def build_model(cfg: TrainConfig) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    labels = label_set()
+    src = resolve_model(cfg.init_from or cfg.base_model)
+    tok = AutoTokenizer.from_pretrained(src)
+    kw: dict[str, Any] = dict(num_labels=len(labels.bio), id2label=labels.id2label,
+                              label2id=labels.label2id, dtype=torch.float32)
+    if cfg.init_from:
+        model = AutoModelForTokenClassification.from_pretrained(src, dtype=torch.float32)
+        old = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if old != list(labels.bio):
+            raise ValueError(f"{src} was trained on labels {old}; configs/labels.yaml now has "
+                             f"{list(labels.bio)}: start from the base model instead")
+    else:
+        if cfg.num_layers:
+            kw["num_hidden_layers"] = cfg.num_layers
+        model = AutoModelForTokenClassification.from_pretrained(src, **kw)
+    return model, tok
+
+
+def batches(ds: Any, batch_size: int, rng: random.Random, pad_id: int):
+    """Shuffled, padded (input_ids, attention_mask, labels) tensors."""
+    import torch
+
+    order = list(range(len(ds)))
+    rng.shuffle(order)
+    for b in range(0, len(order), batch_size):
+        rows = ds[order[b:b + batch_size]]
+        width = max(len(x) for x in rows["input_ids"])
+        n = len(rows["input_ids"])
+        ids = torch.full((n, width), pad_id, dtype=torch.long)
+        mask = torch.zeros((n, width), dtype=torch.long)
+        lab = torch.full((n, width), -100, dtype=torch.long)
+        for r, (x, y) in enumerate(zip(rows["input_ids"], rows["labels"])):
+            ids[r, :len(x)] = torch.tensor(x)
+            mask[r, :len(x)] = 1
+            lab[r, :len(y)] = torch.tensor(y)
+        yield ids, mask, lab
+
+
+def dev_f1(tagger: TorchTagger, dev_docs: list, excluded: list) -> dict[str, Any]:
+    regions = [narrative_regions(d.text, excluded) for d in dev_docs]
+    pred = tagger.predict_entities([d.text for d in dev_docs], regions=regions)
+    gold = [spans_inside(d.spans, r) for d, r in zip(dev_docs, regions)]
+    return score(gold, pred, label_set().labels)
+
+
+def lr_at(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
+        progress: bool = True) -> dict[str, Any]:
+    """One training run; returns the best model (by dev F1, or the last one without dev),
+    its tokenizer, the per-epoch history and data summaries."""
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    model, tok = build_model(cfg)
+    ds, summary = build_datasets(docs, tok, cfg.max_length, cfg.stride, dev_fraction, cfg.seed,
+                                 cfg.excluded_blocks)
+    _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
+    body = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier")]
+    no_decay = ("bias", "LayerNorm", "layer_norm")
+    groups = [
+        {"params": head, "lr": cfg.lr_head, "weight_decay": 0.0},
+        {"params": [p for n, p in body if not any(x in n for x in no_decay)],
+         "lr": cfg.lr_body, "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in body if any(x in n for x in no_decay)],
+         "lr": cfg.lr_body, "weight_decay": 0.0},
+    ]
+    base_lrs = [g["lr"] for g in groups]
+    opt = torch.optim.AdamW(groups)
+    steps_per_epoch = math.ceil(len(ds["train"]) / cfg.batch_size)
+    total = steps_per_epoch * epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    warmup = max(1, int(cfg.warmup * total))
+    tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size)
+    history: list[dict[str, Any]] = []
+    best: Optional[dict[str, Any]] = None
+    step, t0, stale = 0, time.time(), 0
+    pad_id = tok.pad_token_id or 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        losses = []
+        for ids, mask, lab in batches(ds["train"], cfg.batch_size, rng, pad_id):
+            for g, lr in zip(opt.param_groups, base_lrs):
+                g["lr"] = lr * lr_at(step, total, warmup)
+            loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            losses.append(loss.item())
+            step += 1
+            if progress and step % 20 == 0:
+                log.info("epoch %d step %d/%d loss %.4f (%.0fs)", epoch, step, total,
+                         np.mean(losses[-20:]), time.time() - t0)
+            if step >= total:
+                break
+        row: dict[str, Any] = {"epoch": epoch, "step": step, "loss": float(np.mean(losses)),
+                               "seconds": round(time.time() - t0, 1)}
+        if dev_docs:
+            sc = dev_f1(tagger, dev_docs, cfg.excluded_blocks)
+            row["dev_f1"] = sc["micro"]["f1"]
+            row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in sc["per_label"].items()}
+        history.append(row)
+        log.info("epoch %d: loss %.4f dev F1 %s (%.0fs)", epoch, row["loss"],
+                 f"{row['dev_f1']:.4f}" if "dev_f1" in row else "-", row["seconds"])
+        better = best is None or not dev_docs or row["dev_f1"] > best["row"]["dev_f1"]
+        if better:
+            best = {"row": row, "state": copy.deepcopy(model.state_dict()),
+                    "scores": sc if dev_docs else None}
+            stale = 0
+        else:
+            stale += 1
+        if step >= total or (dev_docs and stale >= cfg.patience):
+            break
+    model.load_state_dict(best["state"])
+    return {"model": model, "tokenizer": tok, "history": history, "best": best["row"],
+            "dev_scores": best["scores"], "summary": summary,
+            "dev_ids": sorted(d.doc_id for d in dev_docs), "seconds": time.time() - t0}
+
+
+def model_version(out: Path) -> str:
+    import hashlib
+
+    w = out / "model.safetensors"
+    h = hashlib.sha256(w.read_bytes()).hexdigest()[:8] if w.is_file() else "nohash"
+    return f"{out.name}-{time.strftime('%Y%m%d')}-{h}"
+
+
+def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]) -> None:
+    import torch
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = run["model"]
+    if cfg.fp16_weights:
+        model = copy.deepcopy(model).to(torch.float16)
+    model.save_pretrained(str(out))
+    run["tokenizer"].save_pretrained(str(out))
+    labels = label_set()
+    (out / "labels.json").write_text(json.dumps(
+        {"labels": list(labels.labels), "bio": list(labels.bio)}, ensure_ascii=False, indent=1),
+        encoding="utf-8")
+    (out / "train_config.yaml").write_text(
+        yaml.safe_dump(dataclasses.asdict(cfg), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (out / "dev_ids.json").write_text(json.dumps(run["dev_ids"], indent=1), encoding="utf-8")
+    metrics = {"history": run["history"], "best": run["best"], "dev": run["dev_scores"],
+               "train_seconds": round(run["seconds"], 1),
+               "data": {k: dataclasses.asdict(v) for k, v in run["summary"].items()}, **extra}
+    (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
+            "labels": list(labels.labels), "base_model": cfg.base_model, "init_from": cfg.init_from,
+            "weights_dtype": "float16" if cfg.fp16_weights else "float32"}
+    (out / MODEL_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_card(out, cfg, metrics, info)
+
+
+def train(cfg: TrainConfig, progress: bool = True) -> Path:
+    """Train by the recipe ``cfg`` and write the model folder ``cfg.out_dir``."""
+    import torch
+
+    torch.set_num_threads(cfg.threads)
+    docs = load_docs(cfg.sets)
+    out = resolve_path(cfg.out_dir)
+    t0 = time.time()
+    run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress)
+    extra: dict[str, Any] = {"selected_on_dev": bool(run["dev_ids"]), "refit_all": False}
+    if cfg.refit_all and run["dev_ids"]:
+        dev_run = run
+        run = fit(cfg, docs, 0.0, dev_run["best"]["epoch"], progress)
+        run.update(dev_scores=dev_run["dev_scores"], dev_ids=dev_run["dev_ids"],
+                   summary={**dev_run["summary"], "all": run["summary"]["train"]})
+        extra.update(refit_all=True, dev_run_history=dev_run["history"], dev_run_best=dev_run["best"])
+    extra["total_seconds"] = round(time.time() - t0, 1)
+    save(run, cfg, out, extra)
+    return out
