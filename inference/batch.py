@@ -231,9 +231,12 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
                 csv: Optional[Union[str, Path]] = None,
                 parquet: Optional[Union[str, Path]] = None, jobs: int = 1,
                 model: Optional[str] = None, no_model: bool = False,
-                limit_mb: float = DEFAULT_LIMIT_MB, progress: bool = True) -> Summary:
+                limit_mb: float = DEFAULT_LIMIT_MB, progress: bool = True,
+                engine: str = "local", address: Optional[str] = None) -> Summary:
     """Extract every report under ``paths`` into the JSON Lines file ``out`` (appending,
-    resuming), then write the facts of the whole output as CSV/Parquet if asked."""
+    resuming), then write the facts of the whole output as CSV/Parquet if asked.
+    ``engine="ray"`` runs the pipeline in a Ray actor pool of ``jobs`` actors (the cluster
+    at ``address``, or a local Ray; ``inference.ray_engine``)."""
     from tqdm import tqdm
 
     missing = [str(p) for p in paths if not Path(p).exists()]
@@ -241,6 +244,10 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if engine not in ("local", "ray"):
+        raise UsageError(f"unknown engine {engine!r} (local, ray)")
+    if address and engine != "ray":
+        raise UsageError("--address needs --engine ray")
     model_dir, warns = resolve_model(model, no_model)
     summary = Summary(warnings=warns)
     for w in warns:
@@ -283,7 +290,12 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
             yield item.source, item.data
 
     try:
-        if jobs == 1:
+        if engine == "ray":
+            from .ray_engine import ray_records
+
+            for rec in ray_records(todo(), model_dir, limit_mb, jobs=jobs, address=address):
+                emit(rec)
+        elif jobs == 1:
             init_worker(model_dir)
             if _INIT_ERROR is not None:
                 raise UsageError(_INIT_ERROR)

@@ -38,6 +38,12 @@ def register_extract(sub) -> None:
     p.add_argument("--limit-mb", type=float, default=DEFAULT_LIMIT_MB, metavar="N",
                    help=f"skip inputs larger than N MB (default {DEFAULT_LIMIT_MB:g})")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this machine (--jobs processes); ray: a Ray actor pool of "
+                        "--jobs actors (default: local)")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --engine ray: the Ray cluster to join (auto, HOST:6379, "
+                        "ray://HOST:10001); default: start a local Ray")
     p.set_defaults(func=cmd_extract)
 
 
@@ -47,7 +53,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     try:
         summary = run_extract(args.paths, args.output, csv=args.csv, parquet=args.parquet,
                               jobs=args.jobs, model=args.model, no_model=args.no_model,
-                              limit_mb=args.limit_mb, progress=not args.quiet)
+                              limit_mb=args.limit_mb, progress=not args.quiet,
+                              engine=args.engine, address=args.address)
     except UsageError as exc:
         print(f"govie extract: error: {exc}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 ``labelstudio`` (session scope) starts ``label-studio start`` from the venv on 127.0.0.1 at a
 free port, with ``LABEL_STUDIO_BASE_DATA_DIR`` in a temporary folder, a user created through
 ``LABEL_STUDIO_USERNAME`` / ``LABEL_STUDIO_PASSWORD`` / ``LABEL_STUDIO_USER_TOKEN`` and legacy
-API tokens enabled; waits for ``/health`` (up to ``GOVIE_LS_START_TIMEOUT`` s, default 180) and
+API tokens enabled; waits for ``/health`` (up to ``GOVIE_LS_START_TIMEOUT`` s, default 240) and
 stops the process group it started at the end. Version checks, analytics and Sentry are off
 so the server never waits on the network.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-START_TIMEOUT = float(os.environ.get("GOVIE_LS_START_TIMEOUT", "180"))
+START_TIMEOUT = float(os.environ.get("GOVIE_LS_START_TIMEOUT", "240"))
 
 
 @dataclass

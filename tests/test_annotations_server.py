@@ -54,7 +54,7 @@ def _annotation_for(text: str) -> tuple[list[dict], list[Span]]:
     return result, spans
 
 
-def test_push_annotate_pull_round_trip(conn, tmp_path, labelstudio):
+def test_push_annotate_pull_round_trip(conn, tmp_path, labelstudio, capsys):
     assert labelstudio.startup_seconds > 0
     res = push(conn, "govie round trip", REPORTS, count_predictor, "fake-count-1")
     expected, _ = report_tasks(REPORTS)
@@ -109,7 +109,9 @@ def test_push_annotate_pull_round_trip(conn, tmp_path, labelstudio):
 
     same = pull(conn, "govie round trip", tmp_path)
     assert same.write.status == "unchanged" and same.path == out.path
+    capsys.readouterr()
     assert cli.main(["annotations", "stats", str(out.path)]) == 0
+    assert "agreement: 1 tasks with 2+ annotations, 1 pairs" in capsys.readouterr().out
 
 
 def test_cli_pull_reads_token_from_env_and_never_prints_it(conn, labelstudio, tmp_path, monkeypatch, capsys):

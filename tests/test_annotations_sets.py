@@ -104,3 +104,14 @@ def test_relations_survive_the_jsonl_round_trip(tmp_path):
                         [Relation("c", "m")], meta={"ls_task_id": 3})
     res = write_set([doc], "r", {}, tmp_path)
     assert load_set(res.path) == [doc]
+
+
+def test_convert_export_file_to_a_new_set(tmp_path):
+    from annotations.files import convert_file
+
+    res = convert_file(GOLD / "govie-gold-v1.json", "set", tmp_path / "data")
+    assert res.status == "written" and res.path.name.startswith("govie-gold-v1-")
+    assert (res.path / "export.json").read_bytes() == (GOLD / "govie-gold-v1.json").read_bytes()
+    assert res.content_sha256 == sets.load_manifest(GOLD)["content_sha256"]  # same spans as gold-v1
+    again = convert_file(GOLD / "govie-gold-v1.json", "set", tmp_path / "data")
+    assert again.status == "unchanged" and again.path == res.path

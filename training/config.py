@@ -30,6 +30,8 @@ class TrainConfig:
     seed: int = 13
     threads: int = 2
     max_steps: Optional[int] = None  # stop after this many steps (smoke tests)
+    max_minutes: Optional[float] = None  # stop (after the current epoch's eval) past this wall time
+    checkpoint: bool = True  # keep the best weights so far in <out_dir>.best while training
     fp16_weights: bool = True  # save weights in fp16 (loaded back as fp32)
     refit_all: bool = False  # after selecting the epoch on dev, retrain on all documents
     excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])

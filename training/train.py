@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -96,7 +97,7 @@ def lr_at(step: int, total: int, warmup: int) -> float:
 
 
 def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
-        progress: bool = True) -> dict[str, Any]:
+        progress: bool = True, on_best: Optional[Any] = None) -> dict[str, Any]:
     """One training run; returns the best model (by dev F1, or the last one without dev),
     its tokenizer, the per-epoch history and data summaries."""
     import torch
@@ -131,6 +132,10 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     best: Optional[dict[str, Any]] = None
     step, t0, stale = 0, time.time(), 0
     pad_id = tok.pad_token_id or 0
+
+    def out_of_time() -> bool:
+        return bool(cfg.max_minutes) and time.time() - t0 > 60 * cfg.max_minutes
+
     for epoch in range(1, epochs + 1):
         model.train()
         losses = []
@@ -147,7 +152,7 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
             if progress and step % 20 == 0:
                 log.info("epoch %d step %d/%d loss %.4f (%.0fs)", epoch, step, total,
                          np.mean(losses[-20:]), time.time() - t0)
-            if step >= total:
+            if step >= total or out_of_time():
                 break
         row: dict[str, Any] = {"epoch": epoch, "step": step, "loss": float(np.mean(losses)),
                                "seconds": round(time.time() - t0, 1)}
@@ -163,8 +168,13 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
             best = {"row": row, "state": copy.deepcopy(model.state_dict()),
                     "scores": sc if dev_docs else None}
             stale = 0
+            if on_best is not None:
+                on_best(model, tok, history)
         else:
             stale += 1
+        if out_of_time():
+            log.info("time budget of %s minutes used up: stopping after epoch %d", cfg.max_minutes, epoch)
+            break
         if step >= total or (dev_docs and stale >= cfg.patience):
             break
     model.load_state_dict(best["state"])
@@ -216,7 +226,15 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     docs = load_docs(cfg.sets)
     out = resolve_path(cfg.out_dir)
     t0 = time.time()
-    run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress)
+    ckpt = out.parent / f"{out.name}.best"
+
+    def on_best(model: Any, tok: Any, history: list) -> None:
+        """Keep the best weights so far on disk: a run stopped midway still leaves a model."""
+        model.save_pretrained(str(ckpt))
+        tok.save_pretrained(str(ckpt))
+        (ckpt / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
+
+    run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None)
     extra: dict[str, Any] = {"selected_on_dev": bool(run["dev_ids"]), "refit_all": False}
     if cfg.refit_all and run["dev_ids"]:
         dev_run = run
@@ -226,4 +244,6 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         extra.update(refit_all=True, dev_run_history=dev_run["history"], dev_run_best=dev_run["best"])
     extra["total_seconds"] = round(time.time() - t0, 1)
     save(run, cfg, out, extra)
+    if ckpt.is_dir():
+        shutil.rmtree(ckpt)
     return out
