@@ -128,7 +128,19 @@ def child(args: argparse.Namespace) -> dict:
     return {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n,
             "seconds": dt, "narrative_chars": narrative * args.repeat,
             "tokens": tokens * args.repeat, "model_seconds": model_dt,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process: VmHWM (ru_maxrss survives exec on Linux, so
+    a child would report its parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(model, runtime, bs, repeat) -> dict:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from annotations.sets import load_set  # noqa: E402
-from inference import clean, ner, segment  # noqa: E402
+from inference import clean, link, ner, segment  # noqa: E402
 from inference.config import label_set, load_config  # noqa: E402
 from inference.load import from_text  # noqa: E402
 
@@ -49,6 +49,29 @@ def keys(spans) -> set:
     return {(s.start, s.end, s.label) for s in spans}
 
 
+def rel_keys(text: str, spans) -> set:
+    """Relations found by inference.link among ``spans``, as offsets of both ends."""
+    spans = ner.with_ids(sorted(spans, key=lambda s: s.start))
+    by = {s.id: s for s in spans}
+    return {((by[r.from_id].start, by[r.from_id].end), (by[r.to_id].start, by[r.to_id].end))
+            for r in link.find_relations(text, spans)}
+
+
+def gold_rel_keys(d) -> set:
+    by = {s.id: s for s in d.spans}
+    return {((by[r.from_id].start, by[r.from_id].end), (by[r.to_id].start, by[r.to_id].end))
+            for r in d.relations}
+
+
+def rel_score(pred: list[set], gold: list[set]) -> str:
+    tp = sum(len(p & g) for p, g in zip(pred, gold))
+    fp = sum(len(p - g) for p, g in zip(pred, gold))
+    fn = sum(len(g - p) for p, g in zip(pred, gold))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return f"P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r) if p + r else 0.0:.3f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(ROOT / "models" / "default"))
@@ -66,7 +89,10 @@ def main() -> None:
     gold = [keys(d.spans) for d in docs]
     print(f"{len(docs)} {'dev ' if not a.all else ''}documents, {sum(map(len, gold))} gold spans, "
           f"{sum(e - s for r in regions for s, e in r)} narrative chars")
-    systems = {"patterns": [keys(ner.predict_spans(t, None, r)) for t, r in zip(texts, regions)]}
+    pat = [ner.predict_spans(t, None, r) for t, r in zip(texts, regions)]
+    systems = {"patterns": [keys(p) for p in pat]}
+    gold_rels = [gold_rel_keys(d) for d in docs]
+    rels = {"patterns": [rel_keys(t, p) for t, p in zip(texts, pat)]}
     from inference.onnx_runtime import OnnxTagger, onnx_ready
     from inference.tagger import TorchTagger
 
@@ -81,15 +107,19 @@ def main() -> None:
         raw = tg.predict_entities(texts, regions=regions)
         dt = time.perf_counter() - t0
         systems[f"model {name}"] = [keys(p) for p in raw]
-        systems[f"combined {name}"] = [keys(ner.combine(t, p, ner.rule_spans(t, r)))
-                                       for t, p, r in zip(texts, raw, regions)]
+        comb = [ner.combine(t, p, ner.rule_spans(t, r)) for t, p, r in zip(texts, raw, regions)]
+        systems[f"combined {name}"] = [keys(c) for c in comb]
+        rels[f"combined {name}"] = [rel_keys(t, c) for t, c in zip(texts, comb)]
         print(f"{name}: model time {dt:.1f} s")
     head = "".join(f"{lab[:7]:>8s}" for lab in LABELS + ["micro"])
     print(f"F1 per label{'':16s}{head}")
     for name, pred in systems.items():
         s = score(pred, gold)
         print(f"{name:28s}" + "".join(f"{s[lab][2]:8.3f}" for lab in LABELS + ["micro"]))
+    for name, pred in rels.items():
+        print(f"relations end to end, {name:20s} {rel_score(pred, gold_rels)}")
 
 
 if __name__ == "__main__":
     main()
+

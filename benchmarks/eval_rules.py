@@ -70,6 +70,24 @@ def eval_links(docs) -> None:
     print(f"relations given gold spans: P {p:.3f} R {r:.3f} F1 {f:.3f} (tp {tp}, fp {fp}, fn {fn})")
 
 
+def eval_links_rules_only(docs, how: str) -> None:
+    """Relations of the rules-only pipeline (pattern values, rule METRIC phrases), matched
+    to gold relations by the offsets of both ends."""
+    tp = fp = fn = 0
+    for d in docs:
+        doc = from_text(d.text)
+        spans = ner.with_ids(ner.combine(d.text, None, ner.rule_spans(d.text, regions_of(d.text, how))))
+        by = {s.id: s for s in spans}
+        got = {((by[r.from_id].start, by[r.from_id].end), (by[r.to_id].start, by[r.to_id].end))
+               for r in link.find_relations(d.text, spans)}
+        gb = {s.id: s for s in d.spans}
+        gold = {((gb[r.from_id].start, gb[r.from_id].end), (gb[r.to_id].start, gb[r.to_id].end))
+                for r in d.relations}
+        tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+    p, r, f = prf(tp, fp, fn)
+    print(f"relations, rules only end to end: P {p:.3f} R {r:.3f} F1 {f:.3f} (tp {tp}, fp {fp}, fn {fn})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default=str(ROOT / "annotations/data/gold-v1"))
@@ -81,6 +99,7 @@ def main() -> None:
     eval_spans(docs, a.regions, a.errors)
     if not a.no_links:
         eval_links(docs)
+        eval_links_rules_only(docs, a.regions)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Stage ner: entity spans in narrative blocks, from the model and from patterns.
 
 Where it looks
-    Only narrative text: the ``narrative`` blocks of ``doc.blocks``; a document without
-    blocks (not segmented) is read whole, minus its page chrome (``doc.chrome``). Tables are
-    read by the table parser, not here.
+    Running text: the blocks of the kinds in ``read_blocks`` of patterns.yaml (``narrative``
+    and ``heading``: report titles carry ORG and DATE, as in the gold standard and in
+    training, which leaves out only table and chrome blocks); a document without blocks (not
+    segmented) is read whole, minus its page chrome (``doc.chrome``). Tables are read by the
+    table parser, not here.
 
 Patterns (``configs/patterns.yaml``)
     Regexes for COUNT, PERCENT, MONEY, DATE, DOCNO and DOC with unit lists, written as data.
@@ -22,7 +24,7 @@ Combination policy (deterministic)
     3. Rules own the boundaries of their labels: a model span of a rule label (COUNT,
        PERCENT, MONEY, DATE, DOCNO, DOC) that overlaps any rule span is dropped (the rule
        span stands); a model span that overlaps no rule span is kept (what patterns miss,
-       e.g. a bare count 市本级1658).
+       e.g. a bare count 市本级1658) if its label is in ``model_fill`` (default: all).
     4. The model owns METRIC and ORG: such a span that overlaps rule spans is cut to its
        longest part outside them (主动公开政府信息30659 → 主动公开政府信息) and trimmed; an
        empty remainder drops. Rules-only METRIC phrases (taxonomy synonyms, rates before a
@@ -50,7 +52,10 @@ Region = tuple[int, int]
 
 class Tagger(Protocol):
     """A loaded token classifier (torch or ONNX runtime), GLiNER-style:
-    ``predict_entities(texts)`` gives, per text, spans with offsets into that text."""
+    ``predict_entities(texts)`` gives, per text, spans with offsets into that text. A tagger
+    whose ``predict_entities`` also takes ``regions=`` (one list of (start, end) per text,
+    as ``inference.tagger.TorchTagger`` does) is given the regions to read; otherwise it is
+    given the region substrings."""
 
     model_version: str
     labels: Sequence[str]
@@ -80,6 +85,8 @@ class Patterns:
     model_labels: frozenset = frozenset({"METRIC", "ORG"})
     sentence_end: Optional[re.Pattern] = None
     value_labels: frozenset = frozenset({"COUNT", "PERCENT", "MONEY"})
+    read_blocks: frozenset = frozenset({"narrative", "heading"})
+    model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
 
     @property
     def rule_labels(self) -> frozenset:
@@ -141,7 +148,9 @@ def compile_patterns(cfg: dict) -> Patterns:
                     int(cfg.get("context", 12)),
                     frozenset(cfg.get("model_labels", ["METRIC", "ORG"])),
                     re.compile(met["sentence_end"]) if met.get("sentence_end") else None,
-                    frozenset(met.get("value_labels", ["COUNT", "PERCENT", "MONEY"])))
+                    frozenset(met.get("value_labels", ["COUNT", "PERCENT", "MONEY"])),
+                    frozenset(cfg.get("read_blocks", ["narrative", "heading"])),
+                    frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None)
 
 
 def _metric_words(met: dict) -> set[str]:
@@ -274,6 +283,9 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
             continue
         m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
         hits = [r for r in kept_rules if _overlaps(m, r)]
+        if (not hits and pats.model_fill is not None and m.label not in pats.model_labels
+                and m.label not in pats.model_fill):
+            continue
         if hits:
             if m.label not in pats.model_labels:
                 continue
@@ -333,9 +345,11 @@ def predict_spans(text: str, tagger: Optional[Tagger],
 
 
 def narrative_regions(doc: Document) -> list[Region]:
-    """The narrative blocks of ``doc``; without blocks, the whole text minus its chrome."""
+    """The running-text blocks of ``doc`` (``read_blocks``: narrative and heading); without
+    blocks, the whole text minus its chrome."""
     if doc.blocks:
-        return _regions(doc.text, [(b.start, b.end) for b in doc.narrative_blocks()])
+        kinds = patterns().read_blocks
+        return _regions(doc.text, [(b.start, b.end) for b in doc.blocks if b.kind in kinds])
     out: list[Region] = []
     pos = 0
     for s, e in sorted(doc.chrome):

@@ -121,11 +121,14 @@ def ray_records(items: Iterable[tuple[str, bytes]], model_dir: Optional[str],
     todo = rows(items)  # the walk runs (and error records for unreadable inputs go out) first
     if not todo:
         return
+    if model_dir is not None:  # actors do not share this process's working directory
+        model_dir = str(Path(model_dir).resolve())
     owned = connect(address)
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # the driver's own bar counts reports
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-run INFO lines
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars off"
         ds = ray.data.from_items(todo)
         out = ds.map_batches(
             ExtractBatch, fn_constructor_kwargs={"model_dir": model_dir, "limit_mb": limit_mb},

@@ -19,6 +19,7 @@ def rule_only(text: str) -> list[tuple[str, str]]:
     ("印发宣传册5000余册。", [("COUNT", "5000余册")]),
     ("接待群众1432人次。", [("COUNT", "1432人次")]),
     ("共1,234件。", [("COUNT", "1,234件")]),
+    ("累计主动公开政府信息\n5928\n条,", [("COUNT", "5928")]),  # unit pushed to the next line
     ("网上可办率达91.96%。", [("PERCENT", "91.96%")]),
     ("解读率达到90%以上,", [("PERCENT", "90%以上")]),
     ("增长了5个百分点。", [("PERCENT", "5个百分点")]),
@@ -170,3 +171,15 @@ def test_expand_leaves_quantifiers_and_rejects_unknown_defs():
     assert ner.expand("{units.u}", {}, {"u": ["条", "人次"]}) == "(?:人次|条)"
     with pytest.raises(Exception):
         ner.expand("{nope}", {}, {})
+
+
+def test_model_fill_limits_which_labels_the_model_may_add():
+    from dataclasses import replace as dc_replace
+
+    text = "办理市本级1658,印发实施方案。"
+    model = [Span(5, 9, "1658", "COUNT", 0.9, "model"), Span(11, 15, "实施方案", "DOC", 0.6, "model")]
+    rules = ner.rule_spans(text)
+    everything = ner.combine(text, model, rules)
+    assert {s.label for s in everything} == {"COUNT", "DOC"}
+    only_counts = dc_replace(ner.patterns(), model_fill=frozenset({"COUNT"}))
+    assert [(s.label, s.text) for s in ner.combine(text, model, rules, only_counts)] == [("COUNT", "1658")]

@@ -37,15 +37,26 @@ def tiny_model(tmp_path_factory):
     AutoTokenizer.from_pretrained(str(BASE_ENCODER)).save_pretrained(str(d))
     (d / MODEL_INFO).write_text(json.dumps({"max_length": 32, "stride": 8,
                                             "model_version": "tiny-test"}), encoding="utf-8")
-    paths = export_onnx(d)
+    from inference.cli import main
+
+    assert main(["export-onnx", "--model", str(d)]) == 0  # the real command
+    paths = {"fp32": d / "onnx" / "model.onnx", "int8": d / "onnx" / "model.int8.onnx"}
     return d, paths
 
 
-def test_export_writes_fp32_and_int8(tiny_model):
+def test_export_writes_fp32_and_int8(tiny_model, tmp_path):
     d, paths = tiny_model
-    assert paths["fp32"] == d / "onnx" / "model.onnx" and paths["fp32"].stat().st_size > 0
-    assert paths["int8"] == d / "onnx" / "model.int8.onnx"
+    assert paths["fp32"].stat().st_size > 0
     assert paths["int8"].stat().st_size < paths["fp32"].stat().st_size
+    out = export_onnx(d, tmp_path / "x", quantize=False)
+    assert out == {"fp32": tmp_path / "x" / "model.onnx"} and out["fp32"].is_file()
+
+
+def test_export_of_a_folder_without_model_fails_clearly(tmp_path, capsys):
+    from inference.cli import main
+
+    assert main(["export-onnx", "--model", str(tmp_path)]) == 2
+    assert "no token-classifier model" in capsys.readouterr().err
 
 
 def _inputs(tagger, texts):

@@ -98,8 +98,10 @@ def test_entities_stay_out_of_tables_and_chrome(docs):
     for d in docs.values():
         if not d.blocks:
             continue
-        narr = [(b.start, b.end) for b in d.narrative_blocks()]
-        assert all(any(a <= s.start and s.end <= b for a, b in narr) for s in d.entities)
+        text_blocks = [(b.start, b.end) for b in d.blocks if b.kind in ("narrative", "heading")]
+        assert all(any(a <= s.start and s.end <= b for a, b in text_blocks) for s in d.entities)
+        off = [(b.start, b.end) for b in d.blocks if b.kind in ("table", "chrome")] + d.chrome
+        assert not any(a < s.end and s.start < b for s in d.entities for a, b in off)
 
 
 def test_sources_of_spans(docs):

@@ -11,14 +11,6 @@ import pytest
 
 from .conftest import ROOT
 
-SERVER = """
-import sys, uvicorn
-from inference.api import Extractor
-from inference.service import create_app
-ex = Extractor.load(rules_only=True)
-app = create_app(ex, max_mb=float(sys.argv[2]), timeout=float(sys.argv[3]))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-"""
 
 
 def free_port() -> int:
@@ -29,8 +21,10 @@ def free_port() -> int:
 
 def start(max_mb: float, timeout: float):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(max_mb), str(timeout)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # the real command: govie serve
+    cmd = [sys.executable, "-m", "inference.cli", "serve", "--no-model", "--host", "127.0.0.1",
+           "--port", str(port), "--max-mb", str(max_mb), "--timeout", str(timeout)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         if proc.poll() is not None:
