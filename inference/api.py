@@ -120,7 +120,8 @@ class Extractor:
              rules_only: bool = False) -> "Extractor":
         """The extractor with the model of ``path`` (default: the embedded
         ``models/default``). With no default model (or no torch/onnxruntime installed) it
-        runs rules only and warns; a ``path`` given that holds no model is an error."""
+        runs rules only and warns; a ``path`` given that holds no model, or a ``runtime``
+        asked for that the model lacks (``onnx`` before ``govie export-onnx``), is an error."""
         if rules_only:
             return cls()
         try:
@@ -132,7 +133,7 @@ class Extractor:
         try:
             tagger = load_tagger(path, runtime=runtime)
         except ModelNotFound as exc:
-            if path is not None:
+            if path is not None or runtime != "auto":  # asked for: a clear error
                 raise
             return cls._rules_only(f"{exc}; running rules only (patterns and table rules)")
         except ImportError as exc:

@@ -16,7 +16,7 @@ import zipfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from .load import DEFAULT_LIMIT_MB, FORMATS, LoadError, load_bytes
 from .output import (JsonlWriter, error_record, read_jsonl, record, write_facts_csv,
@@ -65,41 +65,39 @@ def _known(name: str) -> bool:
     return Path(name).suffix.lower() in FORMATS
 
 
+def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
+    """(name, size, read) of every regular file of a .zip or .tar(.gz) archive."""
+    if path.name.lower().endswith(".zip"):
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.is_dir():
+                    yield info.filename, info.file_size, lambda i=info: zf.read(i)
+    else:
+        with tarfile.open(path, mode="r:*") as tf:
+            for info in tf:
+                if info.isfile():
+                    def read(i=info) -> bytes:
+                        fh = tf.extractfile(i)
+                        return fh.read() if fh else b""
+                    yield info.name, info.size, read
+
+
 def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[Item]:
     limit = limit_mb * 1024 * 1024 if limit_mb else None
     try:
-        if path.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    src = f"{path}!{info.filename}"
-                    if not _known(info.filename):
-                        summary.ignored.append(src)
-                        continue
-                    if limit and info.file_size > limit:
-                        yield Item(src, error=f"{src}: too large ({info.file_size / 1048576:.1f}"
-                                   f" MB > limit {limit_mb:g} MB)")
-                        continue
-                    try:
-                        yield Item(src, zf.read(info))
-                    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                        yield Item(src, error=f"{src}: cannot read archive member ({exc})")
-        else:
-            with tarfile.open(path, mode="r:*") as tf:
-                for info in tf:
-                    if not info.isfile():
-                        continue
-                    src = f"{path}!{info.name}"
-                    if not _known(info.name):
-                        summary.ignored.append(src)
-                        continue
-                    if limit and info.size > limit:
-                        yield Item(src, error=f"{src}: too large ({info.size / 1048576:.1f}"
-                                   f" MB > limit {limit_mb:g} MB)")
-                        continue
-                    fh = tf.extractfile(info)
-                    yield Item(src, fh.read() if fh else b"")
+        for name, size, read in _members(path):
+            src = f"{path}!{name}"
+            if not _known(name):
+                summary.ignored.append(src)
+                continue
+            if limit and size > limit:
+                yield Item(src, error=f"{src}: too large ({size / 1048576:.1f}"
+                           f" MB > limit {limit_mb:g} MB)")
+                continue
+            try:
+                yield Item(src, read())
+            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                yield Item(src, error=f"{src}: cannot read archive member ({exc})")
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
         yield Item(str(path), error=f"{path}: not a readable archive ({type(exc).__name__}: {exc})")
 

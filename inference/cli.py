@@ -13,6 +13,8 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from . import __version__
+from .onnx_runtime import register_export_onnx
+from .service import register_serve
 
 ENTRY_POINT_GROUP = "govie.commands"
 
@@ -63,11 +65,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-BUILTINS: tuple[Callable, ...] = (register_extract,)
-from .onnx_runtime import register_export_onnx  # noqa: E402
-from .service import register_serve  # noqa: E402
-
-BUILTINS += (register_serve, register_export_onnx)
+BUILTINS: tuple[Callable, ...] = (register_extract, register_serve, register_export_onnx)
 
 
 def _unavailable(sub, name: str, reason: str) -> None:

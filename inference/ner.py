@@ -24,7 +24,8 @@ Combination policy (deterministic)
     3. Rules own the boundaries of their labels: a model span of a rule label (COUNT,
        PERCENT, MONEY, DATE, DOCNO, DOC) that overlaps any rule span is dropped (the rule
        span stands); a model span that overlaps no rule span is kept (what patterns miss,
-       e.g. a bare count 市本级1658) if its label is in ``model_fill`` (default: all).
+       e.g. a bare count 市本级1658) only if its label is in ``model_fill`` (the shipped
+       config fills none: on the dev split the model's extra values were false positives).
     4. The model owns METRIC and ORG: such a span that overlaps rule spans is cut to its
        longest part outside them (主动公开政府信息30659 → 主动公开政府信息) and trimmed; an
        empty remainder drops. Rules-only METRIC phrases (taxonomy synonyms, rates before a

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -37,6 +36,22 @@ def test_load_of_a_missing_model_folder_is_an_error(tmp_path):
 
     with pytest.raises(ModelNotFound):
         Extractor.load(tmp_path / "nope")
+
+
+def test_load_of_the_default_model_and_of_a_runtime_it_lacks(tmp_path, monkeypatch):
+    from inference.onnx_runtime import onnx_ready
+    from inference.tagger import ModelNotFound, default_model_dir
+
+    e = Extractor.load()  # the embedded default model
+    assert e.tagger is not None and e.model_version and e.runtime in ("torch", "onnx")
+    assert e.runtime == ("onnx" if onnx_ready(default_model_dir()) else "torch")
+    r = e.extract("全市共主动公开政府信息30659条,全文电子化率100%。")
+    assert any(f.value == 30659 and f.key == "proactive.total" for f in r.facts)
+    bare = tmp_path / "m"
+    bare.mkdir()
+    (bare / "config.json").write_text((default_model_dir() / "config.json").read_text())
+    with pytest.raises(ModelNotFound, match="export-onnx"):
+        Extractor.load(bare, runtime="onnx")
 
 
 def test_extract_text_report(ex):

@@ -107,7 +107,11 @@ def test_combination_policy():
         # trailing punctuation is trimmed
         Span(0, 3, text[0:3], "ORG", 0.6, "model"),
     ]
-    spans = ner.predict_spans(text, FakeTagger({text: model}))
+    from dataclasses import replace as dc_replace
+
+    fill = dc_replace(ner.patterns(), model_fill=None)  # the model may add every label
+    spans = ner.combine(text, FakeTagger({text: model}).predict_entities([text])[0],
+                        ner.rule_spans(text, None, fill), fill)
     got = [(s.label, s.text, s.source) for s in spans]
     assert ("METRIC", "主动公开政府信息", "model") in got
     assert ("COUNT", "30659条", "rule") in got
@@ -179,7 +183,8 @@ def test_model_fill_limits_which_labels_the_model_may_add():
     text = "办理市本级1658,印发实施方案。"
     model = [Span(5, 9, "1658", "COUNT", 0.9, "model"), Span(11, 15, "实施方案", "DOC", 0.6, "model")]
     rules = ner.rule_spans(text)
-    everything = ner.combine(text, model, rules)
+    everything = ner.combine(text, model, rules, dc_replace(ner.patterns(), model_fill=None))
     assert {s.label for s in everything} == {"COUNT", "DOC"}
+    assert ner.combine(text, model, rules) == []  # the shipped config: rules own these labels
     only_counts = dc_replace(ner.patterns(), model_fill=frozenset({"COUNT"}))
     assert [(s.label, s.text) for s in ner.combine(text, model, rules, only_counts)] == [("COUNT", "1658")]

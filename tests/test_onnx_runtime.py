@@ -50,6 +50,10 @@ def test_export_writes_fp32_and_int8(tiny_model, tmp_path):
     assert paths["int8"].stat().st_size < paths["fp32"].stat().st_size
     out = export_onnx(d, tmp_path / "x", quantize=False)
     assert out == {"fp32": tmp_path / "x" / "model.onnx"} and out["fp32"].is_file()
+    from inference.cli import main
+
+    assert main(["export-onnx", "--model", str(d), "--out", str(tmp_path / "y"), "--int8-only"]) == 0
+    assert sorted(p.name for p in (tmp_path / "y").iterdir()) == ["model.int8.onnx"]
 
 
 def test_export_of_a_folder_without_model_fails_clearly(tmp_path, capsys):

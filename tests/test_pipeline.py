@@ -1,9 +1,8 @@
 """The whole pipeline on the seed reports (samples/reports/), rules only and with a model.
 
-The "model" here is a stand-in tagger that returns the gold spans of the seed (from the gold
-annotation set): it exercises the model path (model-owned METRIC/ORG combined with the
-patterns) deterministically. The real default model, when present, is scored by
-benchmarks/ and training/, not here."""
+Three taggers: none (rules only); a stand-in that returns the gold spans of the seed as if a
+model had predicted them (the model path, deterministically); and the embedded default
+model (models/default), whose accuracy is scored by benchmarks/eval_model.py and training/."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -34,9 +33,15 @@ class GoldTagger:
         return out
 
 
-@pytest.fixture(scope="module", params=["rules", "model"])
+@pytest.fixture(scope="module", params=["rules", "gold-as-model", "default-model"])
 def docs(request):
-    pipe = Pipeline(tagger=None if request.param == "rules" else GoldTagger())
+    if request.param == "default-model":  # the embedded model (models/default), loaded once
+        from inference.tagger import load_tagger
+
+        tagger = load_tagger()
+    else:
+        tagger = None if request.param == "rules" else GoldTagger()
+    pipe = Pipeline(tagger=tagger)
     return {sid: pipe.run_path(ROOT / "samples/reports" / f"{sid}.txt")
             for sid in ("seed-000", "seed-001", "seed-002", "seed-003", "seed-004")}
 

@@ -103,7 +103,7 @@ def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_p
     cfg = load_train_config("configs/train.yaml", [
         f"base_model={base}", f"sets=[{gold_set}]", f"out_dir={out}", "num_layers=2",
         "max_length=48", "stride=8", "batch_size=4", "epochs=6", "patience=10", "lr_body=1e-3",
-        "lr_head=5e-3", "dev_fraction=0.3", "eval_batch_size=8", "history=[]",
+        "lr_head=5e-3", "dev_fraction=0.3", "eval_batch_size=8", "history=[]", "refit_all=false",
     ])
     train(cfg, progress=False)
     for name in ("model.safetensors", "config.json", "tokenizer.json", "labels.json", "metrics.json",
@@ -125,8 +125,40 @@ def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_p
     # the written model loads (fp16 on disk -> fp32) and continues training from itself
     cont = load_train_config("configs/train.yaml", [
         f"init_from={out}", f"sets=[{gold_set}]", f"out_dir={tmp_path / 'next'}", "max_length=48",
-        "stride=8", "batch_size=4", "epochs=1", "dev_fraction=0.3", "history=[]",
+        "stride=8", "batch_size=4", "epochs=1", "dev_fraction=0.3", "history=[]", "refit_all=false",
     ])
     train(cont, progress=False)
     m2 = json.loads((tmp_path / "next" / "metrics.json").read_text())
     assert m2["history"][0]["loss"] < losses[0]
+
+
+def test_refit_on_all_documents_keeps_the_selection_run_figures(gold_set, tmp_path):
+    base = make_tiny_model(tmp_path / "base", with_info=False)
+    common = [f"base_model={base}", f"sets=[{gold_set}]", "num_layers=2", "max_length=48", "stride=8",
+              "batch_size=4", "lr_body=1e-3", "lr_head=5e-3", "dev_fraction=0.3", "history=[]"]
+    sel = tmp_path / "sel"
+    train(load_train_config("configs/train.yaml", common + [f"out_dir={sel}", "epochs=2", "refit_all=false"]),
+          progress=False)
+    chosen = json.loads((sel / "metrics.json").read_text())
+    out = tmp_path / "refit"
+    train(load_train_config("configs/train.yaml", common + [f"out_dir={out}", f"refit_from={sel}"]),
+          progress=False)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["refit_all"] and len(m["history"]) == chosen["best"]["epoch"]
+    assert m["dev"] == chosen["dev"]  # the card's dev figures are the selection run's
+    assert m["data"]["all (refit)"]["n_docs"] == 10
+    assert (out / "selection_dev_ids.json").is_file() and not (out / "dev_ids.json").exists()
+    assert "retrained on ALL documents" in (out / "README.md").read_text(encoding="utf-8")
+    assert "model+patterns" in m["dev_ner_stage"] or "model" in m["dev_ner_stage"]
+
+
+def test_refit_all_runs_selection_then_all_documents_in_one_command(gold_set, tmp_path):
+    base = make_tiny_model(tmp_path / "base", with_info=False)
+    out = tmp_path / "m"
+    train(load_train_config("configs/train.yaml", [
+        f"base_model={base}", f"sets=[{gold_set}]", f"out_dir={out}", "num_layers=2", "max_length=48",
+        "stride=8", "batch_size=4", "epochs=2", "dev_fraction=0.3", "history=[]", "refit_all=true"]),
+        progress=False)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["refit_all"] and len(m["dev_run_history"]) == 2 and m["dev"]["micro"]["support"] > 0
+    assert not (tmp_path / "m.best").exists()  # the running checkpoint is cleaned up

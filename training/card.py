@@ -1,7 +1,6 @@
 """The model card (README.md of a model folder), written from the run's metrics."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,9 @@ def _size_mb(out: Path) -> float:
 def _table(per_label: dict[str, Any], micro: dict[str, Any], macro: dict[str, Any]) -> list[str]:
     rows = ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for lab, m in per_label.items():
+        if not m["support"] and not m["fp"]:
+            rows.append(f"| {lab} | – | – | – | 0 |")
+            continue
         rows.append(f"| {lab} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
     rows.append(f"| **micro** | {micro['precision']:.3f} | {micro['recall']:.3f} | "
                 f"**{micro['f1']:.3f}** | {micro['support']} |")
@@ -45,7 +47,9 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         "",
         "## Training data",
         f"- Annotation sets: `{cfg.sets}`; split by document (sha1 of seed:doc_id < "
-        f"{cfg.dev_fraction} → dev, seed {cfg.seed}); the dev doc ids are in `dev_ids.json`.",
+        f"{cfg.dev_fraction} → dev, seed {cfg.seed}); the dev doc ids are in "
+        + ("`selection_dev_ids.json` (held out only in the selection run; the shipped weights saw them)."
+           if metrics.get("refit_all") else "`dev_ids.json` (never trained on by these weights)."),
         "- Narrative text only: blocks the segmenter marks as "
         f"{', '.join(cfg.excluded_blocks)} are left out (whole text while the segmenter gives no blocks).",
     ]
@@ -80,14 +84,29 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         else:
             lines.append("The shipped weights are those of this dev-split run (the dev documents were not trained on).")
         lines += [""] + _table(dev["per_label"], dev["micro"], dev["macro"])
+        stage = metrics.get("dev_ner_stage") or {}
+        if "model+patterns" in stage:
+            m = stage["model+patterns"]
+            lines += ["", "The NER stage as users get it (`inference.ner.predict_spans`: this model + the "
+                      "patterns of `configs/patterns.yaml`), same dev documents:", ""]
+            lines += _table(m["per_label"], m["micro"], m["macro"])
+        rel = stage.get("relations") or {}
+        if rel.get("available"):
+            lines += ["", "Relation (measures) F1 of the linking stage on dev: " + ", ".join(
+                f"{k} entities {v['f1']:.3f}" for k, v in rel.items() if isinstance(v, dict)) + "."]
     else:
         lines.append("No dev split in this run (dev_fraction 0).")
     lines += ["", "## Training history", "", "| epoch | loss | dev F1 | seconds |", "|---:|---:|---:|---:|"]
     for row in metrics.get("dev_run_history") or metrics["history"]:
         f1 = f"{row['dev_f1']:.3f}" if "dev_f1" in row else "-"
         lines.append(f"| {row['epoch']} | {row['loss']:.4f} | {f1} | {row['seconds']} |")
-    lines += ["", f"Training wall time: {metrics.get('total_seconds', metrics['train_seconds']) / 60:.1f} "
-              "minutes on a shared 2-core CPU machine (torch threads 2)."]
+    if metrics.get("refit_all"):
+        lines += ["", f"Training wall time: dev-split selection run {metrics['dev_run_seconds'] / 60:.1f} min, "
+                  f"retraining on all documents {metrics['train_seconds'] / 60:.1f} min, on a 2-core CPU "
+                  "machine shared with other jobs (torch threads 2)."]
+    else:
+        lines += ["", f"Training wall time: {metrics.get('total_seconds', metrics['train_seconds']) / 60:.1f} "
+                  "minutes on a 2-core CPU machine shared with other jobs (torch threads 2)."]
     if cfg.history:
         lines += ["", "## What was tried", "", "| change | result |", "|---|---|"]
         lines += [f"| {h.get('change', '')} | {h.get('result', '')} |" for h in cfg.history]
@@ -106,4 +125,27 @@ def write_card(out: Path, cfg: TrainConfig, metrics: dict[str, Any], info: dict[
     return path
 
 
-__all__ = ["render_card", "write_card", "dataclasses"]
+def rerender(out: Path, history_from: Path | None = None) -> Path:
+    """Write the card of a finished model folder again from its files (``metrics.json``,
+    ``govie_model.json``, ``train_config.yaml``), optionally taking the "what was tried"
+    list from a recipe file: ``python -m training.card MODEL_DIR [RECIPE.yaml]``."""
+    import json
+
+    import yaml
+
+    out = Path(out)
+    data = yaml.safe_load((out / "train_config.yaml").read_text(encoding="utf-8"))
+    if history_from is not None:
+        data["history"] = (yaml.safe_load(Path(history_from).read_text(encoding="utf-8")) or {}).get("history", [])
+        (out / "train_config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                               encoding="utf-8")
+    cfg = TrainConfig(**data)
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    info = json.loads((out / "govie_model.json").read_text(encoding="utf-8"))
+    return write_card(out, cfg, metrics, info)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(rerender(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None))

@@ -34,6 +34,7 @@ class TrainConfig:
     checkpoint: bool = True  # keep the best weights so far in <out_dir>.best while training
     fp16_weights: bool = True  # save weights in fp16 (loaded back as fp32)
     refit_all: bool = False  # after selecting the epoch on dev, retrain on all documents
+    refit_from: Optional[str] = None  # skip the dev run: take epoch and dev figures from this model folder
     excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])
     eval_batch_size: int = 16
     history: list = field(default_factory=list)  # what was tried: [{change, result}] for the card

@@ -29,7 +29,7 @@ from inference.tagger import MODEL_INFO, TorchTagger
 
 from .card import write_card
 from .config import TrainConfig
-from .data import build_datasets, load_docs, narrative_regions, resolve_path, spans_inside, split_docs
+from .data import DataSummary, build_datasets, load_docs, narrative_regions, resolve_path, spans_inside, split_docs
 from .metrics import score
 
 log = logging.getLogger("govie.train")
@@ -183,6 +183,31 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
             "dev_ids": sorted(d.doc_id for d in dev_docs), "seconds": time.time() - t0}
 
 
+def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list) -> dict[str, Any]:
+    """Dev figures of the model alone and of the NER stage (model + patterns), and relation
+    F1 of the linking stage, from ``training.evaluate``."""
+    from .evaluate import evaluate_docs
+
+    dev = [d for d in docs if d.doc_id in set(run["dev_ids"])]
+    tagger = TorchTagger(run["model"], run["tokenizer"], cfg.max_length, cfg.stride, cfg.eval_batch_size)
+    rep = evaluate_docs(tagger, dev, excluded=cfg.excluded_blocks)
+    out: dict[str, Any] = {name: {k: r[k] for k in ("per_label", "micro", "macro")}
+                           for name, r in rep["systems"].items()}
+    out["relations"] = rep["relations"]
+    return out
+
+
+def load_dev_run(path: Path) -> dict[str, Any]:
+    """The selection facts of a finished dev-split run (its model folder)."""
+    m = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
+    ids = json.loads((path / "dev_ids.json").read_text(encoding="utf-8"))
+    if not ids or not m.get("dev"):
+        raise ValueError(f"{path} was not trained with a dev split: nothing to refit from")
+    return {"best": m["best"], "dev_scores": m["dev"], "history": m["history"], "dev_ids": ids,
+            "summary": {k: DataSummary(**v) for k, v in m["data"].items()}, "seconds": m["train_seconds"],
+            "ner_stage": m.get("dev_ner_stage")}
+
+
 def model_version(out: Path) -> str:
     import hashlib
 
@@ -206,9 +231,13 @@ def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]
         encoding="utf-8")
     (out / "train_config.yaml").write_text(
         yaml.safe_dump(dataclasses.asdict(cfg), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (out / "dev_ids.json").write_text(json.dumps(run["dev_ids"], indent=1), encoding="utf-8")
+    for name in ("dev_ids", "selection_dev_ids"):  # dev_ids: held out from these very weights
+        if run.get(name):
+            (out / f"{name}.json").write_text(json.dumps(run[name], indent=1), encoding="utf-8")
+        elif (out / f"{name}.json").exists():
+            (out / f"{name}.json").unlink()
     metrics = {"history": run["history"], "best": run["best"], "dev": run["dev_scores"],
-               "train_seconds": round(run["seconds"], 1),
+               "dev_ner_stage": run.get("ner_stage"), "train_seconds": round(run["seconds"], 1),
                "data": {k: dataclasses.asdict(v) for k, v in run["summary"].items()}, **extra}
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
@@ -234,14 +263,21 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         tok.save_pretrained(str(ckpt))
         (ckpt / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
 
-    run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None)
+    if cfg.refit_from:  # the epoch was already selected by an earlier dev-split run
+        run = dev_run = load_dev_run(resolve_path(cfg.refit_from))
+    else:
+        run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None)
+        dev_run = run if run["dev_ids"] else None
+        if dev_run is not None:
+            run["ner_stage"] = ner_stage_figures(run, cfg, docs)
     extra: dict[str, Any] = {"selected_on_dev": bool(run["dev_ids"]), "refit_all": False}
-    if cfg.refit_all and run["dev_ids"]:
-        dev_run = run
+    if dev_run is not None and (cfg.refit_all or cfg.refit_from):
         run = fit(cfg, docs, 0.0, dev_run["best"]["epoch"], progress)
-        run.update(dev_scores=dev_run["dev_scores"], dev_ids=dev_run["dev_ids"],
-                   summary={**dev_run["summary"], "all": run["summary"]["train"]})
-        extra.update(refit_all=True, dev_run_history=dev_run["history"], dev_run_best=dev_run["best"])
+        run.update(dev_scores=dev_run["dev_scores"], dev_ids=[], selection_dev_ids=dev_run["dev_ids"],
+                   ner_stage=dev_run.get("ner_stage"),
+                   summary={**dev_run["summary"], "all (refit)": run["summary"]["train"]})
+        extra.update(refit_all=True, dev_run_history=dev_run["history"], dev_run_best=dev_run["best"],
+                     dev_run_seconds=round(dev_run["seconds"], 1), refit_from=cfg.refit_from)
     extra["total_seconds"] = round(time.time() - t0, 1)
     save(run, cfg, out, extra)
     if ckpt.is_dir():
