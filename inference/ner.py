@@ -29,7 +29,9 @@ Combination policy (deterministic)
     4. The model owns METRIC and ORG: such a span that overlaps rule spans is cut to its
        longest part outside them (主动公开政府信息30659 → 主动公开政府信息) and trimmed; an
        empty remainder drops. Rules-only METRIC phrases (taxonomy synonyms, rates before a
-       percentage) are used only without a model, and only in sentences holding a value.
+       percentage) are used only without a model, and only in sentences holding a value;
+       with ``metrics.model_needs_value`` the model's METRIC spans also need one. Model
+       spans shorter than ``model_min_chars`` of their label drop.
     5. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
@@ -88,6 +90,8 @@ class Patterns:
     value_labels: frozenset = frozenset({"COUNT", "PERCENT", "MONEY"})
     read_blocks: frozenset = frozenset({"narrative", "heading"})
     model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
+    model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
+    model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
 
     @property
     def rule_labels(self) -> frozenset:
@@ -151,7 +155,9 @@ def compile_patterns(cfg: dict) -> Patterns:
                     re.compile(met["sentence_end"]) if met.get("sentence_end") else None,
                     frozenset(met.get("value_labels", ["COUNT", "PERCENT", "MONEY"])),
                     frozenset(cfg.get("read_blocks", ["narrative", "heading"])),
-                    frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None)
+                    frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None,
+                    tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
+                    bool(met.get("model_needs_value", False)))
 
 
 def _metric_words(met: dict) -> set[str]:
@@ -257,13 +263,14 @@ def _cut_outside(text: str, span: Span, blockers: list[Span], chars: frozenset) 
     return replace(span, start=best[0], end=best[1], text=text[best[0]:best[1]])
 
 
-def _metrics_with_values(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
-    """Rule METRIC spans only in sentences that hold a value span (LABELS.md)."""
+def _metrics_with_values(text: str, spans: list[Span], pats: Patterns,
+                         sources: tuple[str, ...] = ("rule",)) -> list[Span]:
+    """METRIC spans of ``sources`` only in sentences that hold a value span (LABELS.md)."""
     if pats.sentence_end is None:
         return spans
     ends = [m.end() for m in pats.sentence_end.finditer(text)]
     has_value = {bisect_right(ends, s.start) for s in spans if s.label in pats.value_labels}
-    return [s for s in spans if s.label != "METRIC" or s.source != "rule"
+    return [s for s in spans if s.label != "METRIC" or s.source not in sources
             or bisect_right(ends, s.start) in has_value]
 
 
@@ -278,9 +285,10 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     kept_rules = [s for s, r in rules if not r.rules_only and (
         not r.weak or any(m.label == s.label and _overlaps(m, s) for m in model))]
     out = list(kept_rules)
+    min_chars = dict(pats.model_min_chars)
     for m in sorted(model, key=lambda x: (x.start, x.end)):
         s, e = trim_span(text, m.start, m.end, pats.trim_chars)
-        if e <= s:
+        if e - s < max(1, min_chars.get(m.label, 1)):
             continue
         m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
         hits = [r for r in kept_rules if _overlaps(m, r)]
@@ -296,6 +304,8 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
         if any(_overlaps(m, o) for o in out):
             continue
         out.append(m)
+    if pats.model_metric_needs_value:
+        out = _metrics_with_values(text, out, pats, sources=("model",))
     return sorted(out, key=lambda x: (x.start, x.end))
 
 

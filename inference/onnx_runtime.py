@@ -4,7 +4,8 @@
 ``torch.onnx.export(..., dynamo=False)``, dynamic batch and sequence axes) and
 ``<out>/model.int8.onnx`` (``onnxruntime.quantization.quantize_dynamic``, QInt8 weights,
 per channel, reduced range);
-``<out>`` defaults to ``DIR/onnx``. ``OnnxTagger`` runs them with onnxruntime and needs
+``<out>`` defaults to ``DIR/onnx``, with ``export.json`` naming the weights exported: an
+export of older weights is never served (``stale_reason``). ``OnnxTagger`` runs them with onnxruntime and needs
 neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
 ``tokenizer.json``, and tokenising, windows, merging and decoding are ``inference.windows``
 and ``TorchTagger.predict_entities`` — one text path for both runtimes.
@@ -30,9 +31,43 @@ INT8 = "model.int8.onnx"
 FP32 = "model.onnx"
 
 
+EXPORT_INFO = "export.json"
+
+
+def weights_id(path: Union[str, Path]) -> Optional[str]:
+    """A short hash of the folder's ``model.safetensors`` (None without one)."""
+    import hashlib
+
+    w = Path(path) / "model.safetensors"
+    if not w.is_file():
+        return None
+    h = hashlib.sha256()
+    with open(w, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def stale_reason(path: Union[str, Path]) -> Optional[str]:
+    """Why ``path/onnx`` does not belong to the weights beside it (None when it does, or
+    when the folder ships ONNX only): an export of older weights must not be served."""
+    path = Path(path)
+    current = weights_id(path)
+    if current is None:
+        return None
+    info_file = path / ONNX_DIR / EXPORT_INFO
+    if not info_file.is_file():
+        return f"{info_file} missing: cannot tell which weights were exported"
+    exported = json.loads(info_file.read_text(encoding="utf-8")).get("weights")
+    if exported != current:
+        return f"{path / ONNX_DIR} was exported from other weights ({exported} != {current})"
+    return None
+
+
 def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
-    """True when the model folder has an exported ``file`` and onnxruntime imports."""
-    if not (Path(path) / ONNX_DIR / file).is_file():
+    """True when the model folder has an exported ``file`` of its current weights and
+    onnxruntime imports."""
+    if not (Path(path) / ONNX_DIR / file).is_file() or stale_reason(path):
         return False
     try:
         import onnxruntime  # noqa: F401
@@ -87,8 +122,10 @@ class OnnxTagger:
 
     def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
                  max_length: int = 256, stride: int = 32, batch_size: int = 16,
-                 model_version: str = "unversioned", file: str = INT8):
+                 model_version: str = "unversioned", file: str = INT8,
+                 char_map: Optional[dict[str, str]] = None):
         self.session = session
+        self.char_map = dict(char_map or {})
         self.tokenizer = tokenizer
         self.id2label = {int(k): v for k, v in id2label.items()}
         self.max_length, self.stride, self.batch_size = int(max_length), int(stride), int(batch_size)
@@ -107,6 +144,9 @@ class OnnxTagger:
         onnx_path = path / ONNX_DIR / file
         if not onnx_path.is_file():
             raise ModelNotFound(f"no ONNX model at {onnx_path}; run `govie export-onnx --model {path}`")
+        stale = stale_reason(path)
+        if stale:
+            raise ModelNotFound(f"{stale}; run `govie export-onnx --model {path}` again")
         cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
         info = read_model_info(path)
         opts = ort.SessionOptions()
@@ -115,10 +155,11 @@ class OnnxTagger:
         sess = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         return cls(sess, _tokenizer(path), cfg["id2label"], info.get("max_length", 256),
                    info.get("stride", 32), batch_size,
-                   info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file)
+                   info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file,
+                   char_map=info.get("char_map"))
 
     def encode(self, text: str, regions: Regions = None) -> Encoding:
-        return encode(text, self.tokenizer, self.max_length, self.stride, regions)
+        return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
 
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask}
@@ -149,11 +190,27 @@ class OnnxTagger:
         return out
 
 
+def fuse_bert(path: Path, config: Any) -> dict[str, int]:
+    """Rewrite the ONNX BERT at ``path`` with onnxruntime's transformer fusions (one
+    Attention op per layer, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization).
+    Same outputs; measured here 1.1x faster in fp32 and 1.3x in int8. Returns the counts
+    of fused operators."""
+    from onnxruntime.transformers import optimizer
+
+    fused = optimizer.optimize_model(str(path), model_type="bert",
+                                     num_heads=int(config.num_attention_heads),
+                                     hidden_size=int(config.hidden_size), opt_level=1)
+    fused.save_model_to_file(str(path))
+    return {k: v for k, v in fused.get_fused_operator_statistics().items() if v}
+
+
 def export_onnx(model_dir: Union[str, Path], out_dir: Union[str, Path, None] = None,
-                opset: int = 17, quantize: bool = True, keep_fp32: bool = True) -> dict[str, Path]:
-    """Export a token-classifier folder to ONNX fp32 and (``quantize``) int8 dynamic
-    quantisation; ``keep_fp32=False`` deletes the fp32 file afterwards (the embedded model
-    stays small: int8 adds about 19 MB). Returns the paths kept."""
+                opset: int = 17, quantize: bool = True, keep_fp32: bool = True,
+                fuse: bool = True) -> dict[str, Path]:
+    """Export a token-classifier folder to ONNX fp32 (with ``fuse``: transformer fusions,
+    ``fuse_bert``) and (``quantize``) int8 dynamic quantisation; ``keep_fp32=False``
+    deletes the fp32 file afterwards (the embedded model stays small: int8 adds about
+    19 MB). Returns the paths kept."""
     import torch
     from transformers import AutoModelForTokenClassification
 
@@ -187,18 +244,28 @@ def export_onnx(model_dir: Union[str, Path], out_dir: Union[str, Path, None] = N
                           "attention_mask": {0: "batch", 1: "sequence"},
                           "logits": {0: "batch", 1: "sequence"}})
     paths = {"fp32": fp32}
+    if fuse:
+        fuse_bert(fp32, model.config)
     if quantize:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         int8 = out / INT8
         # per-channel weight scales and 7-bit range: on the dev split this keeps micro F1
-        # within 0.2 points of fp32, where per-tensor 8-bit lost 1.5 (ORG suffered most)
+        # within 0.2 points of fp32, where per-tensor 8-bit lost 1.5 (ORG suffered most).
+        # DefaultTensorType: shape inference gives no type to the outputs of fused
+        # com.microsoft ops (Attention, SkipLayerNormalization); they are float.
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8,
-                         per_channel=True, reduce_range=True)
+                         per_channel=True, reduce_range=True,
+                         extra_options={"DefaultTensorType": 1})
         paths["int8"] = int8
         if not keep_fp32:
             fp32.unlink()
             del paths["fp32"]
+    info = read_model_info(model_dir)
+    (out / EXPORT_INFO).write_text(json.dumps(
+        {"weights": weights_id(model_dir), "model_version": info.get("model_version"),
+         "opset": opset, "fused": fuse, "files": sorted(p.name for p in paths.values())},
+        indent=1), encoding="utf-8")
     return paths
 
 

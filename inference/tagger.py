@@ -39,8 +39,10 @@ class TorchTagger:
     averaging token probabilities; spans carry the mean probability of their tags."""
 
     def __init__(self, model: Any, tokenizer: Any, max_length: int = 256, stride: int = 32,
-                 batch_size: int = 16, model_version: str = "unversioned"):
+                 batch_size: int = 16, model_version: str = "unversioned",
+                 char_map: Optional[dict[str, str]] = None):
         self.model = model
+        self.char_map = dict(char_map or {})
         self.tokenizer = tokenizer
         self.max_length = int(max_length)
         self.stride = int(stride)
@@ -68,10 +70,11 @@ class TorchTagger:
         model.eval()
         return cls(model, tok, max_length=info.get("max_length", 256),
                    stride=info.get("stride", 32), batch_size=batch_size,
-                   model_version=info.get("model_version", path.name))
+                   model_version=info.get("model_version", path.name),
+                   char_map=info.get("char_map"))
 
     def encode(self, text: str, regions: Regions = None) -> Encoding:
-        return encode(text, self.tokenizer, self.max_length, self.stride, regions)
+        return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
 
     def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
         """Softmax probabilities of every window of every encoding (batched by length)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -61,11 +61,25 @@ def merge_regions(regions: Optional[Sequence[tuple[int, int]]], text: str) -> li
     return out
 
 
+def char_table(char_map: Optional[Mapping[str, str]]) -> Optional[dict[int, str]]:
+    """A ``str.translate`` table from a one-character-to-one-character map (the model's
+    ``char_map``: characters its vocabulary lacks, such as the curly quotes, to ones it has).
+    One-to-one keeps every character offset where it was."""
+    if not char_map:
+        return None
+    bad = [f"{k!r}->{v!r}" for k, v in char_map.items() if len(k) != 1 or len(v) != 1]
+    if bad:
+        raise ValueError(f"char_map must map single characters to single characters: {', '.join(bad)}")
+    return {ord(k): v for k, v in char_map.items()}
+
+
 def encode(text: str, tokenizer: Any, max_length: int = 256, stride: int = 32,
-           regions: Optional[Sequence[tuple[int, int]]] = None) -> Encoding:
+           regions: Optional[Sequence[tuple[int, int]]] = None,
+           char_map: Optional[Mapping[str, str]] = None) -> Encoding:
     """Tokenise ``text`` and cut the tokens inside ``regions`` into overlapping windows.
 
-    ``stride`` is the number of tokens two neighbouring windows share (HF meaning)."""
+    ``stride`` is the number of tokens two neighbouring windows share (HF meaning).
+    ``char_map`` replaces characters one for one before tokenising (offsets unchanged)."""
     if max_length < 8:
         raise ValueError(f"max_length must be at least 8, got {max_length}")
     body = max_length - 2
@@ -76,8 +90,9 @@ def encode(text: str, tokenizer: Any, max_length: int = 256, stride: int = 32,
     offsets: list[tuple[int, int]] = []
     region: list[int] = []
     if regs:
-        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                        verbose=False)
+        table = char_table(char_map)
+        enc = tokenizer(text.translate(table) if table else text, add_special_tokens=False,
+                        return_offsets_mapping=True, verbose=False)
         r = 0
         for tid, (s, e) in zip(enc["input_ids"], enc["offset_mapping"]):
             if e <= s:
@@ -157,17 +172,74 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
-           source: str = "model") -> list[Span]:
-    """Character spans from per-token probabilities (argmax, BIO repaired).
+def bio_constraints(id2label: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which tags may open a sequence (no ``I-``) and which may follow which (``I-X`` only
+    after ``B-X`` or ``I-X``)."""
+    tags = [id2label[i] for i in range(len(id2label))]
+    start = np.array([not t.startswith("I-") for t in tags])
+    trans = np.ones((len(tags), len(tags)), dtype=bool)
+    for j, t in enumerate(tags):
+        if t.startswith("I-"):
+            trans[:, j] = [u in (f"B-{t[2:]}", t) for u in tags]
+    return start, trans
 
-    An ``I-X`` that does not continue an ``X`` entity opens one (so no token is lost);
-    an entity never crosses a region boundary. The score is the mean probability of the
-    chosen tags. Spans are trimmed of whitespace and stray punctuation."""
+
+def viterbi(logp: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """The most probable tag path under hard transition constraints."""
+    neg = -1e9
+    tr = np.where(trans, 0.0, neg)
+    score = logp[0] + np.where(start, 0.0, neg)
+    back = np.zeros(logp.shape, dtype=np.int64)
+    for t in range(1, len(logp)):
+        cand = score[:, None] + tr
+        back[t] = cand.argmax(axis=0)
+        score = cand.max(axis=0) + logp[t]
+    path = np.empty(len(logp), dtype=np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(len(logp) - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def best_tags(probs: np.ndarray, region: Sequence[int], id2label: dict[int, str],
+              sure: float = 0.99) -> np.ndarray:
+    """Per token, the tag of the best valid BIO path (Viterbi on log probabilities), so an
+    entity whose inner tokens waver between types comes out whole with one type.
+
+    The path restarts at every region boundary; tokens that are ``O`` with probability
+    ``sure`` or more cut the text into independent stretches (fast on long reports)."""
+    best = probs.argmax(axis=-1)
+    o = next((i for i, t in id2label.items() if t == "O"), None)
+    if o is None or len(best) == 0:
+        return best
+    start, trans = bio_constraints(id2label)
+    cut = (best == o) & (probs[:, o] >= sure)
+    reg = np.asarray(region)
+    i, n = 0, len(best)
+    while i < n:
+        if cut[i]:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not cut[j] and reg[j] == reg[i]:
+            j += 1
+        best[i:j] = viterbi(np.log(probs[i:j] + 1e-12), start, trans)
+        i = j
+    return best
+
+
+def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
+           source: str = "model", constrained: bool = True) -> list[Span]:
+    """Character spans from per-token probabilities: the best valid BIO path
+    (``best_tags``), or the plain argmax with ``constrained=False``.
+
+    After an argmax, an ``I-X`` that does not continue an ``X`` entity opens one (so no
+    token is lost); an entity never crosses a region boundary. The score is the mean
+    probability of the chosen tags. Spans are trimmed of whitespace and stray punctuation."""
     text = enc.text
     if len(enc.ids) == 0:
         return []
-    best = probs.argmax(axis=-1)
+    best = best_tags(probs, enc.region, id2label) if constrained else probs.argmax(axis=-1)
     spans: list[Span] = []
     cur: Optional[list] = None  # [label, first token, last token, [probs]]
 
@@ -202,4 +274,4 @@ def spans_from_labels(enc: Encoding, labels: Sequence[int], id2label: dict[int, 
     n = len(id2label)
     onehot = np.zeros((len(labels), n))
     onehot[np.arange(len(labels)), np.asarray(labels, dtype=int)] = 1.0
-    return decode(enc, onehot, id2label, source="gold")
+    return decode(enc, onehot, id2label, source="gold", constrained=False)

@@ -88,3 +88,15 @@ def test_recipe_split_without_dev_ids(tmp_path):
     cfg = load_train_config(None)
     assert [d.doc_id for d in dev] == [d.doc_id for d in split_docs(docs, cfg.dev_fraction, cfg.seed)[1]]
     assert note.startswith("recipe split") and dev
+
+
+def test_refit_model_split_is_flagged_as_trained_on(tmp_path):
+    from annotations.sets import load_set
+    from tests.conftest import ROOT
+
+    docs = load_set(ROOT / "annotations" / "data" / "gold-v1")
+    ids = [d.doc_id for d in docs[:3]]
+    (tmp_path / "selection_dev_ids.json").write_text(json.dumps(ids))
+    dev, note = ea.dev_split(docs, tmp_path)
+    assert [d.doc_id for d in dev] == ids
+    assert "optimistic" in note and "selection_dev_ids.json" in note

@@ -188,3 +188,22 @@ def test_model_fill_limits_which_labels_the_model_may_add():
     assert ner.combine(text, model, rules) == []  # the shipped config: rules own these labels
     only_counts = dc_replace(ner.patterns(), model_fill=frozenset({"COUNT"}))
     assert [(s.label, s.text) for s in ner.combine(text, model, rules, only_counts)] == [("COUNT", "1658")]
+
+
+def _model_span(text: str, piece: str, label: str) -> Span:
+    s = text.index(piece)
+    return Span(s, s + len(piece), piece, label, 0.8, "model")
+
+
+@pytest.mark.parametrize("text, piece, label, kept", [
+    ("共收到申请8件。", "申请", "METRIC", True),          # a value in the sentence
+    ("做好主动公开工作。共收到8件。", "主动公开", "METRIC", False),  # its sentence has no value
+    ("共收到申请8件。", "收", "METRIC", False),           # one-character fragment
+    ("县政府收到申请8件。", "县政府", "ORG", True),        # ORG needs no value
+    ("县政府收到申请8件。", "县", "ORG", False),           # one-character fragment
+])
+def test_model_spans_follow_the_label_rules(text, piece, label, kept):
+    spans = ner.combine(text, [_model_span(text, piece, label)], ner.rule_spans(text))
+    assert ((label, piece) in [(s.label, s.text) for s in spans]) is kept
+    assert ner.patterns().model_metric_needs_value
+    assert dict(ner.patterns().model_min_chars) == {"METRIC": 2, "ORG": 2}

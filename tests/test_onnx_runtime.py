@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from inference.config import label_set
-from inference.onnx_runtime import FastTokenizer, OnnxTagger, export_onnx, onnx_ready
-from inference.tagger import MODEL_INFO, TorchTagger, load_tagger, pick_runtime
+from inference.onnx_runtime import (FastTokenizer, OnnxTagger, export_onnx, onnx_ready, stale_reason,
+                                    weights_id)
+from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger, pick_runtime
 
 from .conftest import BASE_ENCODER
 
@@ -53,7 +54,10 @@ def test_export_writes_fp32_and_int8(tiny_model, tmp_path):
     from inference.cli import main
 
     assert main(["export-onnx", "--model", str(d), "--out", str(tmp_path / "y"), "--int8-only"]) == 0
-    assert sorted(p.name for p in (tmp_path / "y").iterdir()) == ["model.int8.onnx"]
+    assert sorted(p.name for p in (tmp_path / "y").iterdir()) == ["export.json", "model.int8.onnx"]
+    info = json.loads((tmp_path / "y" / "export.json").read_text())
+    assert info["files"] == ["model.int8.onnx"] and info["fused"] is True
+    assert info["weights"] == weights_id(d) and info["model_version"] == "tiny-test"
 
 
 def test_export_of_a_folder_without_model_fails_clearly(tmp_path, capsys):
@@ -127,3 +131,18 @@ def test_auto_runtime_picks_int8_when_exported(tiny_model, tmp_path):
     bare = tmp_path / "bare"
     shutil.copytree(d, bare, ignore=shutil.ignore_patterns("onnx"))
     assert pick_runtime(bare) == "torch" and isinstance(load_tagger(bare), TorchTagger)
+
+
+def test_an_export_of_other_weights_is_never_served(tiny_model, tmp_path):
+    d, _ = tiny_model
+    moved = tmp_path / "retrained"
+    shutil.copytree(d, moved)
+    assert stale_reason(moved) is None and onnx_ready(moved)
+    info = json.loads((moved / "onnx" / "export.json").read_text())
+    (moved / "onnx" / "export.json").write_text(json.dumps({**info, "weights": "0" * 16}))
+    assert "other weights" in stale_reason(moved)
+    assert not onnx_ready(moved) and pick_runtime(moved) == "torch"
+    with pytest.raises(ModelNotFound, match="export-onnx"):
+        load_tagger(moved, runtime="onnx")
+    (moved / "onnx" / "export.json").unlink()
+    assert "missing" in stale_reason(moved) and pick_runtime(moved) == "torch"

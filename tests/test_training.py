@@ -107,8 +107,16 @@ def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_p
     ])
     train(cfg, progress=False)
     for name in ("model.safetensors", "config.json", "tokenizer.json", "labels.json", "metrics.json",
-                 "train_config.yaml", "dev_ids.json", "govie_model.json", "README.md"):
+                 "train_config.yaml", "dev_ids.json", "govie_model.json", "README.md",
+                 "onnx/model.int8.onnx", "onnx/export.json"):
         assert (out / name).is_file(), name
+    assert not (out / "onnx" / "model.onnx").exists()  # int8 only: the fast path of these weights
+    from inference.onnx_runtime import stale_reason
+    from inference.tagger import pick_runtime
+
+    assert stale_reason(out) is None and pick_runtime(out) == "onnx"
+    info = json.loads((out / "govie_model.json").read_text(encoding="utf-8"))
+    assert info["char_map"] == cfg.char_map and info["char_map"]["“"] == '"'
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     losses = [row["loss"] for row in metrics["history"]]
     assert len(losses) == 6 and losses[-1] < 0.7 * losses[0]
@@ -126,6 +134,7 @@ def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_p
     cont = load_train_config("configs/train.yaml", [
         f"init_from={out}", f"sets=[{gold_set}]", f"out_dir={tmp_path / 'next'}", "max_length=48",
         "stride=8", "batch_size=4", "epochs=1", "dev_fraction=0.3", "history=[]", "refit_all=false",
+        "export_onnx=false",
     ])
     train(cont, progress=False)
     m2 = json.loads((tmp_path / "next" / "metrics.json").read_text())
@@ -135,7 +144,8 @@ def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_p
 def test_refit_on_all_documents_keeps_the_selection_run_figures(gold_set, tmp_path):
     base = make_tiny_model(tmp_path / "base", with_info=False)
     common = [f"base_model={base}", f"sets=[{gold_set}]", "num_layers=2", "max_length=48", "stride=8",
-              "batch_size=4", "lr_body=1e-3", "lr_head=5e-3", "dev_fraction=0.3", "history=[]"]
+              "batch_size=4", "lr_body=1e-3", "lr_head=5e-3", "dev_fraction=0.3", "history=[]",
+              "export_onnx=false"]
     sel = tmp_path / "sel"
     train(load_train_config("configs/train.yaml", common + [f"out_dir={sel}", "epochs=2", "refit_all=false"]),
           progress=False)
@@ -157,7 +167,8 @@ def test_refit_all_runs_selection_then_all_documents_in_one_command(gold_set, tm
     out = tmp_path / "m"
     train(load_train_config("configs/train.yaml", [
         f"base_model={base}", f"sets=[{gold_set}]", f"out_dir={out}", "num_layers=2", "max_length=48",
-        "stride=8", "batch_size=4", "epochs=2", "dev_fraction=0.3", "history=[]", "refit_all=true"]),
+        "stride=8", "batch_size=4", "epochs=2", "dev_fraction=0.3", "history=[]", "refit_all=true",
+        "export_onnx=false"]),
         progress=False)
     m = json.loads((out / "metrics.json").read_text())
     assert m["refit_all"] and len(m["dev_run_history"]) == 2 and m["dev"]["micro"]["support"] > 0

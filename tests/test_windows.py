@@ -6,7 +6,7 @@ import pytest
 
 from inference.config import label_set
 from inference.data import Span
-from inference.windows import (IGNORE, decode, encode, merge_probs, merge_regions, spans_from_labels,
+from inference.windows import (IGNORE, best_tags, decode, encode, merge_probs, merge_regions, spans_from_labels,
                                token_labels, trim, window_labels)
 from tests.conftest import BASE_ENCODER
 
@@ -141,9 +141,61 @@ def test_bio_repair_stray_i_opens_an_entity_and_type_change_splits(tok):
     probs = np.zeros((len(enc.ids), len(L.bio)))
     for i, t in enumerate(tags):
         probs[i, L.label2id[t]] = 0.9
-    spans = decode(enc, probs, L.id2label)
+    spans = decode(enc, probs, L.id2label, constrained=False)
     assert [(s.text, s.label) for s in spans] == [("国务院", "ORG"), ("办", "ORG"), ("公", "DOC")]
     assert spans[0].score == pytest.approx(0.9)
+
+
+def _probs(n: int, rows: dict[int, dict[str, float]]) -> np.ndarray:
+    """Token probabilities: the given tags per row, the rest of the mass spread evenly."""
+    probs = np.zeros((n, len(L.bio)))
+    for i in range(n):
+        row = rows.get(i, {"O": 0.995})
+        rest = (1.0 - sum(row.values())) / (len(L.bio) - len(row))
+        probs[i] = rest
+        for tag, p in row.items():
+            probs[i, L.label2id[tag]] = p
+    return probs
+
+
+def test_constrained_decoding_keeps_a_wavering_entity_whole(tok):
+    text = "国务院办公厅印发"
+    enc = encode(text, tok, max_length=32, stride=4)
+    probs = _probs(len(enc.ids), {0: {"B-ORG": 0.9}, 1: {"I-ORG": 0.8},
+                                  2: {"I-DOC": 0.5, "I-ORG": 0.45}, 3: {"I-ORG": 0.9},
+                                  4: {"I-ORG": 0.9}, 5: {"I-ORG": 0.9}})
+    greedy = decode(enc, probs, L.id2label, constrained=False)
+    assert [(s.text, s.label) for s in greedy] == [("国务", "ORG"), ("院", "DOC"), ("办公厅", "ORG")]
+    spans = decode(enc, probs, L.id2label)
+    assert [(s.text, s.label) for s in spans] == [("国务院办公厅", "ORG")]
+
+
+def test_constrained_decoding_never_starts_with_i_nor_crosses_regions(tok):
+    text = "市政府。市政府"
+    enc = encode(text, tok, max_length=32, stride=4, regions=[(0, 3), (4, 7)])
+    assert enc.region == [0, 0, 0, 1, 1, 1]
+    rows = {i: {"I-ORG": 0.6, "B-ORG": 0.3} for i in range(6)}
+    rows[0] = rows[3] = {"B-ORG": 0.9}
+    best = best_tags(_probs(6, rows), enc.region, L.id2label)
+    assert [L.id2label[int(k)] for k in best] == ["B-ORG", "I-ORG", "I-ORG"] * 2
+    rows[3] = {"I-ORG": 0.9, "B-ORG": 0.05}  # an I- right after a region boundary turns B-
+    best = best_tags(_probs(6, rows), enc.region, L.id2label)
+    assert L.id2label[int(best[3])] == "B-ORG"
+    spans = decode(enc, _probs(6, rows), L.id2label)
+    assert [(s.start, s.end) for s in spans] == [(0, 3), (4, 7)]
+
+
+def test_char_map_replaces_unknown_characters_without_moving_offsets(tok):
+    text = "发布“双微”推文—共3条"
+    plain = encode(text, tok, max_length=64, stride=4)
+    mapped = encode(text, tok, max_length=64, stride=4, char_map={"“": '"', "”": '"', "—": "-"})
+    assert plain.offsets == mapped.offsets
+    unk = tok.unk_token_id
+    assert plain.ids.count(unk) == 3
+    assert unk not in mapped.ids
+    assert all(text[s:e] for s, e in mapped.offsets)
+    with pytest.raises(ValueError, match="single characters"):
+        encode(text, tok, char_map={"——": "-"})
 
 
 def test_encode_rejects_bad_settings(tok):

@@ -37,6 +37,8 @@ class TrainConfig:
     refit_from: Optional[str] = None  # skip the dev run: take epoch and dev figures from this model folder
     excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])
     eval_batch_size: int = 16
+    export_onnx: bool = False  # also write onnx/model.int8.onnx (the fast path) of the new weights
+    char_map: dict = field(default_factory=dict)  # one-for-one character replacements before tokenising
     history: list = field(default_factory=list)  # what was tried: [{change, result}] for the card
 
 

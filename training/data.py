@@ -78,14 +78,15 @@ class DataSummary:
 
 def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
                 max_length: int, stride: int,
-                excluded: Iterable[str] = EXCLUDED_BLOCKS) -> tuple[dict[str, list], DataSummary]:
+                excluded: Iterable[str] = EXCLUDED_BLOCKS,
+                char_map: Optional[dict[str, str]] = None) -> tuple[dict[str, list], DataSummary]:
     """Columns (doc_id, window, input_ids, labels) of the windows of ``docs``."""
     cols: dict[str, list] = {"doc_id": [], "window": [], "input_ids": [], "labels": []}
     summ = DataSummary()
     for d in docs:
         regions = narrative_regions(d.text, excluded)
         spans = spans_inside(d.spans, regions)
-        enc = encode(d.text, tokenizer, max_length, stride, regions)
+        enc = encode(d.text, tokenizer, max_length, stride, regions, char_map)
         wl = window_labels(enc, token_labels(enc, spans, labels.label2id))
         for j, (w, lab) in enumerate(zip(enc.windows, wl)):
             cols["doc_id"].append(d.doc_id)
@@ -105,7 +106,8 @@ def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
 def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: int = 256,
                    stride: int = 32, dev_fraction: float = 0.15, seed: int = 13,
                    excluded: Iterable[str] = EXCLUDED_BLOCKS,
-                   labels: Optional[LabelSet] = None) -> tuple[Any, dict[str, DataSummary]]:
+                   labels: Optional[LabelSet] = None,
+                   char_map: Optional[dict[str, str]] = None) -> tuple[Any, dict[str, DataSummary]]:
     """A ``datasets.DatasetDict`` with ``train`` and ``dev`` splits (by document), and a
     summary of each split."""
     from datasets import Dataset, DatasetDict
@@ -117,6 +119,6 @@ def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: in
         raise ValueError(f"no training documents (dev_fraction={dev_fraction})")
     out, summ = {}, {}
     for name, part in (("train", train), ("dev", dev)):
-        cols, summ[name] = encode_docs(part, tokenizer, labels, max_length, stride, excluded)
+        cols, summ[name] = encode_docs(part, tokenizer, labels, max_length, stride, excluded, char_map)
         out[name] = Dataset.from_dict(cols)
     return DatasetDict(out), summ

@@ -1,7 +1,9 @@
 """Error analysis of the NER stage on the dev split (``notebooks/02_error_analysis``).
 
 The dev split is the one the model was selected on: ``dev_ids.json`` in the model folder
-(written by ``govie train``); without it (no model yet, or a model trained elsewhere) the
+(written by ``govie train``); for a model refit on all documents, the selection run's split
+(``selection_dev_ids.json``, flagged as trained on); without either (no model yet, or a
+model trained elsewhere) the
 split of the training recipe (``configs/train.yaml``: ``dev_fraction``, ``seed``;
 ``training.data.split_docs``). Scores come from ``training.evaluate.system_report``; each
 error is listed with its text, classified like ``training.metrics.confusion``:
@@ -53,6 +55,13 @@ def dev_split(docs: Sequence[AnnotatedText], model_dir: Union[str, Path, None] =
         ids = set(json.loads(ids_file.read_text(encoding="utf-8")))
         dev = [d for d in docs if d.doc_id in ids]
         return dev, f"{ids_file} ({len(ids)} ids, {len(dev)} found in the gold sets)"
+    seen = ids_file.with_name("selection_dev_ids.json")
+    if seen.is_file():  # refit on all documents: the selection run's dev split, trained on since
+        ids = set(json.loads(seen.read_text(encoding="utf-8")))
+        dev = [d for d in docs if d.doc_id in ids]
+        return dev, (f"{seen} ({len(dev)} documents): held out only while the recipe was chosen; "
+                     "these weights were retrained on them, so the figures are optimistic. For "
+                     "held-out figures analyse a dev-split model (govie train --set refit_all=false)")
     cfg = load_train_config(config)
     _, dev = split_docs(docs, cfg.dev_fraction, cfg.seed)
     return dev, (f"recipe split (no {ids_file}): dev_fraction={cfg.dev_fraction}, "

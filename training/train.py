@@ -108,7 +108,7 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     rng = random.Random(cfg.seed)
     model, tok = build_model(cfg)
     ds, summary = build_datasets(docs, tok, cfg.max_length, cfg.stride, dev_fraction, cfg.seed,
-                                 cfg.excluded_blocks)
+                                 cfg.excluded_blocks, char_map=cfg.char_map)
     _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
     head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
     body = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier")]
@@ -127,7 +127,8 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     warmup = max(1, int(cfg.warmup * total))
-    tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size)
+    tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size,
+                         char_map=cfg.char_map)
     history: list[dict[str, Any]] = []
     best: Optional[dict[str, Any]] = None
     step, t0, stale = 0, time.time(), 0
@@ -183,13 +184,15 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
             "dev_ids": sorted(d.doc_id for d in dev_docs), "seconds": time.time() - t0}
 
 
-def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list) -> dict[str, Any]:
+def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list,
+                      tagger: Optional[Any] = None) -> dict[str, Any]:
     """Dev figures of the model alone and of the NER stage (model + patterns), and relation
     F1 of the linking stage, from ``training.evaluate``."""
     from .evaluate import evaluate_docs
 
     dev = [d for d in docs if d.doc_id in set(run["dev_ids"])]
-    tagger = TorchTagger(run["model"], run["tokenizer"], cfg.max_length, cfg.stride, cfg.eval_batch_size)
+    tagger = tagger or TorchTagger(run["model"], run["tokenizer"], cfg.max_length, cfg.stride,
+                                   cfg.eval_batch_size, char_map=cfg.char_map)
     rep = evaluate_docs(tagger, dev, excluded=cfg.excluded_blocks)
     out: dict[str, Any] = {name: {k: r[k] for k in ("per_label", "micro", "macro")}
                            for name, r in rep["systems"].items()}
@@ -242,7 +245,7 @@ def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
             "labels": list(labels.labels), "base_model": cfg.base_model, "init_from": cfg.init_from,
-            "weights_dtype": "float16" if cfg.fp16_weights else "float32"}
+            "weights_dtype": "float16" if cfg.fp16_weights else "float32", "char_map": dict(cfg.char_map)}
     (out / MODEL_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
     write_card(out, cfg, metrics, info)
 
@@ -265,6 +268,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
 
     if cfg.refit_from:  # the epoch was already selected by an earlier dev-split run
         run = dev_run = load_dev_run(resolve_path(cfg.refit_from))
+        # its dev figures again, by the current inference code (decoding, patterns, linking)
+        figures = ner_stage_figures(dev_run, cfg, docs, TorchTagger.from_dir(resolve_path(cfg.refit_from)))
+        dev_run.update(ner_stage=figures, dev_scores={**dev_run["dev_scores"], **figures["model"]})
     else:
         run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None)
         dev_run = run if run["dev_ids"] else None
@@ -282,4 +288,20 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     save(run, cfg, out, extra)
     if ckpt.is_dir():
         shutil.rmtree(ckpt)
+    if cfg.export_onnx:
+        export_fast_path(out)
     return out
+
+
+def export_fast_path(out: Path) -> None:
+    """The int8 ONNX file of the new weights (``inference.onnx_runtime``), so the fast path
+    serves them; skipped with a note where onnxruntime is not installed."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        log.warning("onnxruntime not installed: no ONNX export; run `govie export-onnx --model %s` later", out)
+        return
+    from inference.onnx_runtime import export_onnx
+
+    paths = export_onnx(out, keep_fp32=False)
+    log.info("fast path: %s", ", ".join(f"{p} ({p.stat().st_size / 1e6:.1f} MB)" for p in paths.values()))
