@@ -34,15 +34,18 @@ def _config(args: argparse.Namespace) -> int:
 def _push(args: argparse.Namespace) -> int:
     from .client import LabelStudioError, connect
     from .config import LabelConfigError
-    from .push import default_predictor, push
+    from .push import ModelLoadError, default_predictor, push
 
-    reports = [p for r in args.reports for p in (sorted(Path(r).glob("*.txt")) if Path(r).is_dir() else [Path(r)])]
     predictor, version, note = (None, None, "pre-annotations off (--predictions none)")
     if args.predictions != "none":
-        predictor, version, note = default_predictor(args.model, use_model=args.predictions != "patterns")
+        try:
+            predictor, version, note = default_predictor(
+                args.model, use_model=args.predictions != "patterns")
+        except ModelLoadError as exc:
+            return _fail(exc)
     print(note, file=sys.stderr)
     try:
-        res = push(connect(_settings(args)), args.project, reports, predictor, version,
+        res = push(connect(_settings(args)), args.project, args.reports, predictor, version,
                    max_chars=args.max_chars, progress=True)
     except (LabelStudioError, LabelConfigError, OSError) as exc:
         return _fail(exc)

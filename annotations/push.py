@@ -135,12 +135,15 @@ def doc_id_for(path: Path) -> str:
 
 def report_tasks(paths: Iterable[Union[str, Path]], max_chars: int = MAX_CHARS
                  ) -> tuple[list[dict], list[str]]:
-    """Label Studio task data (no predictions yet) for report files, and notes."""
-    from inference.load import load_path
+    """Label Studio task data (no predictions yet) for report files (a folder: its report
+    files of known types, sorted), and notes."""
+    from inference.load import FORMATS, load_path
 
+    files = [f for p in map(Path, paths)
+             for f in (sorted(x for x in p.iterdir() if x.suffix.lower() in FORMATS)
+                       if p.is_dir() else [p])]
     tasks, notes = [], []
-    for p in paths:
-        path = Path(p)
+    for path in files:
         doc, found = prepare(load_path(path))
         notes += found
         if not doc.blocks:
@@ -159,10 +162,16 @@ def task_key(data: dict) -> tuple:
 
 # --- predictions --------------------------------------------------------------------------
 
+class ModelLoadError(RuntimeError):
+    """The model asked for (``--model``) cannot be loaded."""
+
+
 def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: bool = True
                       ) -> tuple[Optional[Predictor], Optional[str], str]:
     """(predictor, model_version, note): the current model plus patterns if a model loads,
-    else the patterns alone; (None, None, note) if ``inference.ner`` is not usable."""
+    else the patterns alone; (None, None, note) if ``inference.ner`` is not usable. A
+    ``model_path`` asked for that does not load raises (ModelLoadError): weaker
+    pre-annotations would otherwise stay in the project, as pushing again skips tasks."""
     try:
         from inference.ner import predict_spans
     except ImportError as exc:
@@ -175,6 +184,9 @@ def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: 
             version = str(getattr(tagger, "model_version", "unversioned"))
             return (lambda text: predict_spans(text, tagger)), version, f"pre-annotations from model {version}"
         except (ImportError, FileNotFoundError, OSError, ValueError) as exc:
+            if model_path is not None:
+                raise ModelLoadError(f"cannot load model {model_path}: "
+                                     f"{type(exc).__name__}: {exc}") from exc
             note = f"no model ({type(exc).__name__}: {exc}); pre-annotations from patterns only"
         return (lambda text: predict_spans(text, None)), "patterns", note
     return (lambda text: predict_spans(text, None)), "patterns", "pre-annotations from patterns only"

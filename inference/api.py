@@ -39,6 +39,7 @@ class Report:
     source: str
     error: Optional[str] = None
     model_version: Optional[str] = None
+    error_kind: str = "load"  # or "pipeline": read, but a stage failed on it
 
     def _get(self, name: str) -> list:
         return list(getattr(self.doc, name)) if self.doc is not None else []
@@ -80,7 +81,8 @@ class Report:
         from .output import error_record, record
 
         if self.doc is None:
-            return error_record(self.source, None, self.error or "unknown error", "load")
+            return error_record(self.source, None, self.error or "unknown error",
+                                self.error_kind)
         return record(self.doc)
 
     def to_frame(self):
@@ -229,23 +231,46 @@ class Extractor:
                 bar.close()
 
     def _run_batch(self, batch, bar) -> Iterator[Report]:
+        """The pipeline over one batch: the stages before and after ``ner`` per document,
+        ``ner`` over the batch's documents together. A document whose stages raise gets a
+        Report with ``error`` (the stage and the exception); the others go on."""
         stages = list(self.pipeline.stages)
         k = stages.index("ner") if "ner" in stages else len(stages)
-        docs = [d for _, d, _ in batch if d is not None]
         pre = Pipeline(self.tagger, stages[:k])
         post = Pipeline(self.tagger, stages[k + 1:])
-        done = [pre(d) for d in docs]
+        docs: list[Optional[Document]] = [d for _, d, _ in batch]
+        errs: list[Optional[str]] = [e for _, _, e in batch]
+        first_errs = {e for e in errs if e}
+
+        def guard(i: int, stage: str, fn) -> None:
+            try:
+                docs[i] = fn(docs[i])
+            except Exception as exc:  # one bad report must not end the run
+                docs[i], errs[i] = None, f"{stage} failed: {type(exc).__name__}: {exc}"
+
+        for i in range(len(docs)):
+            if docs[i] is not None:
+                guard(i, "pipeline", pre)
         if "ner" in stages:
-            done = ner.tag_many(done, self.tagger)
-        done = [post(d) for d in done]
-        it = iter(done)
-        for x, d, err in batch:
+            live = [i for i, d in enumerate(docs) if d is not None]
+            try:
+                for i, d in zip(live, ner.tag_many([docs[i] for i in live], self.tagger)):
+                    docs[i] = d
+            except Exception:  # find the culprit: one document at a time
+                for i in live:
+                    guard(i, "ner", lambda d: ner.tag_many([d], self.tagger)[0])
+        for i in range(len(docs)):
+            if docs[i] is not None:
+                guard(i, "pipeline", post)
+        for (x, _, _), d, err in zip(batch, docs, errs):
             if bar is not None:
                 bar.update(1)
             if d is None:
-                yield Report(None, str(x) if not isinstance(x, bytes) else "<bytes>", error=err)
+                kind = "load" if err in first_errs else "pipeline"
+                yield Report(None, str(x) if not isinstance(x, bytes) else "<bytes>", error=err,
+                             error_kind=kind)
             else:
-                yield self._finish(next(it))
+                yield self._finish(d)
 
 
 def version_info(ex: Extractor) -> dict[str, Any]:

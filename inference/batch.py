@@ -14,6 +14,7 @@ import tarfile
 import warnings
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
@@ -61,6 +62,11 @@ def _is_archive(name: str) -> bool:
     return name.lower().endswith(ARCHIVES)
 
 
+def _hidden(name: str) -> bool:
+    """Hidden files and folders (.DS_Store, ._report.txt, __MACOSX/) are not reports."""
+    return any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
+
+
 def _known(name: str) -> bool:
     return Path(name).suffix.lower() in FORMATS
 
@@ -87,6 +93,8 @@ def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[It
     try:
         for name, size, read in _members(path):
             src = f"{path}!{name}"
+            if _hidden(name):
+                continue
             if not _known(name):
                 summary.ignored.append(src)
                 continue
@@ -120,7 +128,7 @@ def iter_items(paths: Sequence[Union[str, Path]], limit_mb: float = DEFAULT_LIMI
         p = Path(raw)
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                if _hidden(str(f.relative_to(p))):
                     continue
                 if _is_archive(f.name):
                     yield from _archive_items(f, limit_mb, summary)
@@ -156,23 +164,20 @@ def resolve_model(model: Optional[str], no_model: bool) -> tuple[Optional[str], 
     that cannot be found is a usage error; a missing default model only warns."""
     if no_model:
         return None, []
-    try:
-        import importlib
+    from .config import default_model_dir
+    from .tagger import model_problem
 
-        importlib.import_module("inference.tagger")
-    except ImportError as exc:
-        if model:
-            raise UsageError(f"--model given but the model runtime is not available: {exc}")
-        return None, [f"no model runtime ({exc}); rules only"]
     if model:
         if not Path(model).exists():
             raise UsageError(f"model folder not found: {model}")
+        problem = model_problem(model)
+        if problem:
+            raise UsageError(problem)
         return str(model), []
-    from .config import default_model_dir
-
     d = default_model_dir()
-    if not (d / "config.json").exists():
-        return None, [f"no default model in {d}; running rules only (use --model DIR)"]
+    problem = model_problem(d)
+    if problem:
+        return None, [f"default model unusable ({problem}); running rules only (use --model DIR)"]
     return str(d), []
 
 
@@ -300,17 +305,7 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
             for source, data in todo():
                 emit(process(source, data, limit_mb))
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
-                                     initargs=(model_dir,)) as pool:
-                pending: dict = {}
-                for source, data in todo():
-                    pending[pool.submit(process, source, data, limit_mb)] = source
-                    if len(pending) >= jobs * 4:
-                        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            emit(_result(fut, pending.pop(fut)))
-                for fut in list(pending):
-                    emit(_result(fut, pending.pop(fut)))
+            _run_pool(todo(), jobs, model_dir, limit_mb, emit)
     finally:
         writer.close()
         bar.close()
@@ -326,9 +321,51 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
     return summary
 
 
-def _result(fut, source: str) -> dict[str, Any]:
+def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional[str],
+              limit_mb: float, emit: Callable[[dict[str, Any]], None]) -> None:
+    """Process ``items`` in ``jobs`` worker processes, at most 4 per worker in flight. A
+    worker that dies (out of memory, killed) breaks the pool: the reports in flight get
+    "internal" error records (retried on resume) and a fresh pool takes the rest."""
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
+                                   initargs=(model_dir,))
+
+    pool = new_pool()
+    pending: dict = {}
+
+    def drain(block_all: bool) -> bool:
+        """Emit finished results; True if the pool broke."""
+        broken = False
+        finished, _ = wait(pending, return_when="ALL_COMPLETED" if block_all else FIRST_COMPLETED)
+        for fut in finished:
+            source, sha = pending.pop(fut)
+            broken |= isinstance(fut.exception(), BrokenProcessPool)
+            emit(_result(fut, source, sha))
+        return broken
+
+    try:
+        for source, data in items:
+            sha = hashlib.sha256(data).hexdigest()
+            try:
+                pending[pool.submit(process, source, data, limit_mb)] = (source, sha)
+            except BrokenProcessPool:
+                drain(True)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                pending[pool.submit(process, source, data, limit_mb)] = (source, sha)
+            if len(pending) >= jobs * 4 and drain(False):
+                drain(True)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+        if pending:
+            drain(True)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(fut, source: str, sha: Optional[str] = None) -> dict[str, Any]:
     try:
         return fut.result()
     except Exception as exc:  # a worker died (out of memory, killed ...)
-        return error_record(source, None, f"{source}: worker failed: {type(exc).__name__}: {exc}",
+        return error_record(source, sha, f"{source}: worker failed: {type(exc).__name__}: {exc}",
                             "internal")

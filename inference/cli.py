@@ -127,7 +127,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except FileNotFoundError as exc:  # a missing model, gold set, config ...: no traceback
+        print(f"govie {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def require(*modules: str) -> None:
+    """Raise ImportError naming the modules of ``modules`` that are not installed: a
+    plug-in's ``register`` calls it, so a command whose extra is missing is listed as
+    unavailable instead of failing with a traceback when run."""
+    from importlib.util import find_spec
+
+    missing = [m for m in modules if find_spec(m) is None]
+    if missing:
+        raise ImportError(f"not installed: {', '.join(missing)}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from .config import ConfigError, load_config
+from .config import load_config
 from .data import Evidence, Fact, Warning
 
 
@@ -23,10 +23,7 @@ def _rules() -> dict:
 
 
 def _unit_table() -> dict:
-    try:
-        return load_config("taxonomy").get("units", {}) or {}
-    except ConfigError:
-        return {}
+    return load_config("taxonomy").get("units", {}) or {}
 
 
 def base_value(f: Fact) -> tuple[Optional[float], str]:

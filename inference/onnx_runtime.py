@@ -119,6 +119,7 @@ class OnnxTagger:
     """A token classifier run by onnxruntime; the same ``predict_entities`` as TorchTagger."""
 
     predict_entities = TorchTagger.predict_entities
+    constrained = True  # as TorchTagger.constrained
 
     def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
                  max_length: int = 256, stride: int = 32, batch_size: int = 16,

@@ -8,6 +8,7 @@ mid-way leaves no half record; ``read_jsonl`` still ignores a trailing partial l
 from __future__ import annotations
 
 import json
+import warnings
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -78,10 +79,11 @@ def validate_record(rec: dict[str, Any]) -> None:
 
 def read_jsonl(path: Union[str, Path]) -> Iterator[dict[str, Any]]:
     """The records of a JSON Lines file; a trailing partial line (a killed run) and blank
-    lines are skipped."""
+    lines are skipped, and so are corrupt lines, with a warning that counts them."""
     p = Path(path)
     if not p.exists():
         return
+    corrupt = 0
     with p.open("rb") as fh:
         for raw in fh:
             if not raw.endswith(b"\n"):
@@ -92,7 +94,9 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[dict[str, Any]]:
             try:
                 yield json.loads(raw)
             except json.JSONDecodeError:
-                continue
+                corrupt += 1
+    if corrupt:
+        warnings.warn(f"{p}: {corrupt} corrupt line(s) skipped (not JSON)", stacklevel=2)
 
 
 def _cut_partial_tail(path: Path) -> None:

@@ -38,6 +38,8 @@ class TorchTagger:
     Windows of all texts are batched by length; the windows of one text are merged by
     averaging token probabilities; spans carry the mean probability of their tags."""
 
+    constrained = True  # decode by constrained BIO Viterbi; False: per-token argmax
+
     def __init__(self, model: Any, tokenizer: Any, max_length: int = 256, stride: int = 32,
                  batch_size: int = 16, model_version: str = "unversioned",
                  char_map: Optional[dict[str, str]] = None):
@@ -119,7 +121,8 @@ class TorchTagger:
             if not enc.windows:
                 out.append([])
                 continue
-            out.append(decode(enc, merge_probs(enc, wp), self.id2label))
+            out.append(decode(enc, merge_probs(enc, wp), self.id2label,
+                              constrained=self.constrained))
         return out
 
 
@@ -143,6 +146,26 @@ def pick_runtime(path: Path) -> str:
     from .onnx_runtime import onnx_ready
 
     return "onnx" if onnx_ready(path) else "torch"
+
+
+def model_problem(path: Union[str, Path]) -> Optional[str]:
+    """Why the model folder ``path`` cannot be served here (None: it can), without
+    loading it: no model files, or neither runtime (ONNX export + onnxruntime, or torch +
+    transformers + safetensors weights) available."""
+    from importlib.util import find_spec
+
+    p = Path(path)
+    if not p.is_dir() or not (p / "config.json").is_file():
+        return f"no token-classifier model in {p} (no config.json)"
+    if pick_runtime(p) == "onnx":
+        return None
+    missing = [m for m in ("torch", "transformers") if find_spec(m) is None]
+    if missing:
+        return (f"no model runtime for {p}: {', '.join(missing)} not installed and no "
+                "current ONNX export (install govie[torch] or run `govie export-onnx`)")
+    if not _has_weights(p):
+        return f"{p} has no *.safetensors weights for the torch runtime"
+    return None
 
 
 def load_tagger(path: Union[str, Path, None] = None, runtime: str = "auto") -> Any:

@@ -217,3 +217,12 @@ def test_settings_from_config_file_and_env(tmp_path, monkeypatch):
     monkeypatch.delenv("GOVIE_LS_TOKEN")
     with pytest.raises(LabelStudioError, match="URL and token not set"):
         load_settings()
+
+
+def test_model_asked_for_that_does_not_load_is_an_error(tmp_path):
+    from annotations.push import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="cannot load model"):
+        default_predictor(tmp_path / "no-such-model")
+    predictor, version, note = default_predictor(tmp_path, use_model=False)
+    assert version == "patterns" and predictor("全年主动公开政府信息12条。")

@@ -149,3 +149,20 @@ def test_model_path_is_used(monkeypatch, tmp_path):
         warnings.simplefilter("error")
         r = e.extract("全市受理申请27件。")
     assert not [w for w in r.warnings if w.code == "rules_only"]
+
+
+def test_extract_many_goes_on_when_the_model_fails_on_one_report():
+    class Fragile:
+        model_version, labels = "fragile", ("COUNT",)
+
+        def predict_entities(self, texts, regions=None):
+            if any("炸" in t for t in texts):
+                raise RuntimeError("tokenizer blew up")
+            return [[] for _ in texts]
+
+    e = Extractor(Fragile(), runtime="torch")
+    out = list(e.extract_many([TEXT, "一、总体情况\n炸了\n", TEXT], batch_size=3))
+    assert [bool(r.error) for r in out] == [False, True, False]
+    assert "ner failed: RuntimeError: tokenizer blew up" in out[1].error
+    assert out[1].to_dict()["error"]["kind"] == "pipeline"
+    assert any(f.value == 30659 for f in out[0].facts) and any(f.value == 30659 for f in out[2].facts)

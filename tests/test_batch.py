@@ -133,9 +133,18 @@ def test_jobs_2_gives_the_same_records(tmp_path, inputs):
 
 def test_model_that_fails_to_load(tmp_path, inputs):
     d, _ = inputs
+    empty = tmp_path / "noweights"
+    empty.mkdir()
+    (empty / "config.json").write_text("{}")
+    # found out in the parent, before any worker starts: a usage error for any --jobs
+    for jobs in (1, 2):
+        with pytest.raises(UsageError, match="no \\*.safetensors weights"):
+            run_extract([str(d)], tmp_path / "o.jsonl", model=str(empty), jobs=jobs,
+                        progress=False)
     bad = tmp_path / "badmodel"
     bad.mkdir()
-    (bad / "config.json").write_text("{}")  # no weights
+    (bad / "config.json").write_text("{}")
+    (bad / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(UsageError, match="cannot load model"):
         run_extract([str(d)], tmp_path / "o.jsonl", model=str(bad), progress=False)
     # with worker processes each report gets an error record instead of a broken pool
@@ -144,3 +153,40 @@ def test_model_that_fails_to_load(tmp_path, inputs):
     assert s.ok == 0 and s.exit_code == 1 and len(recs) == 8
     assert all(r["error"] for r in recs)
     assert sum("cannot load model" in r["error"]["message"] for r in recs) == 6
+
+
+def crash_on_seed_001(source, data, limit_mb):
+    """A worker that dies (as when the OOM killer takes it) on one report."""
+    import os
+
+    if "seed-001" in source:
+        os._exit(9)
+    return process(source, data, limit_mb)
+
+
+def test_dead_worker_loses_nothing_and_resume_retries(tmp_path, inputs, monkeypatch):
+    import inference.batch as batch
+
+    d, _ = inputs
+    out = tmp_path / "o.jsonl"
+    monkeypatch.setattr(batch, "process", crash_on_seed_001)
+    s = run([d], out, jobs=2)
+    recs = list(read_jsonl(out))
+    assert len(recs) == 8 and s.ok + s.failed == 8  # every input has a record
+    dead = [r for r in recs if r["error"] and "worker failed" in r["error"]["message"]]
+    assert any("seed-001" in r["source"] for r in dead)
+    assert all(r["error"]["kind"] == "internal" and r["sha256"] for r in dead)
+    monkeypatch.setattr(batch, "process", process)
+    s2 = run([d], out, jobs=2)
+    assert s2.ok == len(dead)  # internal errors are retried on resume
+    final = {r["source"]: r for r in read_jsonl(out)}
+    assert not final[next(r["source"] for r in dead)]["error"]
+
+
+def test_hidden_archive_members_are_not_reports(tmp_path):
+    z = tmp_path / "mac.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("r/report.txt", "一、总体情况\n全年主动公开政府信息7条。\n")
+        zf.writestr("__MACOSX/r/._report.txt", b"\x00\x05\x16\x07 resource fork")
+        zf.writestr("r/.DS_Store", b"\x00\x00\x00\x01Bud1")
+    assert [i.source.split("!")[1] for i in iter_items([z])] == ["r/report.txt"]

@@ -81,6 +81,25 @@ def test_broken_plugin_does_not_break_extract(tmp_path, seeds_dir, monkeypatch, 
 _CALLED: list = []
 
 
+def test_missing_extra_lists_the_command_as_unavailable(monkeypatch, capsys):
+    from importlib.util import find_spec as real_find_spec
+
+    monkeypatch.setattr("importlib.util.find_spec",
+                        lambda name, *a: None if name == "datasets" else real_find_spec(name, *a))
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "(unavailable: ImportError: not installed: datasets)" in out
+    assert cli.main(["train"]) == 2
+    assert "not installed: datasets" in capsys.readouterr().err
+
+
+def test_missing_model_or_gold_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["evaluate", "--model", str(tmp_path / "nomodel"),
+                     "--gold", str(tmp_path / "nogold")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("govie evaluate: error:") and "Traceback" not in err
+
+
 def _register_hello(sub) -> None:
     p = sub.add_parser("hello", help="a plug-in command")
     p.set_defaults(func=lambda args: _CALLED.append("hi") or 0)

@@ -131,3 +131,20 @@ def test_evaluate_docs_report():
     assert rep["n_gold_spans"] == 5
     text = format_report({**rep, "model": "fixed", "gold": "hand"})
     assert "COUNT -> boundary" in text and "micro" in text
+
+
+def test_dev_ids_of_held_out_refit_and_missing(tmp_path):
+    import json
+
+    from training.evaluate import dev_ids_of
+
+    held, refit, none = tmp_path / "held", tmp_path / "refit", tmp_path / "none"
+    for d in (held, refit, none):
+        d.mkdir()
+    (held / "dev_ids.json").write_text(json.dumps(["a", "b"]))
+    (refit / "selection_dev_ids.json").write_text(json.dumps(["c"]))
+    assert dev_ids_of(held) == (["a", "b"], None)
+    ids, caveat = dev_ids_of(refit)
+    assert ids == ["c"] and "optimistic" in caveat
+    with pytest.raises(FileNotFoundError, match="neither dev_ids.json"):
+        dev_ids_of(none)

@@ -92,9 +92,27 @@ def test_period(sentence, period):
     ("当面申请", "requests.channel.in_person"),
     ("网上可办率", None),
     ("", None),
+    # a synonym as written wins over another key's synonym without its suffix (总数)
+    ("制发规范性文件", "normative_docs.issued"),
+    ("制发规范性文件总数", "proactive.normative_docs_issued"),
 ])
 def test_taxonomy_keys(metric, key):
     assert normalise.key_of(metric) == key
+
+
+def test_synonym_under_two_keys_is_a_config_error(monkeypatch):
+    from inference.config import ConfigError
+    from inference.normalise import taxonomy
+
+    bad = {"metric_suffixes": ["数"], "keys": {"a.x": {"name": "新闻发布会"},
+                                             "b.y": {"name": "B", "synonyms": ["新闻发布会"]}}}
+    monkeypatch.setattr(taxonomy, "load_config", lambda name: bad)
+    taxonomy.synonym_index.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
+            taxonomy.synonym_index()
+    finally:
+        taxonomy.synonym_index.cache_clear()
 
 
 def run(text: str):

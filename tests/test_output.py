@@ -48,6 +48,7 @@ def test_record_with_facts():
 ])
 def test_error_record_validates(rec):
     validate_record(rec)
+    assert rec["error"]["message"] and rec["error"]["kind"] in ("load", "pipeline", "internal")
 
 
 @pytest.mark.parametrize("breakage", [
@@ -113,3 +114,12 @@ def test_facts_csv_and_parquet(tmp_path):
     assert pq["evidence_end"].tolist() == [16, 16]
     assert write_facts_csv([], tmp_path / "empty.csv") == 0
     assert list(pd.read_csv(tmp_path / "empty.csv").columns)[:3] == ["source", "sha256", "key"]
+
+
+def test_read_jsonl_warns_about_corrupt_lines(tmp_path):
+    from inference.output import read_jsonl
+
+    p = tmp_path / "r.jsonl"
+    p.write_bytes(b'{"a": 1}\n{not json\n\n{"a": 2}\n{"a": 3')  # corrupt, blank, partial tail
+    with pytest.warns(UserWarning, match="1 corrupt line"):
+        assert [r["a"] for r in read_jsonl(p)] == [1, 2]

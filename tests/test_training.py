@@ -159,7 +159,8 @@ def test_refit_on_all_documents_keeps_the_selection_run_figures(gold_set, tmp_pa
     assert m["data"]["all (refit)"]["n_docs"] == 10
     assert (out / "selection_dev_ids.json").is_file() and not (out / "dev_ids.json").exists()
     assert "retrained on ALL documents" in (out / "README.md").read_text(encoding="utf-8")
-    assert "model+patterns" in m["dev_ner_stage"] or "model" in m["dev_ner_stage"]
+    assert set(m["dev_ner_stage"]["model"]) == {"per_label", "micro", "macro"}
+    assert "relations" in m["dev_ner_stage"]
 
 
 def test_refit_all_runs_selection_then_all_documents_in_one_command(gold_set, tmp_path):

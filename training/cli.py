@@ -6,7 +6,6 @@ runnable alone as ``python -m training.cli train|evaluate ...``.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Optional, Sequence
@@ -29,19 +28,21 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, format_report
+    from .evaluate import evaluate, format_report, write_report
 
     report = evaluate(args.model, args.gold, patterns=not args.no_patterns,
                       worst=args.worst, dev_only=args.dev_only)
     print(format_report(report))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False, indent=1)
+        write_report(report, args.json)
         print(f"JSON report written to {args.json}")
     return 0
 
 
 def register_train(subparsers: argparse._SubParsersAction) -> None:
+    from inference.cli import require
+
+    require("torch", "transformers", "datasets", "seqeval")
     p = subparsers.add_parser("train", help="fine-tune the token classifier on annotation sets",
                               description="Fine-tune the token classifier by a recipe (configs/train.yaml).")
     p.add_argument("--config", default="configs/train.yaml", help="recipe YAML (default: %(default)s)")
@@ -54,6 +55,9 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
 
 
 def register_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    from inference.cli import require
+
+    require("seqeval")
     p = subparsers.add_parser("evaluate", help="score a model against a gold annotation set",
                               description="Entity P/R/F1 per label (exact spans), confusions, worst documents.")
     p.add_argument("--model", default=None, help="model folder (default: the embedded models/default)")

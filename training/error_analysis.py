@@ -26,7 +26,7 @@ from inference.data import AnnotatedText, Span
 
 from .config import load_train_config
 from .data import load_docs, narrative_regions, spans_inside, split_docs
-from .evaluate import system_report
+from .evaluate import dev_ids_of, system_report
 from .metrics import keys
 
 ERROR_KINDS = ("missed", "wrong_label", "boundary", "spurious")
@@ -50,18 +50,17 @@ class Analysis:
 def dev_split(docs: Sequence[AnnotatedText], model_dir: Union[str, Path, None] = None,
               config: Union[str, Path, None] = None) -> tuple[list[AnnotatedText], str]:
     """The dev documents of ``docs`` and a note saying where the split came from."""
+    try:
+        ids, caveat = dev_ids_of(model_dir)
+    except FileNotFoundError:
+        ids, caveat = None, None
+    if ids is not None:
+        keep = set(ids)
+        dev = [d for d in docs if d.doc_id in keep]
+        where = "selection_dev_ids.json" if caveat else "dev_ids.json"
+        note = f"{where} of the model ({len(ids)} ids, {len(dev)} found in the gold sets)"
+        return dev, note + (f"; caveat: {caveat}" if caveat else "")
     ids_file = Path(model_dir or default_model_dir()) / "dev_ids.json"
-    if ids_file.is_file():
-        ids = set(json.loads(ids_file.read_text(encoding="utf-8")))
-        dev = [d for d in docs if d.doc_id in ids]
-        return dev, f"{ids_file} ({len(ids)} ids, {len(dev)} found in the gold sets)"
-    seen = ids_file.with_name("selection_dev_ids.json")
-    if seen.is_file():  # refit on all documents: the selection run's dev split, trained on since
-        ids = set(json.loads(seen.read_text(encoding="utf-8")))
-        dev = [d for d in docs if d.doc_id in ids]
-        return dev, (f"{seen} ({len(dev)} documents): held out only while the recipe was chosen; "
-                     "these weights were retrained on them, so the figures are optimistic. For "
-                     "held-out figures analyse a dev-split model (govie train --set refit_all=false)")
     cfg = load_train_config(config)
     _, dev = split_docs(docs, cfg.dev_fraction, cfg.seed)
     return dev, (f"recipe split (no {ids_file}): dev_fraction={cfg.dev_fraction}, "

@@ -90,14 +90,26 @@ def evaluate_docs(tagger: Any, docs: Sequence[AnnotatedText], patterns: bool = T
     return report
 
 
-def dev_ids_of(model: Union[str, Path, None]) -> list[str]:
-    """The doc ids a model folder held out for dev (``dev_ids.json``, written by training)."""
+def dev_ids_of(model: Union[str, Path, None]) -> tuple[list[str], Optional[str]]:
+    """The doc ids a model folder held out for dev, and a caveat (None when held out).
+
+    ``dev_ids.json`` is written by a dev-split run. A model retrained on all documents
+    (``refit_all``, as the shipped one) has only ``selection_dev_ids.json``: the dev split
+    of the run that chose its recipe, trained on since, so its figures are optimistic."""
     from inference.config import default_model_dir
 
-    p = Path(model or default_model_dir()) / "dev_ids.json"
-    if not p.is_file():
-        raise FileNotFoundError(f"{p} not found: the model was not trained with a dev split")
-    return list(json.loads(p.read_text(encoding="utf-8")))
+    folder = Path(model or default_model_dir())
+    held = folder / "dev_ids.json"
+    if held.is_file():
+        return list(json.loads(held.read_text(encoding="utf-8"))), None
+    seen = folder / "selection_dev_ids.json"
+    if seen.is_file():
+        return list(json.loads(seen.read_text(encoding="utf-8"))), (
+            f"{seen}: these documents were held out only while the recipe was chosen; the "
+            "weights were retrained on them, so the figures are optimistic. For held-out "
+            "figures score a dev-split model (govie train --set refit_all=false)")
+    raise FileNotFoundError(f"{folder} has neither dev_ids.json nor selection_dev_ids.json: "
+                            "the model was not trained with a dev split")
 
 
 def evaluate(model: Union[str, Path, None], gold: Union[str, Sequence[str]], patterns: bool = True,
@@ -107,8 +119,10 @@ def evaluate(model: Union[str, Path, None], gold: Union[str, Sequence[str]], pat
     from inference.tagger import load_tagger
 
     docs = load_docs(gold)
+    caveat = None
     if dev_only:
-        keep = set(dev_ids_of(model))
+        ids, caveat = dev_ids_of(model)
+        keep = set(ids)
         docs = [d for d in docs if d.doc_id in keep]
         if not docs:
             raise ValueError("none of the model's dev documents is in the gold sets")
@@ -117,12 +131,21 @@ def evaluate(model: Union[str, Path, None], gold: Union[str, Sequence[str]], pat
     rep["model"] = str(model) if model else "default"
     rep["gold"] = gold if isinstance(gold, str) else list(gold)
     rep["dev_only"] = dev_only
+    if caveat:
+        rep["caveat"] = caveat
     return rep
+
+
+def write_report(rep: dict[str, Any], path: Union[str, Path]) -> None:
+    """The full report as JSON (for scripts)."""
+    Path(path).write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def format_report(rep: dict[str, Any]) -> str:
     lines = [f"model {rep.get('model')} ({rep.get('model_version')}), gold {rep.get('gold')}: "
              f"{rep['n_docs']} docs, {rep['n_gold_spans']} gold spans"]
+    if rep.get("caveat"):
+        lines.append(f"caveat: {rep['caveat']}")
     for name, sysrep in rep["systems"].items():
         lines += ["", f"== {name} ==", f"{'label':<10}{'P':>8}{'R':>8}{'F1':>8}{'support':>9}"]
         for lab, m in sysrep["per_label"].items():

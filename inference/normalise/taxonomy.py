@@ -12,58 +12,54 @@ from typing import Optional
 from ..config import ConfigError, load_config
 from ..tables.values import norm_label
 
-_SUFFIXES = ("总次数", "次数", "总数", "数量", "件数", "数")
-
-
 def _core(label: str) -> str:
     t = norm_label(label)
-    for suf in _SUFFIXES:
+    for suf in load_config("taxonomy").get("metric_suffixes", []):
         if t.endswith(suf) and len(t) > len(suf) + 1:
             return t[: -len(suf)]
     return t
 
 
 @lru_cache(maxsize=None)
-def synonym_index() -> dict[str, str]:
-    """normalised synonym -> key (a synonym shared by several keys is left out)."""
-    try:
-        keys = load_config("taxonomy")["keys"]
-    except ConfigError:
-        return {}
-    seen: dict[str, set] = {}
+def synonym_index() -> tuple[dict[str, str], dict[str, str]]:
+    """(normalised synonym -> key, synonym core without its suffix -> key). A synonym that
+    two keys share as written is a ConfigError; a core shared by several keys is left out
+    (the phrase as written decides there)."""
+    keys = load_config("taxonomy")["keys"]
+    exact: dict[str, str] = {}
+    cores: dict[str, set] = {}
     for key, entry in keys.items():
         if entry.get("within"):
             continue
         for word in [entry.get("name", "")] + list(entry.get("synonyms") or []):
-            if word:
-                for form in {norm_label(word), _core(word)}:
-                    seen.setdefault(form, set()).add(key)
-    return {w: next(iter(k)) for w, k in seen.items() if len(k) == 1}
+            if not word:
+                continue
+            form = norm_label(word)
+            if exact.setdefault(form, key) != key:
+                raise ConfigError(f"configs/taxonomy.yaml: synonym {word!r} is under two keys, "
+                                  f"{exact[form]} and {key}")
+            cores.setdefault(_core(word), set()).add(key)
+    return exact, {w: next(iter(k)) for w, k in cores.items() if len(k) == 1}
 
 
 @lru_cache(maxsize=None)
 def units_of_keys() -> dict[str, Optional[str]]:
-    try:
-        return {k: e.get("unit") for k, e in load_config("taxonomy")["keys"].items()}
-    except ConfigError:
-        return {}
+    return {k: e.get("unit") for k, e in load_config("taxonomy")["keys"].items()}
 
 
 def key_of(metric: str) -> Optional[str]:
     """The taxonomy key of a metric phrase, or None."""
     if not metric:
         return None
-    idx = synonym_index()
-    return idx.get(norm_label(metric)) or idx.get(_core(metric))
+    exact, cores = synonym_index()
+    t = norm_label(metric)
+    return exact.get(t) or exact.get(_core(metric)) or cores.get(t) or cores.get(_core(metric))
 
 
 def metric_phrases() -> set[str]:
     """The synonyms and names of the taxonomy as they may stand in running text (each also
     without a trailing 数/数量), for the rules-only METRIC finder of the ner stage."""
-    try:
-        keys = load_config("taxonomy")["keys"]
-    except ConfigError:
-        return set()
+    keys = load_config("taxonomy")["keys"]
     out: set[str] = set()
     for entry in keys.values():
         for word in [entry.get("name", "")] + list(entry.get("synonyms") or []):

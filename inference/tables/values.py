@@ -14,9 +14,21 @@ from functools import lru_cache
 from typing import Optional
 
 _NUM = re.compile(r"^([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
-_DASHES = {"-", "—", "——", "–", "/", "\\", "无", "×", "x", "X", "--", "－", "／", "-—", "/ "}
-_UNITS = ("万元", "人次", "件", "条", "个", "项", "次", "场", "期", "人", "元", "篇", "份", "家", "%")
 _SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=None)
+def _cell_rules() -> tuple[frozenset, frozenset, tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(dashes, dash characters, units longest first, label synonyms) from configs/cells.yaml
+    and the units of configs/patterns.yaml."""
+    from ..config import load_config
+
+    cells, units = load_config("cells"), load_config("patterns")["units"]
+    nfkc = lambda x: unicodedata.normalize("NFKC", str(x))  # noqa: E731
+    every = {nfkc(u) for u in [*units["count"], *units["money"], *cells["units"]]}
+    return (frozenset(nfkc(d) for d in cells["dashes"]), frozenset(nfkc(cells["dash_chars"])),
+            tuple(sorted(every, key=len, reverse=True)),
+            tuple((nfkc(a), nfkc(b)) for a, b in cells.get("label_synonyms", {}).items()))
 
 
 @dataclass(frozen=True)
@@ -37,9 +49,10 @@ def parse_value(text: Optional[str]) -> Value:
     t = _clean(text)
     if not t:
         return Value(None, "blank")
-    if t in _DASHES or set(t) <= set("-—–/—"):
+    dashes, dash_chars, units, _ = _cell_rules()
+    if t in dashes or set(t) <= dash_chars:
         return Value(None, "dash")
-    for unit in _UNITS:
+    for unit in units:
         if t.endswith(unit) and len(t) > len(unit):
             t = t[: -len(unit)]
             break
@@ -89,7 +102,9 @@ def norm_label(text: str) -> str:
     stripped = _PAREN.sub("", t)
     if stripped:
         t = stripped
-    t = t.translate(_DROP).replace("情形", "情况")
+    t = t.translate(_DROP)
+    for word, read_as in _cell_rules()[3]:
+        t = t.replace(word, read_as)
     return t.rstrip(":,、")
 
 
