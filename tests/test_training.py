@@ -174,3 +174,15 @@ def test_refit_all_runs_selection_then_all_documents_in_one_command(gold_set, tm
     m = json.loads((out / "metrics.json").read_text())
     assert m["refit_all"] and len(m["dev_run_history"]) == 2 and m["dev"]["micro"]["support"] > 0
     assert not (tmp_path / "m.best").exists()  # the running checkpoint is cleaned up
+
+
+def test_card_targets_table_says_which_are_met():
+    from training.card import _targets
+
+    rep = lambda micro, metric: {"micro": {"f1": micro},  # noqa: E731
+                                 "per_label": {"METRIC": {"f1": metric}}}
+    lines = _targets({"micro": 0.90, "METRIC": 0.85}, rep(0.92, 0.84), rep(0.93, 0.80))
+    assert "| micro | 0.90 | 0.920 | 0.930 | yes |" in lines
+    assert "| METRIC | 0.85 | 0.840 | 0.800 | **no** |" in lines
+    assert _targets({}, rep(1, 1), None) == []
+    assert "| micro | 0.90 | 0.920 | – | – |" in _targets({"micro": 0.9}, rep(0.92, 0.8), None)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .config import TrainConfig
 
@@ -42,7 +42,8 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         "intfloat/multilingual-e5-small encoder layers (MIT) with word embeddings transplanted to the "
         "bert-base-chinese vocabulary (21,128 tokens, one per CJK character).",
         f"- Weights stored as {info['weights_dtype']} safetensors, loaded as float32; "
-        f"folder size {size_mb:.1f} MB.",
+        f"weights and tokenizer {size_mb:.1f} MB on disk"
+        + ("; the int8 ONNX file of the fast path (`onnx/`) adds about half as much." if cfg.export_onnx else "."),
         f"- Labels: {', '.join(info['labels'])}.",
         "",
         "## Training data",
@@ -76,7 +77,8 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         "## Dev results (held-out documents, exact character spans = seqeval strict)",
     ]
     if dev:
-        lines.append(f"Best epoch {best['epoch']} of the run that held out the dev split.")
+        lines.append(f"Best epoch {best['epoch']} of the run that held out the dev split (the epoch "
+                     "was chosen on these documents, so the figures lean optimistic).")
         if metrics.get("refit_all"):
             lines.append(f"The shipped weights were then retrained on ALL documents (dev included) with the "
                          f"same recipe for {best['epoch']} epochs, so these figures come from the dev-split "
@@ -90,6 +92,7 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
             lines += ["", "The NER stage as users get it (`inference.ner.predict_spans`: this model + the "
                       "patterns of `configs/patterns.yaml`), same dev documents:", ""]
             lines += _table(m["per_label"], m["micro"], m["macro"])
+        lines += _targets(cfg.targets, dev, stage.get("model+patterns"))
         rel = stage.get("relations") or {}
         if rel.get("available"):
             lines += ["", "Relation (measures) F1 of the linking stage on dev: " + ", ".join(
@@ -119,6 +122,26 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
     return "\n".join(lines)
 
 
+def _targets(targets: dict, model: dict, served: Optional[dict]) -> list[str]:
+    """The dev F1 targets of the recipe against the model's and the NER stage's figures."""
+    if not targets:
+        return []
+
+    def f1(rep: Optional[dict], key: str) -> Optional[float]:
+        if not rep:
+            return None
+        return (rep["micro"] if key == "micro" else rep["per_label"].get(key, {})).get("f1")
+
+    out = ["", "Targets (dev F1, `targets` in the recipe):", "",
+           "| | target | model | NER stage | met by the NER stage |", "|---|---:|---:|---:|---|"]
+    for key, want in targets.items():
+        a, b = f1(model, key), f1(served, key)
+        show = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+        met = "–" if b is None else ("yes" if b >= float(want) else "**no**")
+        out.append(f"| {key} | {float(want):.2f} | {show(a)} | {show(b)} | {met} |")
+    return out
+
+
 def write_card(out: Path, cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any]) -> Path:
     path = out / "README.md"
     path.write_text(render_card(cfg, metrics, info, _size_mb(out)), encoding="utf-8")
@@ -136,7 +159,9 @@ def rerender(out: Path, history_from: Path | None = None) -> Path:
     out = Path(out)
     data = yaml.safe_load((out / "train_config.yaml").read_text(encoding="utf-8"))
     if history_from is not None:
-        data["history"] = (yaml.safe_load(Path(history_from).read_text(encoding="utf-8")) or {}).get("history", [])
+        recipe = yaml.safe_load(Path(history_from).read_text(encoding="utf-8")) or {}
+        data["history"] = recipe.get("history", [])
+        data["targets"] = recipe.get("targets", {})
         (out / "train_config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                                                encoding="utf-8")
     cfg = TrainConfig(**data)

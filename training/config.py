@@ -40,6 +40,7 @@ class TrainConfig:
     export_onnx: bool = False  # also write onnx/model.int8.onnx (the fast path) of the new weights
     char_map: dict = field(default_factory=dict)  # one-for-one character replacements before tokenising
     history: list = field(default_factory=list)  # what was tried: [{change, result}] for the card
+    targets: dict = field(default_factory=dict)  # dev F1 to reach, per label or "micro" (card)
 
 
 def parse_value(text: str) -> Any:
