@@ -226,6 +226,7 @@ class Document:
     facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
 
     def narrative_blocks(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "narrative"]

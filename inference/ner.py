@@ -394,5 +394,6 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Documen
     out = []
     for d, r, m in zip(docs, regs, model):
         spans = combine(d.text, m, rule_spans(d.text, r))
-        out.append(replace(d, entities=with_ids(spans)))
+        out.append(replace(d, entities=with_ids(spans),
+                           model=getattr(tagger, "model_version", None) if tagger else None))
     return out

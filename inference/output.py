@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 from .config import configs_dir
 from .data import Document, to_dict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: "model" (the NER model version); 1.0 records still validate
 ERROR_KINDS = ("load", "pipeline", "internal")
 
 
@@ -30,6 +30,7 @@ def record(doc: Document) -> dict[str, Any]:
         "format": doc.format,
         "encoding": doc.encoding,
         "chars": len(doc.text),
+        "model": doc.model,
         "metadata": to_dict(doc.metadata),
         "chrome": [list(r) for r in doc.chrome],
         "sections": to_dict(doc.sections),

@@ -114,3 +114,17 @@ def test_sources_of_spans(docs):
     sources = {s.source for s in d.entities}
     assert "rule" in sources
     assert sources <= {"rule", "model"}
+
+
+def test_records_name_the_model_that_tagged_them(docs, request):
+    import json
+
+    from inference.output import record, validate_record
+
+    kind = request.node.callspec.params["docs"]
+    want = {"rules": None, "gold-as-model": "gold"}.get(kind) if kind != "default-model" else \
+        json.loads((ROOT / "models/default/govie_model.json").read_text())["model_version"]
+    d = docs["seed-000"]
+    rec = record(d)
+    validate_record(rec)
+    assert d.model == rec["model"] == want
