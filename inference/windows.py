@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
@@ -22,8 +23,6 @@ import numpy as np
 from .data import Span
 
 IGNORE = -100
-KEEP_START = frozenset("《")
-KEEP_END = frozenset("》%％")
 
 
 @dataclass(frozen=True)
@@ -159,15 +158,25 @@ def merge_probs(enc: Encoding, window_probs: Sequence[np.ndarray]) -> np.ndarray
     return acc / cnt[:, None]
 
 
+@lru_cache(maxsize=None)
+def _kept_edges() -> tuple[frozenset, frozenset]:
+    """Punctuation that stays at a span's start / end (configs/labels.yaml)."""
+    from .config import load_config
+
+    cfg = load_config("labels")
+    return frozenset(cfg.get("keep_at_start", "")), frozenset(cfg.get("keep_at_end", ""))
+
+
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink ``start:end`` past whitespace and punctuation that is not part of an entity
     (a leading 《 and a trailing 》 or % stay)."""
     def junk(c: str, keep: frozenset) -> bool:
         return c not in keep and (c.isspace() or unicodedata.category(c)[0] == "P")
 
-    while start < end and junk(text[start], KEEP_START):
+    keep_start, keep_end = _kept_edges()
+    while start < end and junk(text[start], keep_start):
         start += 1
-    while end > start and junk(text[end - 1], KEEP_END):
+    while end > start and junk(text[end - 1], keep_end):
         end -= 1
     return start, end
 

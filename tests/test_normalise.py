@@ -33,6 +33,7 @@ from inference.normalise.numbers import chinese_number, parse_value
     ("100％", 100, "%", False, None),
     ("90%以上", 90, "%", True, "lower"),
     ("百分之百", 100, "%", False, None),
+    ("百分之九十五点五", 95.5, "%", False, None),
     ("5个百分点", 5, "pp", False, None),
     ("7832万元", 78320000, "yuan", False, None),
     ("3.2亿元", 320000000, "yuan", False, None),

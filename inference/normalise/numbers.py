@@ -38,6 +38,8 @@ class _Rules:
     money_unit: str
     percent_unit: str
     number_re: re.Pattern
+    percent_prefix: str = "百分之"
+    point: str = "点"
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +54,8 @@ def rules() -> _Rules:
     return _Rules(num["digits"], num["small"], num["large"], seps,
                   dict(cfg["approx"]["before"]), dict(cfg["approx"]["after"]),
                   dict(units.get("map", {})), dict(units["money"]), units["money_unit"],
-                  units.get("percent_unit", "%"), number_re)
+                  units.get("percent_unit", "%"), number_re,
+                  num.get("percent_prefix", "百分之"), num.get("decimal_point", "点"))
 
 
 def chinese_number(text: str, r: Optional[_Rules] = None) -> Optional[float]:
@@ -88,10 +91,11 @@ def parse_value(text: str) -> Quantity:
         if t.startswith(word):
             approx, bound, t = True, r.before[word], t[len(word):]
             break
-    if t.startswith("百分之"):
-        v = chinese_number(t[3:].split("点")[0], r)
-        if v is not None and "点" in t[3:]:
-            frac = t[3:].split("点", 1)[1]
+    if r.percent_prefix and t.startswith(r.percent_prefix):
+        rest = t[len(r.percent_prefix):]
+        v = chinese_number(rest.split(r.point)[0], r)
+        if v is not None and r.point in rest:
+            frac = rest.split(r.point, 1)[1]
             v += float("0." + "".join(str(r.digits.get(c, 0)) for c in frac))
         return Quantity(v, r.percent_unit, approx, bound, raw)
     m = r.number_re.match(t)
