@@ -27,15 +27,13 @@ def _unit_table() -> dict:
 
 
 def base_value(f: Fact) -> tuple[Optional[float], str]:
-    """(value in a comparable unit, unit kind: "count", "money", "%", "pp")."""
-    if f.unit in ("yuan", "元"):
-        return f.value, "money"
+    """(value in a comparable unit, unit kind: "count", "money", "%", "pp"; the kinds and
+    factors of ``units`` in configs/taxonomy.yaml, "count" for a unit not listed)."""
     conv = _unit_table().get(f.unit or "", {})
-    if conv.get("kind") == "money":
-        return (None if f.value is None else f.value * float(conv.get("factor", 1))), "money"
-    if f.unit in ("%", "pp"):
-        return f.value, str(f.unit)
-    return f.value, "count"
+    kind = str(conv.get("kind", "count"))
+    if f.value is not None and "factor" in conv:
+        return f.value * float(conv["factor"]), kind
+    return f.value, kind
 
 
 def _scopes_match(a: Optional[str], b: Optional[str], whole: set) -> bool:

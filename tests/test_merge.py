@@ -76,3 +76,15 @@ def test_money_compared_in_yuan():
 @pytest.mark.parametrize("x, place", [(1100, 100), (81000, 1000), (7, 1), (8.5, 1), (0, 1)])
 def test_last_place(x, place):
     assert last_place(x) == place
+
+
+@pytest.mark.parametrize("unit, value, base", [
+    ("万元", 7832, (78320000, "money")), ("元", 5, (5, "money")), ("yuan", 5, (5, "money")),
+    ("%", 91.96, (91.96, "%")), ("pp", 1.5, (1.5, "pp")), ("件", 14, (14, "count")),
+    ("户次", 3, (3, "count")), (None, 3, (3, "count")), ("万元", None, (None, "money")),
+])
+def test_base_value_units_from_the_taxonomy(unit, value, base):
+    from inference.merge import base_value
+
+    f = Fact(key="k", metric="m", value=value, unit=unit, origin="table")
+    assert base_value(f) == base

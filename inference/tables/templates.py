@@ -107,7 +107,7 @@ def _row(d: dict) -> Row:
 
 def _template(d: dict, name: str) -> Template:
     try:
-        unit = d.get("unit", "件")
+        unit = d["unit"]  # every template names the unit of its counts
         groups = tuple(
             Group(id=g["id"], titles=tuple(norm_title(t) for t in g.get("title", [])),
                   header_order=bool(g.get("header_order", False)),
