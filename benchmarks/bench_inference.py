@@ -36,7 +36,7 @@ def build_standin(base: Path, out: Path, layers: int = 6) -> Path:
     from transformers import AutoTokenizer, BertForTokenClassification
 
     from inference.config import label_set
-    from inference.onnx_runtime import export_onnx
+    from training.export import export_onnx
 
     if (out / "onnx" / "model.int8.onnx").is_file():
         return out

@@ -13,7 +13,6 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from . import __version__
-from .onnx_runtime import register_export_onnx
 from .service import register_serve
 
 ENTRY_POINT_GROUP = "govie.commands"
@@ -65,7 +64,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-BUILTINS: tuple[Callable, ...] = (register_extract, register_serve, register_export_onnx)
+BUILTINS: tuple[Callable, ...] = (register_extract, register_serve)
 
 
 def _unavailable(sub, name: str, reason: str) -> None:

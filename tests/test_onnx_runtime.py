@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from inference.config import label_set
-from inference.onnx_runtime import (FastTokenizer, OnnxTagger, export_onnx, onnx_ready, stale_reason,
-                                    weights_id)
+from inference.onnx_runtime import FastTokenizer, OnnxTagger, onnx_ready, stale_reason, weights_id
 from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger, pick_runtime
+from training.export import export_onnx
 
 from .conftest import BASE_ENCODER
 

@@ -301,7 +301,7 @@ def export_fast_path(out: Path) -> None:
     except ImportError:
         log.warning("onnxruntime not installed: no ONNX export; run `govie export-onnx --model %s` later", out)
         return
-    from inference.onnx_runtime import export_onnx
+    from .export import export_onnx
 
     paths = export_onnx(out, keep_fp32=False)
     log.info("fast path: %s", ", ".join(f"{p} ({p.stat().st_size / 1e6:.1f} MB)" for p in paths.values()))
