@@ -13,7 +13,7 @@ import sys
 import tarfile
 import warnings
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,7 +336,7 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
     def drain(block_all: bool) -> bool:
         """Emit finished results; True if the pool broke."""
         broken = False
-        finished, _ = wait(pending, return_when="ALL_COMPLETED" if block_all else FIRST_COMPLETED)
+        finished, _ = wait(pending, return_when=ALL_COMPLETED if block_all else FIRST_COMPLETED)
         for fut in finished:
             source, sha = pending.pop(fut)
             broken |= isinstance(fut.exception(), BrokenProcessPool)
