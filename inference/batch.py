@@ -9,6 +9,7 @@ once), and appends one record per report. Bad input gives an error record; the r
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import tarfile
 import warnings
@@ -147,15 +148,16 @@ def iter_items(paths: Sequence[Union[str, Path]], limit_mb: float = DEFAULT_LIMI
 _PIPELINE = None
 
 
-def build_pipeline(model: Optional[str]):
-    """The pipeline with the tagger of ``model`` (a model folder), or rules only."""
+def build_pipeline(model: Optional[str], threads: Optional[int] = None):
+    """The pipeline with the tagger of ``model`` (a model folder, run on ``threads`` CPU
+    threads), or rules only."""
     from .pipeline import Pipeline
 
     tagger = None
     if model is not None:
         from .tagger import load_tagger
 
-        tagger = load_tagger(model)
+        tagger = load_tagger(model, threads=threads)
     return Pipeline(tagger)
 
 
@@ -184,13 +186,13 @@ def resolve_model(model: Optional[str], no_model: bool) -> tuple[Optional[str], 
 _INIT_ERROR: Optional[str] = None
 
 
-def init_worker(model: Optional[str]) -> None:
+def init_worker(model: Optional[str], threads: Optional[int] = None) -> None:
     """Build the pipeline once per worker; a model that fails to load makes every report
     of this worker an error record (rather than a broken pool)."""
     global _PIPELINE, _INIT_ERROR
     warnings.simplefilter("ignore")
     try:
-        _PIPELINE, _INIT_ERROR = build_pipeline(model), None
+        _PIPELINE, _INIT_ERROR = build_pipeline(model, threads), None
     except Exception as exc:
         _PIPELINE, _INIT_ERROR = None, f"cannot load model {model}: {type(exc).__name__}: {exc}"
 
@@ -321,6 +323,12 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
     return summary
 
 
+def worker_threads(jobs: int) -> int:
+    """CPU threads for the model of each of ``jobs`` workers: the cores shared out, so
+    that N workers do not each start a thread per core (oversubscription)."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
 def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional[str],
               limit_mb: float, emit: Callable[[dict[str, Any]], None]) -> None:
     """Process ``items`` in ``jobs`` worker processes, at most 4 per worker in flight. A
@@ -328,7 +336,7 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
     "internal" error records (retried on resume) and a fresh pool takes the rest."""
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
-                                   initargs=(model_dir,))
+                                   initargs=(model_dir, worker_threads(jobs)))
 
     pool = new_pool()
     pending: dict = {}

@@ -130,14 +130,14 @@ def _has_weights(path: Path) -> bool:
     return (path / "config.json").is_file() and any(path.glob("*.safetensors"))
 
 
-def _load_onnx(path: Path) -> Any:
+def _load_onnx(path: Path, threads: Optional[int] = None) -> Any:
     from .onnx_runtime import OnnxTagger
 
-    return OnnxTagger.from_dir(path)
+    return OnnxTagger.from_dir(path, threads=threads)
 
 
-RUNTIMES: dict[str, Callable[[Path], Any]] = {"torch": TorchTagger.from_dir, "onnx": _load_onnx}
-"""Runtime name -> loader of a model folder. Other runtimes (ONNX) register here."""
+RUNTIMES: dict[str, Callable[..., Any]] = {"torch": TorchTagger.from_dir, "onnx": _load_onnx}
+"""Runtime name -> loader of a model folder (``loader(path, threads=None)``)."""
 
 
 def pick_runtime(path: Path) -> str:
@@ -168,10 +168,12 @@ def model_problem(path: Union[str, Path]) -> Optional[str]:
     return None
 
 
-def load_tagger(path: Union[str, Path, None] = None, runtime: str = "auto") -> Any:
+def load_tagger(path: Union[str, Path, None] = None, runtime: str = "auto",
+                threads: Optional[int] = None) -> Any:
     """The tagger of a model folder (default: the embedded ``models/default``), loaded once.
 
-    ``runtime``: ``auto`` or one of ``RUNTIMES``."""
+    ``runtime``: ``auto`` or one of ``RUNTIMES``; ``threads``: CPU threads of the model
+    (default: the runtime's, all cores)."""
     p = Path(path) if path is not None else default_model_dir()
     if not p.is_dir() or not (p / "config.json").is_file():
         raise ModelNotFound(f"no token-classifier model in {p}; train one with "
@@ -181,4 +183,4 @@ def load_tagger(path: Union[str, Path, None] = None, runtime: str = "auto") -> A
         raise ValueError(f"unknown runtime {runtime!r}; known: auto, {', '.join(RUNTIMES)}")
     if name == "torch" and not _has_weights(p):
         raise ModelNotFound(f"{p} has no *.safetensors weights for the torch runtime")
-    return RUNTIMES[name](p)
+    return RUNTIMES[name](p, threads=threads)

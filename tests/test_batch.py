@@ -190,3 +190,11 @@ def test_hidden_archive_members_are_not_reports(tmp_path):
         zf.writestr("__MACOSX/r/._report.txt", b"\x00\x05\x16\x07 resource fork")
         zf.writestr("r/.DS_Store", b"\x00\x00\x00\x01Bud1")
     assert [i.source.split("!")[1] for i in iter_items([z])] == ["r/report.txt"]
+
+
+@pytest.mark.parametrize("cores, jobs, threads", [(2, 1, 2), (2, 2, 1), (2, 4, 1), (16, 4, 4), (None, 2, 1)])
+def test_workers_share_the_cores(monkeypatch, cores, jobs, threads):
+    import inference.batch as batch
+
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: cores)
+    assert batch.worker_threads(jobs) == threads
