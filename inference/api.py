@@ -239,14 +239,14 @@ class Extractor:
         pre = Pipeline(self.tagger, stages[:k])
         post = Pipeline(self.tagger, stages[k + 1:])
         docs: list[Optional[Document]] = [d for _, d, _ in batch]
-        errs: list[Optional[str]] = [e for _, _, e in batch]
-        first_errs = {e for e in errs if e}
+        errs: list[Optional[tuple[str, str]]] = [(e, "load") if e else None for _, _, e in batch]
 
         def guard(i: int, stage: str, fn) -> None:
             try:
                 docs[i] = fn(docs[i])
             except Exception as exc:  # one bad report must not end the run
-                docs[i], errs[i] = None, f"{stage} failed: {type(exc).__name__}: {exc}"
+                docs[i] = None
+                errs[i] = (f"{stage} failed: {type(exc).__name__}: {exc}", "pipeline")
 
         for i in range(len(docs)):
             if docs[i] is not None:
@@ -266,9 +266,8 @@ class Extractor:
             if bar is not None:
                 bar.update(1)
             if d is None:
-                kind = "load" if err in first_errs else "pipeline"
-                yield Report(None, str(x) if not isinstance(x, bytes) else "<bytes>", error=err,
-                             error_kind=kind)
+                yield Report(None, str(x) if not isinstance(x, bytes) else "<bytes>",
+                             error=err[0], error_kind=err[1])
             else:
                 yield self._finish(d)
 

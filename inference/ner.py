@@ -391,9 +391,9 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Documen
         model = [[] for _ in docs]
         for i, p in zip(idx, preds):
             model[i] = p
+    version = getattr(tagger, "model_version", None) if tagger else None
     out = []
     for d, r, m in zip(docs, regs, model):
         spans = combine(d.text, m, rule_spans(d.text, r))
-        out.append(replace(d, entities=with_ids(spans),
-                           model=getattr(tagger, "model_version", None) if tagger else None))
+        out.append(replace(d, entities=with_ids(spans), model=version))
     return out

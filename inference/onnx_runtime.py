@@ -13,6 +13,7 @@ onnxruntime imports (``onnx_ready``), else torch.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -30,14 +31,21 @@ EXPORT_INFO = "export.json"
 
 
 def weights_id(path: Union[str, Path]) -> Optional[str]:
-    """A short hash of the folder's ``model.safetensors`` (None without one)."""
-    import hashlib
-
+    """A short hash of the folder's ``model.safetensors`` (None without one). Hashed once
+    per file version (path, size, mtime): loading checks it several times."""
     w = Path(path) / "model.safetensors"
     if not w.is_file():
         return None
+    st = w.stat()
+    return _file_hash(str(w.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
     h = hashlib.sha256()
-    with open(w, "rb") as f:
+    with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()[:16]
@@ -114,7 +122,7 @@ class OnnxTagger:
     """A token classifier run by onnxruntime; the same ``predict_entities`` as TorchTagger."""
 
     predict_entities = TorchTagger.predict_entities
-    constrained = True  # as TorchTagger.constrained
+    constrained = TorchTagger.constrained
 
     def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
                  max_length: int = 256, stride: int = 32, batch_size: int = 16,

@@ -148,6 +148,10 @@ def pick_runtime(path: Path) -> str:
     return "onnx" if onnx_ready(path) else "torch"
 
 
+def _no_model(p: Path) -> bool:
+    return not p.is_dir() or not (p / "config.json").is_file()
+
+
 def model_problem(path: Union[str, Path]) -> Optional[str]:
     """Why the model folder ``path`` cannot be served here (None: it can), without
     loading it: no model files, or neither runtime (ONNX export + onnxruntime, or torch +
@@ -155,7 +159,7 @@ def model_problem(path: Union[str, Path]) -> Optional[str]:
     from importlib.util import find_spec
 
     p = Path(path)
-    if not p.is_dir() or not (p / "config.json").is_file():
+    if _no_model(p):
         return f"no token-classifier model in {p} (no config.json)"
     if pick_runtime(p) == "onnx":
         return None
@@ -175,7 +179,7 @@ def load_tagger(path: Union[str, Path, None] = None, runtime: str = "auto",
     ``runtime``: ``auto`` or one of ``RUNTIMES``; ``threads``: CPU threads of the model
     (default: the runtime's, all cores)."""
     p = Path(path) if path is not None else default_model_dir()
-    if not p.is_dir() or not (p / "config.json").is_file():
+    if _no_model(p):
         raise ModelNotFound(f"no token-classifier model in {p}; train one with "
                             "`govie train --config configs/train.yaml` or pass its folder")
     name = pick_runtime(p) if runtime == "auto" else runtime

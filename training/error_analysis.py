@@ -15,7 +15,6 @@ error is listed with its text, classified like ``training.metrics.confusion``:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -26,7 +25,7 @@ from inference.data import AnnotatedText, Span
 
 from .config import load_train_config
 from .data import load_docs, narrative_regions, spans_inside, split_docs
-from .evaluate import dev_ids_of, system_report
+from .evaluate import dev_docs, system_report
 from .metrics import keys
 
 ERROR_KINDS = ("missed", "wrong_label", "boundary", "spurious")
@@ -51,16 +50,13 @@ def dev_split(docs: Sequence[AnnotatedText], model_dir: Union[str, Path, None] =
               config: Union[str, Path, None] = None) -> tuple[list[AnnotatedText], str]:
     """The dev documents of ``docs`` and a note saying where the split came from."""
     try:
-        ids, caveat = dev_ids_of(model_dir)
-    except FileNotFoundError:
-        ids, caveat = None, None
-    if ids is not None:
-        keep = set(ids)
-        dev = [d for d in docs if d.doc_id in keep]
+        dev, ids, caveat = dev_docs(docs, model_dir)
+    except FileNotFoundError:  # no split in the model folder: the recipe's
+        ids_file = Path(model_dir or default_model_dir()) / "dev_ids.json"
+    else:
         where = "selection_dev_ids.json" if caveat else "dev_ids.json"
         note = f"{where} of the model ({len(ids)} ids, {len(dev)} found in the gold sets)"
         return dev, note + (f"; caveat: {caveat}" if caveat else "")
-    ids_file = Path(model_dir or default_model_dir()) / "dev_ids.json"
     cfg = load_train_config(config)
     _, dev = split_docs(docs, cfg.dev_fraction, cfg.seed)
     return dev, (f"recipe split (no {ids_file}): dev_fraction={cfg.dev_fraction}, "

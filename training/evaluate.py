@@ -112,6 +112,15 @@ def dev_ids_of(model: Union[str, Path, None]) -> tuple[list[str], Optional[str]]
                             "the model was not trained with a dev split")
 
 
+def dev_docs(docs: Sequence[AnnotatedText], model: Union[str, Path, None]
+             ) -> tuple[list[AnnotatedText], list[str], Optional[str]]:
+    """The documents of ``docs`` the model folder names as dev (``dev_ids_of``), the ids,
+    and the caveat."""
+    ids, caveat = dev_ids_of(model)
+    keep = set(ids)
+    return [d for d in docs if d.doc_id in keep], ids, caveat
+
+
 def evaluate(model: Union[str, Path, None], gold: Union[str, Sequence[str]], patterns: bool = True,
              worst: int = 5, tagger: Any = None, dev_only: bool = False) -> dict[str, Any]:
     """Load the model folder (default: the embedded model) and the gold sets, and score
@@ -121,9 +130,7 @@ def evaluate(model: Union[str, Path, None], gold: Union[str, Sequence[str]], pat
     docs = load_docs(gold)
     caveat = None
     if dev_only:
-        ids, caveat = dev_ids_of(model)
-        keep = set(ids)
-        docs = [d for d in docs if d.doc_id in keep]
+        docs, _, caveat = dev_docs(docs, model)
         if not docs:
             raise ValueError("none of the model's dev documents is in the gold sets")
     tagger = tagger or load_tagger(model)

@@ -52,8 +52,8 @@ def key_of(metric: str) -> Optional[str]:
     if not metric:
         return None
     exact, cores = synonym_index()
-    t = norm_label(metric)
-    return exact.get(t) or exact.get(_core(metric)) or cores.get(t) or cores.get(_core(metric))
+    t, core = norm_label(metric), _core(metric)
+    return exact.get(t) or exact.get(core) or cores.get(t) or cores.get(core)
 
 
 def metric_phrases() -> set[str]:
