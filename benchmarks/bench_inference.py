@@ -8,9 +8,9 @@ Prints, for the rules-only pipeline and for every (runtime, batch size) of the m
 (characters of the narrative blocks the NER stage reads), model tokens/s, peak resident
 memory of the run (``ru_maxrss`` of a fresh child process per configuration) and the
 achieved matrix FLOP/s (model FLOPs per token x tokens/s) against this machine's measured
-matmul peak. ``--standin BASE`` builds a stand-in model (BASE truncated to 6 layers with an
-untrained classification head, exported to ONNX) in a temp folder: figures then measure the
-speed of that architecture, not the accuracy of a trained model. Targets: >= 10,000
+matmul peak. ``--standin BASE`` builds a stand-in model (BASE truncated to 5 layers, as the
+default model, with an untrained classification head, exported to ONNX) in a temp folder:
+figures then measure the speed of that architecture, not the accuracy of a trained model. Targets: >= 10,000
 narrative chars/s end to end on the fast path; peak < 1.5 GB.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 SAMPLES = ROOT / "samples" / "reports"
 
 
-def build_standin(base: Path, out: Path, layers: int = 6) -> Path:
+def build_standin(base: Path, out: Path, layers: int = 5) -> Path:
     """BASE truncated to ``layers`` layers with a fresh token-classification head."""
     import torch
     from transformers import AutoTokenizer, BertForTokenClassification
@@ -155,7 +155,7 @@ def run_child(model, runtime, bs, repeat) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", help="model folder (default: models/default)")
-    ap.add_argument("--standin", help="base encoder folder: benchmark a 6-layer untrained stand-in")
+    ap.add_argument("--standin", help="base encoder folder: benchmark a 5-layer untrained stand-in")
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16, 32])
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--runtime", default="rules")
@@ -168,8 +168,8 @@ def main() -> None:
     model = Path(a.model) if a.model else ROOT / "models" / "default"
     label = "default model"
     if a.standin:
-        model = build_standin(Path(a.standin), Path(tempfile.gettempdir()) / "govie-standin-6L")
-        label = "STAND-IN (base encoder, 6 layers, untrained head) - speed only"
+        model = build_standin(Path(a.standin), Path(tempfile.gettempdir()) / "govie-standin-5L")
+        label = "STAND-IN (base encoder, 5 layers, untrained head) - speed only"
     print(f"model: {model} [{label}]")
     peak = matmul_peak()
     print("matmul peak (1024^3 fp32): " + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peak.items()))

@@ -97,6 +97,25 @@ def test_config_overrides_and_errors(tmp_path):
         load_train_config(None, ["epochs"])
 
 
+def test_a_recipe_extends_another_key_by_key_and_joins_their_history(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "epochs: 9\nlr_body: 2.0e-4\nnum_layers: 6\nhistory: [{change: a, result: r1}]\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "student.yaml").write_text(
+        "extends: ../base.yaml\nepochs: 4\nteacher: t\nteacher_layers: [0, 1]\nhistory: [{change: b, result: r2}]\n",
+        encoding="utf-8")
+    cfg = load_train_config(tmp_path / "sub" / "student.yaml", ["lr_body=1e-4"])
+    assert (cfg.epochs, cfg.num_layers, cfg.teacher_layers) == (4, 6, [0, 1])
+    assert cfg.lr_body == pytest.approx(1e-4)
+    assert [h["change"] for h in cfg.history] == ["a", "b"]
+    (tmp_path / "base.yaml").write_text("extends: sub/student.yaml\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="loop"):
+        load_train_config(tmp_path / "sub" / "student.yaml")
+    (tmp_path / "x.yaml").write_text("extends: missing.yaml\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="missing.yaml"):
+        load_train_config(tmp_path / "x.yaml")
+
+
 def test_tiny_training_run_lowers_loss_and_writes_every_artefact(gold_set, tmp_path):
     base = make_tiny_model(tmp_path / "base", with_info=False)
     out = tmp_path / "model"

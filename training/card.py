@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from .config import TrainConfig
+from .config import TrainConfig, read_recipe
 
 
 def _size_mb(out: Path) -> float:
@@ -38,9 +38,22 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         "",
         "## Provenance",
         f"- Base encoder: `{cfg.base_model}`" + (f", continued from `{cfg.init_from}`" if cfg.init_from else "")
-        + f"; lower {cfg.num_layers or 'all'} encoder layers kept. zh-char-e5-small = "
+        + (f"; lower {cfg.num_layers or 'all'} encoder layers kept" if not info.get("distilled_from") else "")
+        + ". zh-char-e5-small = "
         "intfloat/multilingual-e5-small encoder layers (MIT) with word embeddings transplanted to the "
         "bert-base-chinese vocabulary (21,128 tokens, one per CJK character).",
+    ]
+    t = info.get("distilled_from")
+    if t:
+        lines.append(
+            f"- Distilled from the teacher {t['model_version']}"
+            + ("" if Path(t["path"]).is_absolute() else f" (`{t['path']}`)")
+            + ": the student has "
+            f"{info.get('num_layers')} encoder layers"
+            + (f", started from the teacher's layers {t['layers']}" if t["layers"] else "")
+            + f"; loss = {1 - t['kd_alpha']:.2f} x cross-entropy on the gold labels + "
+            f"{t['kd_alpha']:.2f} x T² KL to the teacher at T = {t['kd_temperature']} (`training/distill.py`).")
+    lines += [
         f"- Weights stored as {info['weights_dtype']} safetensors, loaded as float32; "
         f"weights and tokenizer {size_mb:.1f} MB on disk"
         + ("; the int8 ONNX file of the fast path (`onnx/`) adds about half as much." if cfg.export_onnx else "."),
@@ -66,9 +79,21 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         f"warmup {cfg.warmup:.0%} then linear decay, grad clip {cfg.grad_clip}, up to "
         f"{cfg.epochs} epochs, early stopping on dev micro F1 (patience {cfg.patience}), seed {cfg.seed}.",
         "",
-        "Retrain with one command (the recipe in `configs/train.yaml` is the shipped one):",
-        "",
-        "    govie train --config configs/train.yaml",
+    ]
+    if t:
+        lines += [
+            "Retrain the chain with one command: the teacher by `configs/train.yaml` (a dev-split run, "
+            "then all documents), then this student by `configs/distill.yaml`, which extends it:",
+            "",
+            "    bash scripts/retrain_default.sh",
+        ]
+    else:
+        lines += [
+            "Retrain with one command (the recipe in `configs/train.yaml`):",
+            "",
+            "    govie train --config configs/train.yaml",
+        ]
+    lines += [
         "",
         "Continue from this model when new annotation sets arrive:",
         "",
@@ -159,7 +184,7 @@ def rerender(out: Path, history_from: Path | None = None) -> Path:
     out = Path(out)
     data = yaml.safe_load((out / "train_config.yaml").read_text(encoding="utf-8"))
     if history_from is not None:
-        recipe = yaml.safe_load(Path(history_from).read_text(encoding="utf-8")) or {}
+        recipe = read_recipe(history_from)  # with the history of the recipe it extends
         data["history"] = recipe.get("history", [])
         data["targets"] = recipe.get("targets", {})
         (out / "train_config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),

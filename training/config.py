@@ -38,31 +38,60 @@ class TrainConfig:
     excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])
     eval_batch_size: int = 16
     export_onnx: bool = False  # also write onnx/model.int8.onnx (the fast path) of the new weights
+    teacher: Optional[str] = None  # distil from this fine-tuned model (training.distill)
+    teacher_layers: Optional[list] = None  # start the student from these teacher layers
+    refit_teacher: Optional[str] = None  # teacher of the refit run (default: teacher)
+    kd_alpha: float = 0.5  # weight of the distillation loss against the gold labels
+    kd_temperature: float = 2.0
     char_map: dict = field(default_factory=dict)  # one-for-one character replacements before tokenising
     history: list = field(default_factory=list)  # what was tried: [{change, result}] for the card
     targets: dict = field(default_factory=dict)  # dev F1 to reach, per label or "micro" (card)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.kd_alpha <= 1.0:
+            raise ValueError(f"kd_alpha must be in [0, 1], got {self.kd_alpha}")
+        if self.kd_temperature <= 0:
+            raise ValueError(f"kd_temperature must be positive, got {self.kd_temperature}")
+        if self.teacher_layers and not (self.teacher or self.refit_teacher):
+            raise ValueError("teacher_layers needs a teacher (teacher=DIR) to cut the student from")
 
 
 def parse_value(text: str) -> Any:
     return yaml.safe_load(text) if text != "" else None
 
 
+def read_recipe(path: Union[str, Path], seen: tuple = ()) -> dict[str, Any]:
+    """The settings of a recipe file. ``extends: other.yaml`` (relative to the file) reads
+    that recipe first and overrides it key by key; ``history`` lists are joined, the
+    extended recipe's entries first."""
+    p = Path(path)
+    if not p.is_file() and not p.is_absolute():
+        from inference.config import ROOT
+
+        p = ROOT / p if (ROOT / p).is_file() else p
+    if not p.is_file():
+        raise FileNotFoundError(f"training config not found: {p}")
+    if p.resolve() in seen:
+        raise ValueError(f"{p}: recipes extend each other in a loop")
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{p}: expected a mapping of settings")
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    merged = read_recipe(p.parent / base, seen + (p.resolve(),))
+    history = merged.get("history", []) + data.pop("history", [])
+    merged.update(data)
+    if history:
+        merged["history"] = history
+    return merged
+
+
 def load_train_config(path: Optional[Union[str, Path]] = None,
                       overrides: Sequence[str] = ()) -> TrainConfig:
     """The recipe of ``path`` (a YAML mapping of TrainConfig fields) with ``key=value``
     overrides applied (values parsed as YAML: ``epochs=3``, ``sets=[a,b]``)."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        p = Path(path)
-        if not p.is_file() and not p.is_absolute():
-            from inference.config import ROOT
-
-            p = ROOT / p if (ROOT / p).is_file() else p
-        if not p.is_file():
-            raise FileNotFoundError(f"training config not found: {p}")
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{p}: expected a mapping of settings")
+    data: dict[str, Any] = read_recipe(path) if path is not None else {}
     for item in overrides:
         if "=" not in item:
             raise ValueError(f"--set expects key=value, got {item!r}")

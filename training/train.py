@@ -25,10 +25,11 @@ import numpy as np
 import yaml
 
 from inference.config import label_set
-from inference.tagger import MODEL_INFO, TorchTagger
+from inference.tagger import MODEL_INFO, TorchTagger, read_model_info
 
 from .card import write_card
 from .config import TrainConfig
+from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
 from .data import DataSummary, build_datasets, load_docs, narrative_regions, resolve_path, spans_inside, split_docs
 from .metrics import score
 
@@ -41,11 +42,16 @@ def resolve_model(name: str) -> str:
     return str(p) if p.exists() else name
 
 
-def build_model(cfg: TrainConfig) -> tuple[Any, Any]:
+def build_model(cfg: TrainConfig, teacher: Optional[tuple[Path, Any]] = None) -> tuple[Any, Any]:
+    """The model to train and its tokenizer: the base encoder's lower ``num_layers`` layers
+    with a new head, or ``init_from`` continued, or (``teacher_layers``) a student cut from
+    the teacher ``(path, model)``."""
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     labels = label_set()
+    if teacher is not None and cfg.teacher_layers:
+        return student_from_teacher(teacher[1], cfg.teacher_layers), AutoTokenizer.from_pretrained(str(teacher[0]))
     src = resolve_model(cfg.init_from or cfg.base_model)
     tok = AutoTokenizer.from_pretrained(src)
     kw: dict[str, Any] = dict(num_labels=len(labels.bio), id2label=labels.id2label,
@@ -64,7 +70,7 @@ def build_model(cfg: TrainConfig) -> tuple[Any, Any]:
 
 
 def batches(ds: Any, batch_size: int, rng: random.Random, pad_id: int):
-    """Shuffled, padded (input_ids, attention_mask, labels) tensors."""
+    """Shuffled, padded (input_ids, attention_mask, labels) tensors and the dataset rows."""
     import torch
 
     order = list(range(len(ds)))
@@ -80,7 +86,7 @@ def batches(ds: Any, batch_size: int, rng: random.Random, pad_id: int):
             ids[r, :len(x)] = torch.tensor(x)
             mask[r, :len(x)] = 1
             lab[r, :len(y)] = torch.tensor(y)
-        yield ids, mask, lab
+        yield ids, mask, lab, order[b:b + batch_size]
 
 
 def dev_f1(tagger: TorchTagger, dev_docs: list, excluded: list) -> dict[str, Any]:
@@ -97,19 +103,35 @@ def lr_at(step: int, total: int, warmup: int) -> float:
 
 
 def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
-        progress: bool = True, on_best: Optional[Any] = None) -> dict[str, Any]:
+        progress: bool = True, on_best: Optional[Any] = None,
+        teacher_path: Optional[str] = None) -> dict[str, Any]:
     """One training run; returns the best model (by dev F1, or the last one without dev),
-    its tokenizer, the per-epoch history and data summaries."""
+    its tokenizer, the per-epoch history and data summaries. With ``teacher_path`` the
+    loss adds distillation from that model (``training.distill``)."""
     import torch
 
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     rng = random.Random(cfg.seed)
-    model, tok = build_model(cfg)
+    _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
+    teacher = None
+    if teacher_path:
+        tpath = resolve_path(teacher_path)
+        check_teacher(tpath, [d.doc_id for d in dev_docs])
+        teacher = (tpath, load_teacher(tpath))
+    model, tok = build_model(cfg, teacher)
+    if teacher is not None and teacher[1].config.vocab_size != model.config.vocab_size:
+        raise ValueError(f"teacher {teacher[0]} and student have different vocabularies "
+                         f"({teacher[1].config.vocab_size} != {model.config.vocab_size})")
     ds, summary = build_datasets(docs, tok, cfg.max_length, cfg.stride, dev_fraction, cfg.seed,
                                  cfg.excluded_blocks, char_map=cfg.char_map)
-    _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
+    soft = None
+    if teacher is not None:
+        log.info("teacher %s: logits of %d training windows", teacher[0], len(ds["train"]))
+        soft = teacher_logits(teacher[1], ds["train"]["input_ids"], cfg.eval_batch_size,
+                              tok.pad_token_id or 0)
+        teacher = None  # its logits are all the loop needs
     head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
     body = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier")]
     no_decay = ("bias", "LayerNorm", "layer_norm")
@@ -140,10 +162,14 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     for epoch in range(1, epochs + 1):
         model.train()
         losses = []
-        for ids, mask, lab in batches(ds["train"], cfg.batch_size, rng, pad_id):
+        for ids, mask, lab, rows in batches(ds["train"], cfg.batch_size, rng, pad_id):
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * lr_at(step, total, warmup)
-            loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+            out = model(input_ids=ids, attention_mask=mask, labels=lab)
+            loss = out.loss
+            if soft is not None:
+                kd = kd_loss(out.logits, padded(soft, rows, ids.shape[1]), lab, cfg.kd_temperature)
+                loss = (1 - cfg.kd_alpha) * loss + cfg.kd_alpha * kd
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -180,8 +206,18 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
             break
     model.load_state_dict(best["state"])
     return {"model": model, "tokenizer": tok, "history": history, "best": best["row"],
-            "dev_scores": best["scores"], "summary": summary,
+            "dev_scores": best["scores"], "summary": summary, "teacher": teacher_info(teacher_path, cfg),
             "dev_ids": sorted(d.doc_id for d in dev_docs), "seconds": time.time() - t0}
+
+
+def teacher_info(path: Optional[str], cfg: TrainConfig) -> Optional[dict[str, Any]]:
+    """What the model card and ``govie_model.json`` say about a distillation teacher."""
+    if not path:
+        return None
+    p = resolve_path(path)
+    return {"path": str(path), "model_version": read_model_info(p).get("model_version", p.name),
+            "layers": list(cfg.teacher_layers) if cfg.teacher_layers else None,
+            "kd_alpha": cfg.kd_alpha, "kd_temperature": cfg.kd_temperature}
 
 
 def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list,
@@ -245,7 +281,8 @@ def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
             "labels": list(labels.labels), "base_model": cfg.base_model, "init_from": cfg.init_from,
-            "weights_dtype": "float16" if cfg.fp16_weights else "float32", "char_map": dict(cfg.char_map)}
+            "weights_dtype": "float16" if cfg.fp16_weights else "float32", "char_map": dict(cfg.char_map),
+            "num_layers": int(run["model"].config.num_hidden_layers), "distilled_from": run.get("teacher")}
     (out / MODEL_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
     write_card(out, cfg, metrics, info)
 
@@ -272,13 +309,15 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         figures = ner_stage_figures(dev_run, cfg, docs, TorchTagger.from_dir(resolve_path(cfg.refit_from)))
         dev_run.update(ner_stage=figures, dev_scores={**dev_run["dev_scores"], **figures["model"]})
     else:
-        run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None)
+        run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None,
+                  teacher_path=cfg.teacher)
         dev_run = run if run["dev_ids"] else None
         if dev_run is not None:
             run["ner_stage"] = ner_stage_figures(run, cfg, docs)
     extra: dict[str, Any] = {"selected_on_dev": bool(run["dev_ids"]), "refit_all": False}
     if dev_run is not None and (cfg.refit_all or cfg.refit_from):
-        run = fit(cfg, docs, 0.0, dev_run["best"]["epoch"], progress)
+        run = fit(cfg, docs, 0.0, dev_run["best"]["epoch"], progress,
+                  teacher_path=cfg.refit_teacher or cfg.teacher)
         run.update(dev_scores=dev_run["dev_scores"], dev_ids=[], selection_dev_ids=dev_run["dev_ids"],
                    ner_stage=dev_run.get("ner_stage"),
                    summary={**dev_run["summary"], "all (refit)": run["summary"]["train"]})
