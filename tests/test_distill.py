@@ -104,10 +104,29 @@ def test_teacher_logits_of_batched_windows_equal_one_by_one(teacher_dir):
     (["kd_alpha=1.5"], "kd_alpha"),
     (["kd_temperature=0"], "kd_temperature"),
     (["teacher_layers=[0, 1]"], "needs a teacher"),
+    (["teacher_layers=[0, 1]", "refit_teacher=x"], "needs a teacher"),  # the dev run would be another model
 ])
 def test_bad_distillation_settings_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
         load_train_config(None, overrides)
+
+
+def test_batches_name_the_dataset_rows_they_hold():
+    import random
+
+    from datasets import Dataset
+
+    from training.train import batches
+
+    ds = Dataset.from_dict({"input_ids": [[101, i, 102] + [7] * i for i in range(7)],
+                            "labels": [[-100, 1, -100] + [0] * i for i in range(7)]})
+    seen = []
+    for ids, mask, lab, rows in batches(ds, 3, random.Random(0), 0):
+        for r, i in enumerate(rows):
+            n = len(ds[i]["input_ids"])
+            assert ids[r, :n].tolist() == ds[i]["input_ids"] and int(mask[r].sum()) == n
+        seen += rows
+    assert sorted(seen) == list(range(7)) and seen != list(range(7))  # all rows, shuffled
 
 
 def test_load_teacher_refuses_a_missing_folder(tmp_path):
@@ -154,3 +173,17 @@ def test_tiny_distillation_selects_on_dev_then_refits_with_the_refit_teacher(gol
     text = "2018年，全市共主动公开政府信息30659条。"
     (spans,) = TorchTagger.from_dir(out).predict_entities([text])
     assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_the_distillation_term_changes_training(gold_set, teacher_dir, tmp_path):  # noqa: F811
+    """Same student start, same data and seed: only kd_alpha differs, so equal losses would
+    mean the teacher's logits never reach the loss."""
+    losses = {}
+    for alpha in (0.0, 1.0):
+        out = tmp_path / f"a{alpha}"
+        train(load_train_config("configs/train.yaml", [
+            f"sets=[{gold_set}]", f"out_dir={out}", f"teacher={teacher_dir}", "teacher_layers=[0, 1]",
+            f"kd_alpha={alpha}", "max_length=48", "stride=8", "batch_size=4", "epochs=1", "max_steps=3",
+            "dev_fraction=0.0", "history=[]", "refit_all=false", "export_onnx=false"]), progress=False)
+        losses[alpha] = json.loads((out / "metrics.json").read_text())["history"][0]["loss"]
+    assert losses[0.0] > 0.1 and abs(losses[0.0] - losses[1.0]) > 0.05

@@ -38,7 +38,9 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         "",
         "## Provenance",
         f"- Base encoder: `{cfg.base_model}`" + (f", continued from `{cfg.init_from}`" if cfg.init_from else "")
-        + (f"; lower {cfg.num_layers or 'all'} encoder layers kept" if not info.get("distilled_from") else "")
+        + ("" if info.get("distilled_from") else
+           f"; {info.get('num_layers') or cfg.num_layers or 'all'} encoder layers"
+           + ("" if cfg.init_from else " (the lower ones of the base) kept"))
         + ". zh-char-e5-small = "
         "intfloat/multilingual-e5-small encoder layers (MIT) with word embeddings transplanted to the "
         "bert-base-chinese vocabulary (21,128 tokens, one per CJK character).",

@@ -52,8 +52,9 @@ class TrainConfig:
             raise ValueError(f"kd_alpha must be in [0, 1], got {self.kd_alpha}")
         if self.kd_temperature <= 0:
             raise ValueError(f"kd_temperature must be positive, got {self.kd_temperature}")
-        if self.teacher_layers and not (self.teacher or self.refit_teacher):
-            raise ValueError("teacher_layers needs a teacher (teacher=DIR) to cut the student from")
+        if self.teacher_layers and not (self.teacher or (self.refit_from and self.refit_teacher)):
+            raise ValueError("teacher_layers needs a teacher (teacher=DIR) to cut the student from: "
+                             "without one the dev-split run would train another architecture")
 
 
 def parse_value(text: str) -> Any:
@@ -80,7 +81,7 @@ def read_recipe(path: Union[str, Path], seen: tuple = ()) -> dict[str, Any]:
     if base is None:
         return data
     merged = read_recipe(p.parent / base, seen + (p.resolve(),))
-    history = merged.get("history", []) + data.pop("history", [])
+    history = (merged.get("history") or []) + (data.pop("history", None) or [])
     merged.update(data)
     if history:
         merged["history"] = history
