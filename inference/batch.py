@@ -339,41 +339,43 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
                                    initargs=(model_dir, worker_threads(jobs)))
 
     pool = new_pool()
-    pending: dict = {}
+    pending: dict = {}  # future -> (source, data): the bytes are hashed only if a worker dies
 
     def drain(block_all: bool) -> bool:
         """Emit finished results; True if the pool broke."""
         broken = False
         finished, _ = wait(pending, return_when=ALL_COMPLETED if block_all else FIRST_COMPLETED)
         for fut in finished:
-            source, sha = pending.pop(fut)
+            source, data = pending.pop(fut)
             broken |= isinstance(fut.exception(), BrokenProcessPool)
-            emit(_result(fut, source, sha))
+            emit(_result(fut, source, data))
         return broken
+
+    def restart() -> ProcessPoolExecutor:
+        """Emit what the broken pool still holds (error records) and start a fresh one."""
+        drain(True)
+        pool.shutdown(wait=False, cancel_futures=True)
+        return new_pool()
 
     try:
         for source, data in items:
-            sha = hashlib.sha256(data).hexdigest()
             try:
-                pending[pool.submit(process, source, data, limit_mb)] = (source, sha)
+                fut = pool.submit(process, source, data, limit_mb)
             except BrokenProcessPool:
-                drain(True)
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = new_pool()
-                pending[pool.submit(process, source, data, limit_mb)] = (source, sha)
+                pool = restart()
+                fut = pool.submit(process, source, data, limit_mb)
+            pending[fut] = (source, data)
             if len(pending) >= jobs * 4 and drain(False):
-                drain(True)
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = new_pool()
+                pool = restart()
         if pending:
             drain(True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(fut, source: str, sha: Optional[str] = None) -> dict[str, Any]:
+def _result(fut, source: str, data: bytes) -> dict[str, Any]:
     try:
         return fut.result()
     except Exception as exc:  # a worker died (out of memory, killed ...)
-        return error_record(source, sha, f"{source}: worker failed: {type(exc).__name__}: {exc}",
-                            "internal")
+        return error_record(source, hashlib.sha256(data).hexdigest(),
+                            f"{source}: worker failed: {type(exc).__name__}: {exc}", "internal")

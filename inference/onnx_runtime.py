@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
-from .tagger import MODEL_INFO, ModelNotFound, Regions, TorchTagger, read_model_info
-from .windows import Encoding, encode
+from .tagger import MODEL_INFO, ModelNotFound, TorchTagger, read_model_info
 
 ONNX_DIR = "onnx"
 INT8 = "model.int8.onnx"
@@ -121,7 +120,10 @@ def _tokenizer(path: Path) -> Any:
 class OnnxTagger:
     """A token classifier run by onnxruntime; the same ``predict_entities`` as TorchTagger."""
 
+    # one text path for both runtimes: only ``logits`` (and loading) is this runtime's own
     predict_entities = TorchTagger.predict_entities
+    window_probs = TorchTagger.window_probs
+    encode = TorchTagger.encode
     constrained = TorchTagger.constrained
 
     def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
@@ -162,36 +164,11 @@ class OnnxTagger:
                    info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file,
                    char_map=info.get("char_map"))
 
-    def encode(self, text: str, regions: Regions = None) -> Encoding:
-        return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
-
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
-
-    def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
-        """Softmax probabilities of every window of every encoding (batched by length)."""
-        items = [(i, j, len(w.input_ids)) for i, e in enumerate(encs) for j, w in enumerate(e.windows)]
-        items.sort(key=lambda x: x[2])
-        out: list[list[Any]] = [[None] * len(e.windows) for e in encs]
-        pad = self.tokenizer.pad_token_id or 0
-        for b in range(0, len(items), self.batch_size):
-            batch = items[b:b + self.batch_size]
-            width = max(n for _, _, n in batch)
-            ids = np.full((len(batch), width), pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for r, (i, j, n) in enumerate(batch):
-                ids[r, :n] = encs[i].windows[j].input_ids
-                mask[r, :n] = 1
-            z = self.logits(ids, mask).astype(np.float64)
-            z -= z.max(axis=-1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=-1, keepdims=True)
-            for r, (i, j, n) in enumerate(batch):
-                out[i][j] = p[r, :n]
-        return out
 
 
 __all__ = ["OnnxTagger", "onnx_ready", "stale_reason", "weights_id", "FastTokenizer", "MODEL_INFO"]

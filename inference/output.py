@@ -8,8 +8,8 @@ mid-way leaves no half record; ``read_jsonl`` still ignores a trailing partial l
 from __future__ import annotations
 
 import json
-import warnings
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union

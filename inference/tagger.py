@@ -15,7 +15,7 @@ import numpy as np
 
 from .config import default_model_dir
 from .data import Span
-from .windows import Encoding, decode, encode, merge_probs
+from .windows import Encoding, decode, encode, length_batches, merge_probs, softmax
 
 MODEL_INFO = "govie_model.json"
 """Written by training next to the weights: version, window settings, label list."""
@@ -78,31 +78,29 @@ class TorchTagger:
     def encode(self, text: str, regions: Regions = None) -> Encoding:
         return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
 
-    def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
-        """Softmax probabilities of every window of every encoding (batched by length)."""
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's logits of one padded batch (eval mode, no gradients)."""
         import torch
 
-        items = [(i, j, len(w.input_ids)) for i, e in enumerate(encs) for j, w in enumerate(e.windows)]
-        items.sort(key=lambda x: x[2])
-        out: list[list[Any]] = [[None] * len(e.windows) for e in encs]
-        pad = self.tokenizer.pad_token_id or 0
         was_training = self.model.training
         self.model.eval()
         with torch.inference_mode():
-            for b in range(0, len(items), self.batch_size):
-                batch = items[b:b + self.batch_size]
-                width = max(n for _, _, n in batch)
-                ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for r, (i, j, n) in enumerate(batch):
-                    ids[r, :n] = torch.tensor(encs[i].windows[j].input_ids)
-                    mask[r, :n] = 1
-                logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
-                probs = torch.softmax(logits, dim=-1).numpy()
-                for r, (i, j, n) in enumerate(batch):
-                    out[i][j] = probs[r, :n]
+            z = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
         if was_training:
             self.model.train()
+        return z.float().numpy()
+
+    def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
+        """Softmax probabilities of every window of every encoding (batched by length;
+        the runtime's ``logits`` runs each batch)."""
+        flat = [(i, j) for i, e in enumerate(encs) for j in range(len(e.windows))]
+        seqs = [encs[i].windows[j].input_ids for i, j in flat]
+        out: list[list[Any]] = [[None] * len(e.windows) for e in encs]
+        for rows, ids, mask in length_batches(seqs, self.batch_size, self.tokenizer.pad_token_id or 0):
+            probs = softmax(self.logits(ids, mask))
+            for r, k in enumerate(rows):
+                i, j = flat[k]
+                out[i][j] = probs[r, :len(seqs[k])]
         return out
 
     def predict_entities(self, texts: list[str],

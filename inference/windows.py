@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -119,6 +119,31 @@ def encode(text: str, tokenizer: Any, max_length: int = 256, stride: int = 32,
             break
         start = end - stride
     return Encoding(text, ids, offsets, region, windows)
+
+
+def length_batches(seqs: Sequence[Sequence[int]], batch_size: int, pad_id: int = 0
+                   ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """``seqs`` in batches of similar length (sorted by length, so little padding): the
+    indexes of each batch's rows, their ids padded with ``pad_id`` and the attention mask
+    (int64 arrays)."""
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    for b in range(0, len(order), batch_size):
+        rows = order[b:b + batch_size]
+        width = max(len(seqs[i]) for i in rows)
+        ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for r, i in enumerate(rows):
+            ids[r, :len(seqs[i])] = seqs[i]
+            mask[r, :len(seqs[i])] = 1
+        yield rows, ids, mask
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in float64."""
+    z = z.astype(np.float64)
+    z -= z.max(axis=-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=-1, keepdims=True)
 
 
 def token_labels(enc: Encoding, spans: Sequence[Span], label2id: dict[str, int]) -> list[int]:

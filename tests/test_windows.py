@@ -202,3 +202,14 @@ def test_encode_rejects_bad_settings(tok):
     with pytest.raises(ValueError):
         encode("abc", tok, max_length=16, stride=14)
     assert encode("", tok).windows == []
+
+
+def test_length_batches_sort_by_length_pad_and_name_their_rows():
+    from inference.windows import length_batches
+
+    seqs = [[1, 2, 3], [4], [5, 6], [7, 8, 9, 10]]
+    got = list(length_batches(seqs, 2, pad_id=0))
+    assert [rows for rows, _, _ in got] == [[1, 2], [0, 3]]
+    rows, ids, mask = got[0]
+    assert ids.tolist() == [[4, 0], [5, 6]] and mask.tolist() == [[1, 0], [1, 1]]
+    assert got[1][1].shape == (2, 4) and got[1][2].sum() == 7

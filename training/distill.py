@@ -12,13 +12,13 @@ would leak into the student's.
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from inference.config import label_set
+from inference.windows import length_batches
 
 
 def load_teacher(path: Path) -> Any:
@@ -38,11 +38,17 @@ def load_teacher(path: Path) -> Any:
 
 def check_teacher(path: Path, dev_ids: Sequence[str]) -> None:
     """Raise when the teacher at ``path`` may have seen a document of ``dev_ids``: only a
-    teacher whose own ``dev_ids.json`` holds every one of them is safe for a dev-split run."""
+    teacher whose own held-out ids (``training.evaluate.dev_ids_of``) hold every one of them
+    is safe for a dev-split run."""
+    from .evaluate import dev_ids_of
+
     if not dev_ids:
         return
-    f = path / "dev_ids.json"
-    held_out = set(json.loads(f.read_text(encoding="utf-8"))) if f.is_file() else set()
+    try:
+        ids, trained_on = dev_ids_of(path)  # selection_dev_ids.json (a refit) were trained on
+    except FileNotFoundError:
+        ids, trained_on = [], None
+    held_out = set() if trained_on else set(ids)
     seen = sorted(set(dev_ids) - held_out)
     if seen:
         raise ValueError(
@@ -78,21 +84,14 @@ def student_from_teacher(teacher: Any, layers: Sequence[int]) -> Any:
 def teacher_logits(teacher: Any, input_ids: Sequence[Sequence[int]], batch_size: int = 16,
                    pad_id: int = 0) -> list[np.ndarray]:
     """The teacher's logits of every window (float16, one ``[len, labels]`` array each),
-    computed in length-sorted batches."""
+    computed in length-sorted batches (``inference.windows.length_batches``)."""
     import torch
 
-    order = sorted(range(len(input_ids)), key=lambda i: len(input_ids[i]))
     out: list[Optional[np.ndarray]] = [None] * len(input_ids)
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            rows = order[b:b + batch_size]
-            width = max(len(input_ids[i]) for i in rows)
-            ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(rows), width), dtype=torch.long)
-            for r, i in enumerate(rows):
-                ids[r, :len(input_ids[i])] = torch.tensor(input_ids[i])
-                mask[r, :len(input_ids[i])] = 1
-            z = teacher(input_ids=ids, attention_mask=mask).logits.float().numpy()
+        for rows, ids, mask in length_batches(input_ids, batch_size, pad_id):
+            z = teacher(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+            z = z.float().numpy()
             for r, i in enumerate(rows):
                 out[i] = z[r, :len(input_ids[i])].astype(np.float16)
     return out  # type: ignore[return-value]
