@@ -121,10 +121,10 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--url", help="Label Studio URL (default: $GOVIE_LS_URL or the config file)")
+    p.add_argument("--url", help="Label Studio URL (default: $GOVIE_LS_URL, $LABEL_STUDIO_URL or the config file)")
     p.add_argument("--ls-config", metavar="TOML",
                    help="file with url and token (default: $GOVIE_LS_CONFIG or ~/.config/govie/labelstudio.toml); "
-                        "the token is read from $GOVIE_LS_TOKEN or this file, never from the command line")
+                        "the token is read from $GOVIE_LS_TOKEN, $LABEL_STUDIO_API_KEY or this file, never from the command line")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """Connection to a Label Studio server (label-studio-sdk 2.x).
 
 Settings come from, in this order: explicit arguments, the environment (``GOVIE_LS_URL``,
-``GOVIE_LS_TOKEN``), then a TOML file outside the repository (``GOVIE_LS_CONFIG`` or
+``GOVIE_LS_TOKEN``, or the SDK's own ``LABEL_STUDIO_URL``, ``LABEL_STUDIO_API_KEY``), then a TOML file outside the repository (``GOVIE_LS_CONFIG`` or
 ``~/.config/govie/labelstudio.toml`` with keys ``url`` and ``token``). The token is never
 printed: ``repr`` shows ``token='***'`` and every error message is passed through
 :func:`redact`.
@@ -19,6 +19,9 @@ from typing import Any, Optional, Union
 
 ENV_URL = "GOVIE_LS_URL"
 ENV_TOKEN = "GOVIE_LS_TOKEN"
+# label-studio-sdk's own variables, read after govie's
+SDK_ENV_URL = "LABEL_STUDIO_URL"
+SDK_ENV_TOKEN = "LABEL_STUDIO_API_KEY"
 ENV_CONFIG = "GOVIE_LS_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/govie/labelstudio.toml")
 
@@ -75,12 +78,13 @@ def load_settings(url: Optional[str] = None, token: Optional[str] = None,
         raise LabelStudioError(f"Label Studio config file not found: {path}")
     if path.is_file():
         file_cfg = _read_toml(path)
-    url = url or os.environ.get(ENV_URL) or file_cfg.get("url")
-    token = token or os.environ.get(ENV_TOKEN) or file_cfg.get("token")
+    url = url or os.environ.get(ENV_URL) or os.environ.get(SDK_ENV_URL) or file_cfg.get("url")
+    token = token or os.environ.get(ENV_TOKEN) or os.environ.get(SDK_ENV_TOKEN) or file_cfg.get("token")
     if not url or not token:
         missing = " and ".join(n for n, v in (("URL", url), ("token", token)) if not v)
         raise LabelStudioError(
-            f"Label Studio {missing} not set: set {ENV_URL} / {ENV_TOKEN} or write url = ... "
+            f"Label Studio {missing} not set: set {ENV_URL} / {ENV_TOKEN} (or {SDK_ENV_URL} / "
+            f"{SDK_ENV_TOKEN}) or write url = ... "
             f"and token = ... to {path}")
     return Settings(url=str(url).rstrip("/"), token=str(token), timeout=timeout)
 

@@ -59,14 +59,41 @@ def write_spans_jsonl(docs: Iterable[AnnotatedText], path: Union[str, Path]) -> 
     Path(path).write_bytes(spans_jsonl_bytes(docs))
 
 
+class GoldFormatError(ValueError):
+    """A gold file that is neither an annotation set nor a usable Label Studio export."""
+
+
 def load_set(path: Union[str, Path]) -> list[AnnotatedText]:
-    """The documents of one annotation set (a set folder or its spans.jsonl)."""
+    """The documents of one annotation set: a set folder, its spans.jsonl, or a Label Studio
+    JSON export (the form in which annotation teams hold gold; converted as ``pull`` does)."""
     p = Path(path)
     if p.is_dir():
         p = p / SPANS_FILE
     if not p.is_file():
-        raise FileNotFoundError(f"no annotation set at {path} (expected {SPANS_FILE})")
+        raise FileNotFoundError(f"no annotation set at {path} (expected a set folder, "
+                                f"{SPANS_FILE} or a Label Studio JSON export)")
+    if p.suffix.lower() == ".json":
+        return load_export(p)
     return read_spans_jsonl(p)
+
+
+def load_export(path: Path) -> list[AnnotatedText]:
+    """The documents of a Label Studio JSON export; its errors refuse it, naming the tasks."""
+    from .convert import convert_export
+
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GoldFormatError(f"{path}: not a Label Studio JSON export ({exc})") from None
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
+        raise GoldFormatError(f"{path}: a Label Studio JSON export is a list of tasks")
+    conv = convert_export(tasks)
+    if conv.errors:
+        shown = "; ".join(str(i) for i in conv.errors[:5])
+        raise GoldFormatError(f"{path}: {len(conv.errors)} error(s) in the export: {shown}")
+    if not conv.docs:
+        raise GoldFormatError(f"{path}: no annotated task in the export")
+    return conv.docs
 
 
 def load_manifest(path: Union[str, Path]) -> dict:

@@ -1,7 +1,7 @@
 """Inference benchmark on samples/reports: throughput, memory, FLOP/s.
 
     python benchmarks/bench_inference.py [--model DIR] [--batch-sizes 8 16 32] [--repeat 2]
-    python benchmarks/bench_inference.py --standin /work/shared/models/zh-char-e5-small
+    python benchmarks/bench_inference.py --standin zh-char-e5-small   # or a base encoder folder
 
 Prints, for the rules-only pipeline and for every (runtime, batch size) of the model
 (torch fp32, ONNX int8 when exported): end-to-end reports/s and narrative characters/s
@@ -168,7 +168,10 @@ def main() -> None:
     model = Path(a.model) if a.model else ROOT / "models" / "default"
     label = "default model"
     if a.standin:
-        model = build_standin(Path(a.standin), Path(tempfile.gettempdir()) / "govie-standin-5L")
+        from training.base_encoder import resolve
+
+        base = Path(resolve(a.standin))  # the project's base encoder, rebuilt on first need
+        model = build_standin(base, Path(tempfile.gettempdir()) / "govie-standin-5L")
         label = "STAND-IN (base encoder, 5 layers, untrained head) - speed only"
     print(f"model: {model} [{label}]")
     peak = matmul_peak()

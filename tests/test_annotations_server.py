@@ -129,17 +129,9 @@ def test_cli_pull_reads_token_from_env_and_never_prints_it(conn, labelstudio, tm
 
 
 def test_real_predictor_path(conn, tmp_path):
-    from transformers import AutoTokenizer, BertForTokenClassification
+    from tests.test_tagger import make_tiny_model
 
-    from inference.config import label_set
-    from tests.conftest import BASE_ENCODER
-
-    ls = label_set()
-    model_dir = tmp_path / "model"
-    model = BertForTokenClassification.from_pretrained(str(BASE_ENCODER), num_labels=len(ls.bio),
-                                                       id2label=ls.id2label, label2id=ls.label2id)
-    model.save_pretrained(str(model_dir))
-    AutoTokenizer.from_pretrained(str(BASE_ENCODER)).save_pretrained(str(model_dir))
+    model_dir = make_tiny_model(tmp_path / "model", with_info=False)
     (model_dir / "govie_model.json").write_text(json.dumps({"model_version": "untrained-test"}), encoding="utf-8")
     predictor, version, note = default_predictor(model_dir)
     assert version == "untrained-test" and "model" in note
@@ -201,7 +193,30 @@ def test_failed_pull_leaves_earlier_sets_untouched(conn, tmp_path, monkeypatch):
     assert {p: p.read_bytes() for p in first.path.iterdir()} == snapshot
 
 
+@pytest.mark.parametrize("url_var,token_var", [("GOVIE_LS_URL", "GOVIE_LS_TOKEN"),
+                                               ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY")])
+def test_settings_from_govie_or_sdk_variables(tmp_path, monkeypatch, url_var, token_var):
+    for var in ("GOVIE_LS_URL", "GOVIE_LS_TOKEN", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GOVIE_LS_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv(url_var, "http://127.0.0.1:8089/")
+    monkeypatch.setenv(token_var, "tok-123")
+    s = load_settings()
+    assert (s.url, s.token) == ("http://127.0.0.1:8089", "tok-123")
+
+
+def test_govie_variables_win_over_the_sdk_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVIE_LS_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("GOVIE_LS_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:2")
+    monkeypatch.setenv("GOVIE_LS_TOKEN", "govie")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "sdk")
+    assert (load_settings().url, load_settings().token) == ("http://127.0.0.1:1", "govie")
+
+
 def test_settings_from_config_file_and_env(tmp_path, monkeypatch):
+    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
     cfg = tmp_path / "labelstudio.toml"
     cfg.write_text('url = "http://ls.example:8080/"\ntoken = "file-token-abc"\n', encoding="utf-8")
     monkeypatch.delenv("GOVIE_LS_URL", raising=False)

@@ -115,3 +115,38 @@ def test_convert_export_file_to_a_new_set(tmp_path):
     assert res.content_sha256 == sets.load_manifest(GOLD)["content_sha256"]  # same spans as gold-v1
     again = convert_file(GOLD / "govie-gold-v1.json", "set", tmp_path / "data")
     assert again.status == "unchanged" and again.path == res.path
+
+
+def test_load_set_reads_a_label_studio_export_as_the_set_holds_it():
+    from_export = {d.doc_id: d for d in load_set(GOLD / "govie-gold-v1.json")}
+    from_set = {d.doc_id: d for d in load_set(GOLD)}
+    assert from_export.keys() == from_set.keys() and len(from_set) > 100
+    for doc_id, d in from_set.items():
+        e = from_export[doc_id]
+        assert e.text == d.text
+        assert [(s.start, s.end, s.label) for s in e.spans] == [(s.start, s.end, s.label) for s in d.spans]
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "not a Label Studio JSON export"),
+    ('{"tasks": []}', "a list of tasks"),
+    ("[]", "no annotated task"),
+    ('[{"id": 1, "data": {"text": "受理申请12件。"}, "annotations": [{"id": 9, "result": [{"id": "a", '
+     '"from_name": "label", "to_name": "text", "type": "labels", "value": {"start": 4, "end": 7, '
+     '"text": "12件", "labels": ["AMOUNT"]}}]}]}]', "error"),
+])
+def test_load_set_refuses_a_bad_export_with_a_message(tmp_path, content, message):
+    path = tmp_path / "export.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(sets.GoldFormatError, match=message):
+        load_set(path)
+
+
+def test_evaluate_command_says_what_is_wrong_with_a_gold_file(tmp_path, capsys):
+    from inference.cli import main
+
+    path = tmp_path / "export.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a Label Studio JSON export" in err and "Traceback" not in err

@@ -138,3 +138,11 @@ def test_killed_run_resumes_without_partial_lines_or_duplicates(tmp_path, seed_t
     assert len(recs) == n
     assert len({r["sha256"] for r in recs}) == n
     assert sorted(r["source"] for r in recs) == sorted(str(p) for p in d.iterdir())
+
+
+def test_the_bundled_samples_folder_holds_only_reports(tmp_path, samples_dir, capsys):
+    """The README's first command on samples/reports: every file a report, none ignored."""
+    out = tmp_path / "records.jsonl"
+    assert cli.main(["extract", str(samples_dir), "-o", str(out), "--no-model", "--quiet"]) == 0
+    assert "ignored" not in capsys.readouterr().err
+    assert len(list(read_jsonl(out))) == len(list(samples_dir.iterdir())) == 5

