@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from inference.data import Document, Span
+from inference.ner import model_blocks, model_regions
+from inference.pipeline import Pipeline
 
 from .client import Connection
 from .config import TO_NAME, check_label_config, label_config_xml
@@ -59,45 +61,45 @@ def prepare(doc: Document) -> tuple[Document, list[str]]:
     """``clean`` and ``segment`` the document, falling back to the loaded document (with a
     note) when a stage fails."""
     notes = []
-    for stage in ("clean", "segment"):
+    stages = Pipeline(stages=("clean", "segment"))
+    for stage in stages.stages:
         try:
-            mod = __import__(f"inference.{stage}", fromlist=[stage])
-            doc = getattr(mod, stage)(doc)
+            doc = stages.stage(stage)(doc)
         except Exception as exc:  # noqa: BLE001 - a stage bug must not stop annotation work
             notes.append(f"{doc.source}: {stage} failed ({type(exc).__name__}: {exc}); using the text as loaded")
     return doc, notes
 
 
-def _narrative_runs(doc: Document) -> list[tuple[int, int, Optional[str]]]:
-    """(start, end, section title) of runs of narrative text under one top-level section;
-    headings inside a run stay in it (context for annotators), a table or chrome block ends it."""
-    secs = {s.id: s for s in doc.sections}
+def model_runs(doc: Document) -> list[tuple[int, int, Optional[str]]]:
+    """(start, end, section title) of the task texts: the blocks the model reads
+    (``inference.ner.model_blocks``, so annotators label what the model is trained on and
+    serves) in runs under one top-level section; a block the model does not read (a table,
+    page chrome) ends a run. Without blocks: ``model_regions``, the text minus its chrome."""
     if not doc.blocks:
-        from inference.ner import narrative_regions  # whole text minus chrome
-
-        return [(s, e, None) for s, e in narrative_regions(doc)]
-
-    def root(sid: Optional[str]) -> Optional[str]:
-        seen = set()
-        while sid in secs and secs[sid].parent and sid not in seen:
-            seen.add(sid)
-            sid = secs[sid].parent
-        return sid
-
+        return [(s, e, None) for s, e in model_regions(doc)]
+    secs = {s.id: s for s in doc.sections}
+    read = {(b.start, b.end) for b in model_blocks(doc)}
     runs: list[list[Any]] = []
     open_run = False
     for b in sorted(doc.blocks, key=lambda b: b.start):
-        if b.kind in ("table", "chrome"):
+        if (b.start, b.end) not in read:
             open_run = False
-        if b.kind != "narrative":
             continue
-        key = root(b.section)
+        key = _root(b.section, secs)
         if runs and open_run and runs[-1][3] == key:
             runs[-1][1] = b.end
         else:
             runs.append([b.start, b.end, secs[key].title if key in secs else None, key])
         open_run = True
     return [(s, e, t) for s, e, t, _ in runs]
+
+
+def _root(sid: Optional[str], secs: dict) -> Optional[str]:
+    seen = set()
+    while sid in secs and secs[sid].parent and sid not in seen:
+        seen.add(sid)
+        sid = secs[sid].parent
+    return sid
 
 
 def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
@@ -118,7 +120,7 @@ def _cut(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
 def units_of(doc: Document, max_chars: int = MAX_CHARS) -> list[Unit]:
     """The task texts of a prepared document, whitespace-trimmed, empty ones left out."""
     units = []
-    for s0, e0, title in _narrative_runs(doc):
+    for s0, e0, title in model_runs(doc):
         for s, e in _cut(doc.text, s0, e0, max_chars):
             while s < e and doc.text[s].isspace():
                 s += 1

@@ -106,7 +106,7 @@ def child(args: argparse.Namespace) -> dict:
         ex.tagger.batch_size = args.batch_size
     docs = [ex.extract_text(t).doc for t in texts[:1]]  # warm-up
     prep = [ex.pipeline.stage("segment")(ex.pipeline.stage("clean")(from_text(t))) for t in texts]
-    regs = [ner.narrative_regions(d) for d in prep]
+    regs = [ner.model_regions(d) for d in prep]
     narrative = sum(e - s for r in regs for s, e in r)
     tokens = 0
     if ex.tagger is not None:

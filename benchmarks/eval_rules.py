@@ -5,7 +5,7 @@
 
 Prints exact-match P/R/F1 per label of the patterns alone (inference.ner.rule_spans, no
 model), and P/R/F1 of the value → metric relations that inference.link finds given the gold
-spans. ``--regions blocks`` reads only the narrative blocks found by clean + segment (what the
+spans. ``--regions blocks`` reads where the model reads when it serves (``training.data.regions_of``, what the
 pipeline does); ``all`` reads whole texts. Scripts may read annotations/; inference/ never does.
 """
 from __future__ import annotations
@@ -21,20 +21,18 @@ sys.path.insert(0, str(ROOT))
 from annotations.sets import load_set  # noqa: E402
 from inference import link, ner  # noqa: E402
 from inference.load import from_text  # noqa: E402
+from training import data  # noqa: E402
+from training.metrics import prf as _prf  # noqa: E402
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    m = _prf(tp, fp, fn)
+    return m["precision"], m["recall"], m["f1"]
 
 
 def regions_of(text: str, how: str):
-    if how == "all":
-        return None
-    from inference import clean, segment
-    doc = segment.segment(clean.clean(from_text(text)))
-    return ner.narrative_regions(doc)
+    """``blocks``: where the model reads when it serves; ``all``: the whole text."""
+    return None if how == "all" else data.regions_of(text)
 
 
 def eval_spans(docs, how: str, errors: str | None) -> None:

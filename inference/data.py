@@ -228,8 +228,5 @@ class Document:
     warnings: list[Warning] = field(default_factory=list)
     model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
 
-    def narrative_blocks(self) -> list[Block]:
-        return [b for b in self.blocks if b.kind == "narrative"]
-
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

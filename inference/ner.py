@@ -47,7 +47,7 @@ from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 
 from .config import ConfigError, load_config
-from .data import Document, Span
+from .data import Block, Document, Span
 from .windows import trim as _trim_punct
 
 Region = tuple[int, int]
@@ -355,12 +355,19 @@ def predict_spans(text: str, tagger: Optional[Tagger],
     return combine(text, model, rule_spans(text, regs))
 
 
-def narrative_regions(doc: Document) -> list[Region]:
-    """The running-text blocks of ``doc`` (``read_blocks``: narrative and heading); without
-    blocks, the whole text minus its chrome."""
+def model_blocks(doc: Document) -> list[Block]:
+    """The blocks of ``doc`` that the model and the patterns read (``read_blocks`` of
+    patterns.yaml: narrative and heading), in text order."""
+    kinds = patterns().read_blocks
+    return sorted((b for b in doc.blocks if b.kind in kinds), key=lambda b: b.start)
+
+
+def model_regions(doc: Document) -> list[Region]:
+    """What the NER model reads, the one definition for serving, training, evaluation and
+    annotation tasks: the ``model_blocks`` merged into regions; without blocks (a document
+    not segmented), the whole text minus its chrome."""
     if doc.blocks:
-        kinds = patterns().read_blocks
-        return _regions(doc.text, [(b.start, b.end) for b in doc.blocks if b.kind in kinds])
+        return _regions(doc.text, [(b.start, b.end) for b in model_blocks(doc)])
     out: list[Region] = []
     pos = 0
     for s, e in sorted(doc.chrome):
@@ -383,7 +390,7 @@ def tag(doc: Document, tagger: Optional[Tagger]) -> Document:
 
 def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Document]:
     """``tag`` for several documents with one model call (windows batched across them)."""
-    regs = [narrative_regions(d) for d in docs]
+    regs = [model_regions(d) for d in docs]
     model: list[Optional[list[Span]]] = [None] * len(docs)
     if tagger is not None:
         idx = [i for i, r in enumerate(regs) if r]

@@ -136,7 +136,7 @@ def test_seed_invariants(seed_texts, seed):
     doc = seg(seed_texts[seed], seed)
     check_invariants(doc)
     assert len([s for s in doc.sections if s.level == 1]) >= 5
-    narrative = "".join(doc.text[b.start:b.end] for b in doc.narrative_blocks())
+    narrative = "".join(doc.text[b.start:b.end] for b in doc.blocks if b.kind == "narrative")
     assert " |" not in narrative
     # every non-blank character is in some block
     covered = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from .config import TrainConfig, read_recipe
+from .config import TrainConfig, from_settings, read_recipe
 
 
 def _size_mb(out: Path) -> float:
@@ -66,8 +66,9 @@ def render_card(cfg: TrainConfig, metrics: dict[str, Any], info: dict[str, Any],
         f"{cfg.dev_fraction} → dev, seed {cfg.seed}); the dev doc ids are in "
         + ("`selection_dev_ids.json` (held out only in the selection run; the shipped weights saw them)."
            if metrics.get("refit_all") else "`dev_ids.json` (never trained on by these weights)."),
-        "- Narrative text only: blocks the segmenter marks as "
-        f"{', '.join(cfg.excluded_blocks)} are left out (whole text while the segmenter gives no blocks).",
+        "- The text the model reads when it serves (`inference.ner.model_regions`: the block "
+        "kinds in `read_blocks` of `configs/patterns.yaml`; the text minus page chrome where the "
+        "segmenter gives no blocks); training and dev figures use the same regions.",
     ]
     for name, s in data.items():
         labs = ", ".join(f"{k} {v}" for k, v in sorted(s["labels"].items(), key=lambda x: -x[1]))
@@ -191,7 +192,7 @@ def rerender(out: Path, history_from: Path | None = None) -> Path:
         data["targets"] = recipe.get("targets", {})
         (out / "train_config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                                                encoding="utf-8")
-    cfg = TrainConfig(**data)
+    cfg = from_settings(data)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     info = json.loads((out / "govie_model.json").read_text(encoding="utf-8"))
     return write_card(out, cfg, metrics, info)

@@ -35,7 +35,6 @@ class TrainConfig:
     fp16_weights: bool = True  # save weights in fp16 (loaded back as fp32)
     refit_all: bool = False  # after selecting the epoch on dev, retrain on all documents
     refit_from: Optional[str] = None  # skip the dev run: take epoch and dev figures from this model folder
-    excluded_blocks: list = field(default_factory=lambda: ["table", "chrome"])
     eval_batch_size: int = 16
     export_onnx: bool = False  # also write onnx/model.int8.onnx (the fast path) of the new weights
     teacher: Optional[str] = None  # distil from this fine-tuned model (training.distill)
@@ -88,16 +87,35 @@ def read_recipe(path: Union[str, Path], seen: tuple = ()) -> dict[str, Any]:
     return merged
 
 
+DEFAULT_RECIPE = "configs/train.yaml"
+# settings of older recipes that no longer mean anything, and why (dropped with a warning)
+RETIRED = {"excluded_blocks": "the model reads the block kinds of read_blocks in configs/patterns.yaml, "
+                              "in training as in serving"}
+
+
 def load_train_config(path: Optional[Union[str, Path]] = None,
                       overrides: Sequence[str] = ()) -> TrainConfig:
-    """The recipe of ``path`` (a YAML mapping of TrainConfig fields) with ``key=value``
-    overrides applied (values parsed as YAML: ``epochs=3``, ``sets=[a,b]``)."""
-    data: dict[str, Any] = read_recipe(path) if path is not None else {}
+    """The recipe of ``path`` (default: ``configs/train.yaml``; a YAML mapping of TrainConfig
+    fields, ``extends`` followed) with ``key=value`` overrides applied (values parsed as YAML:
+    ``epochs=3``, ``sets=[a,b]``). The one way a recipe is read."""
+    data: dict[str, Any] = read_recipe(path if path is not None else DEFAULT_RECIPE)
     for item in overrides:
         if "=" not in item:
             raise ValueError(f"--set expects key=value, got {item!r}")
         k, v = item.split("=", 1)
         data[k.strip()] = parse_value(v.strip())
+    return from_settings(data)
+
+
+def from_settings(data: dict[str, Any]) -> TrainConfig:
+    """A checked ``TrainConfig`` from a mapping of settings (a recipe, or the
+    ``train_config.yaml`` a model folder keeps)."""
+    import warnings
+
+    data = dict(data)
+    for key in sorted(set(data) & set(RETIRED)):
+        warnings.warn(f"training setting {key!r} is retired and ignored: {RETIRED[key]}", stacklevel=2)
+        del data[key]
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:

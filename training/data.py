@@ -1,20 +1,20 @@
-"""Training data from annotation sets: documents split by doc id, narrative regions only,
-overlapping windows with char-aligned BIO labels (``inference.windows``, the serving path).
+"""Training data from annotation sets: documents split by doc id, the regions the model reads
+when it serves (``inference.ner.model_regions``), overlapping windows with char-aligned BIO labels (``inference.windows``, the serving path).
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 from annotations.sets import list_sets, load_set
-from inference import clean, load, segment
 from inference.config import ROOT, LabelSet, label_set
+from inference.ner import model_regions
+from inference.pipeline import Pipeline
 from inference.data import AnnotatedText, Span
 from inference.windows import encode, token_labels, window_labels
 
-EXCLUDED_BLOCKS = ("table", "chrome")
 
 
 def resolve_path(p: Union[str, Path]) -> Path:
@@ -50,14 +50,13 @@ def split_docs(docs: Sequence[AnnotatedText], dev_fraction: float,
     return train, dev
 
 
-def narrative_regions(text: str, excluded: Iterable[str] = EXCLUDED_BLOCKS) -> Optional[list[tuple[int, int]]]:
-    """The parts of ``text`` the NER model reads: every block the segmenter does not mark
-    as table (or chrome); None (the whole text) while the segmenter gives no blocks."""
-    doc = segment.segment(clean.clean(load.from_text(text)))
-    if not doc.blocks:
-        return None
-    ex = set(excluded)
-    return [(b.start, b.end) for b in doc.blocks if b.kind not in ex]
+READER = Pipeline(stages=("clean", "segment"))
+"""The stages before the ner stage, as served: what they find decides what the model reads."""
+
+
+def regions_of(text: str) -> list[tuple[int, int]]:
+    """The parts of ``text`` the NER model reads when it serves (the same function)."""
+    return model_regions(READER.run_text(text))
 
 
 def spans_inside(spans: Sequence[Span], regions: Optional[Sequence[tuple[int, int]]]) -> list[Span]:
@@ -78,13 +77,12 @@ class DataSummary:
 
 def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
                 max_length: int, stride: int,
-                excluded: Iterable[str] = EXCLUDED_BLOCKS,
                 char_map: Optional[dict[str, str]] = None) -> tuple[dict[str, list], DataSummary]:
     """Columns (doc_id, window, input_ids, labels) of the windows of ``docs``."""
     cols: dict[str, list] = {"doc_id": [], "window": [], "input_ids": [], "labels": []}
     summ = DataSummary()
     for d in docs:
-        regions = narrative_regions(d.text, excluded)
+        regions = regions_of(d.text)
         spans = spans_inside(d.spans, regions)
         enc = encode(d.text, tokenizer, max_length, stride, regions, char_map)
         wl = window_labels(enc, token_labels(enc, spans, labels.label2id))
@@ -105,7 +103,6 @@ def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
 
 def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: int = 256,
                    stride: int = 32, dev_fraction: float = 0.15, seed: int = 13,
-                   excluded: Iterable[str] = EXCLUDED_BLOCKS,
                    labels: Optional[LabelSet] = None,
                    char_map: Optional[dict[str, str]] = None) -> tuple[Any, dict[str, DataSummary]]:
     """A ``datasets.DatasetDict`` with ``train`` and ``dev`` splits (by document), and a
@@ -113,12 +110,11 @@ def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: in
     from datasets import Dataset, DatasetDict
 
     labels = labels or label_set()
-    excluded = tuple(excluded)
     train, dev = split_docs(docs, dev_fraction, seed)
     if not train:
         raise ValueError(f"no training documents (dev_fraction={dev_fraction})")
     out, summ = {}, {}
     for name, part in (("train", train), ("dev", dev)):
-        cols, summ[name] = encode_docs(part, tokenizer, labels, max_length, stride, excluded, char_map)
+        cols, summ[name] = encode_docs(part, tokenizer, labels, max_length, stride, char_map)
         out[name] = Dataset.from_dict(cols)
     return DatasetDict(out), summ

@@ -24,9 +24,9 @@ from inference.config import default_model_dir
 from inference.data import AnnotatedText, Span
 
 from .config import load_train_config
-from .data import load_docs, narrative_regions, spans_inside, split_docs
+from .data import load_docs, regions_of, spans_inside, split_docs
 from .evaluate import dev_docs, system_report
-from .metrics import keys
+from .metrics import span_errors
 
 ERROR_KINDS = ("missed", "wrong_label", "boundary", "spurious")
 ERROR_COLUMNS = ["doc_id", "kind", "label", "pred_label", "start", "end", "text", "pred_text",
@@ -82,7 +82,7 @@ def analyse(model_dir: Union[str, Path, None] = None, sets: Union[str, Sequence[
     if tagger is None:
         tagger, model = load_model(model_dir)
     docs, split = dev_split(load_docs(sets), model_dir, config)
-    regions = [narrative_regions(d.text) for d in docs]
+    regions = [regions_of(d.text) for d in docs]
     gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
     pred = [ner.predict_spans(d.text, tagger, r) for d, r in zip(docs, regions)]
     report = system_report(docs, gold, pred, worst=5)
@@ -100,23 +100,12 @@ def classify_errors(text: str, gold: Sequence[Span], pred: Sequence[Span],
                     width: int = 15) -> list[dict[str, Any]]:
     """Every error of one document, with its text and context (the span in [brackets])."""
     rows = []
-    pk = keys(pred)
-    for s in gold:
-        if (s.start, s.end, s.label) in pk:
-            continue
-        over = [(min(s.end, q.end) - max(s.start, q.start), q) for q in pred
-                if q.start < s.end and s.start < q.end]
-        q = max(over, key=lambda x: x[0])[1] if over else None
-        kind = "missed" if q is None else ("boundary" if q.label == s.label else "wrong_label")
-        rows.append({"kind": kind, "label": s.label, "pred_label": q.label if q else None,
-                     "start": s.start, "end": s.end, "text": s.text,
+    for kind, s, q in span_errors(gold, pred):
+        at = s or q
+        rows.append({"kind": kind, "label": s.label if s else None, "pred_label": q.label if q else None,
+                     "start": at.start, "end": at.end, "text": s.text if s else None,
                      "pred_text": q.text if q else None,
-                     "context": _context(text, s.start, s.end, width)})
-    for q in pred:
-        if not any(q.start < s.end and s.start < q.end for s in gold):
-            rows.append({"kind": "spurious", "label": None, "pred_label": q.label,
-                         "start": q.start, "end": q.end, "text": None, "pred_text": q.text,
-                         "context": _context(text, q.start, q.end, width)})
+                     "context": _context(text, at.start, at.end, width)})
     return rows
 
 

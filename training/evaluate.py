@@ -16,7 +16,7 @@ from inference import load, ner
 from inference.config import label_set
 from inference.data import AnnotatedText, Span
 
-from .data import load_docs, narrative_regions, spans_inside
+from .data import load_docs, regions_of, spans_inside
 from .metrics import confusion, relation_keys, relation_score, score
 
 
@@ -68,9 +68,10 @@ def system_report(docs: Sequence[AnnotatedText], gold: Sequence[Sequence[Span]],
 
 
 def evaluate_docs(tagger: Any, docs: Sequence[AnnotatedText], patterns: bool = True,
-                  worst: int = 5, excluded: Sequence[str] = ("table", "chrome")) -> dict[str, Any]:
-    """The evaluation report of ``tagger`` (and of the NER stage with it) on ``docs``."""
-    regions = [narrative_regions(d.text, excluded) for d in docs]
+                  worst: int = 5) -> dict[str, Any]:
+    """The evaluation report of ``tagger`` (and of the NER stage with it) on ``docs``, both
+    read where the model reads when it serves (``inference.ner.model_regions``)."""
+    regions = [regions_of(d.text) for d in docs]
     gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
     model_pred = tagger.predict_entities([d.text for d in docs], regions=regions)
     report: dict[str, Any] = {

@@ -4,7 +4,7 @@ figures as seqeval's strict mode on BIO sequences (tests check the two agree).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from inference.data import Span
 
@@ -49,6 +49,27 @@ def score(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]],
     return {"per_label": per, "micro": micro, "macro": macro}
 
 
+def span_errors(gold: Sequence[Span], pred: Sequence[Span]) -> list[tuple[str, Optional[Span], Optional[Span]]]:
+    """The errors of one document as (kind, gold span, predicted span): for each gold span
+    not matched exactly, the predicted span overlapping it most decides ``boundary`` (same
+    label), ``wrong_label`` or ``missed`` (none); a predicted span overlapping no gold span
+    is ``spurious``. The one overlap classification (confusions, error analysis)."""
+    out: list[tuple[str, Optional[Span], Optional[Span]]] = []
+    pk = keys(pred)
+    for s in gold:
+        if (s.start, s.end, s.label) in pk:
+            continue
+        over = [(min(s.end, q.end) - max(s.start, q.start), q) for q in pred
+                if q.start < s.end and s.start < q.end]
+        q = max(over, key=lambda x: x[0])[1] if over else None
+        kind = "missed" if q is None else ("boundary" if q.label == s.label else "wrong_label")
+        out.append((kind, s, q))
+    for q in pred:
+        if not any(q.start < s.end and s.start < q.end for s in gold):
+            out.append(("spurious", None, q))
+    return out
+
+
 def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict[str, Any]:
     """Where the errors go: for each gold span not matched exactly, the label of the
     predicted span overlapping it most (``"-"`` = missed); predicted spans overlapping no
@@ -57,20 +78,11 @@ def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
     pairs: Counter = Counter()
     spurious: Counter = Counter()
     for g, p in zip(gold, pred):
-        pk = keys(p)
-        for s in g:
-            if (s.start, s.end, s.label) in pk:
-                continue
-            over = [(min(s.end, q.end) - max(s.start, q.start), q) for q in p
-                    if q.start < s.end and s.start < q.end]
-            if not over:
-                pairs[(s.label, "-")] += 1
-                continue
-            q = max(over, key=lambda x: x[0])[1]
-            pairs[(s.label, q.label if q.label != s.label else "boundary")] += 1
-        for q in p:
-            if not any(q.start < s.end and s.start < q.end for s in g):
+        for kind, s, q in span_errors(g, p):
+            if kind == "spurious":
                 spurious[q.label] += 1
+            else:
+                pairs[(s.label, {"missed": "-", "boundary": "boundary"}.get(kind, q and q.label))] += 1
     return {
         "gold_vs_pred": {f"{a} -> {b}": n for (a, b), n in pairs.most_common()},
         "missed": {a: n for (a, b), n in pairs.most_common() if b == "-"},

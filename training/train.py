@@ -31,7 +31,7 @@ from .base_encoder import resolve as resolve_base
 from .card import write_card
 from .config import TrainConfig
 from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
-from .data import DataSummary, build_datasets, load_docs, narrative_regions, resolve_path, spans_inside, split_docs
+from .data import DataSummary, build_datasets, load_docs, regions_of, resolve_path, spans_inside, split_docs
 from .metrics import score
 
 log = logging.getLogger("govie.train")
@@ -94,8 +94,8 @@ def batches(ds: Any, batch_size: int, rng: random.Random, pad_id: int):
         yield ids, mask, lab, order[b:b + batch_size]
 
 
-def dev_f1(tagger: TorchTagger, dev_docs: list, excluded: list) -> dict[str, Any]:
-    regions = [narrative_regions(d.text, excluded) for d in dev_docs]
+def dev_f1(tagger: TorchTagger, dev_docs: list) -> dict[str, Any]:
+    regions = [regions_of(d.text) for d in dev_docs]
     pred = tagger.predict_entities([d.text for d in dev_docs], regions=regions)
     gold = [spans_inside(d.spans, r) for d, r in zip(dev_docs, regions)]
     return score(gold, pred, label_set().labels)
@@ -130,7 +130,7 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
         raise ValueError(f"teacher {teacher[0]} and student have different vocabularies "
                          f"({teacher[1].config.vocab_size} != {model.config.vocab_size})")
     ds, summary = build_datasets(docs, tok, cfg.max_length, cfg.stride, dev_fraction, cfg.seed,
-                                 cfg.excluded_blocks, char_map=cfg.char_map)
+                                 char_map=cfg.char_map)
     soft = None
     if teacher is not None:
         log.info("teacher %s: logits of %d training windows", teacher[0], len(ds["train"]))
@@ -189,7 +189,7 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
         row: dict[str, Any] = {"epoch": epoch, "step": step, "loss": float(np.mean(losses)),
                                "seconds": round(time.time() - t0, 1)}
         if dev_docs:
-            sc = dev_f1(tagger, dev_docs, cfg.excluded_blocks)
+            sc = dev_f1(tagger, dev_docs)
             row["dev_f1"] = sc["micro"]["f1"]
             row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in sc["per_label"].items()}
         history.append(row)
@@ -234,7 +234,7 @@ def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list,
     dev = [d for d in docs if d.doc_id in set(run["dev_ids"])]
     tagger = tagger or TorchTagger(run["model"], run["tokenizer"], cfg.max_length, cfg.stride,
                                    cfg.eval_batch_size, char_map=cfg.char_map)
-    rep = evaluate_docs(tagger, dev, excluded=cfg.excluded_blocks)
+    rep = evaluate_docs(tagger, dev)
     out: dict[str, Any] = {name: {k: r[k] for k in ("per_label", "micro", "macro")}
                            for name, r in rep["systems"].items()}
     out["relations"] = rep["relations"]
