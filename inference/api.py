@@ -142,11 +142,10 @@ class Extractor:
             if path is not None or runtime != "auto":
                 raise
             return cls._rules_only(f"model runtime unavailable ({exc}); running rules only")
-        name = type(tagger).__name__.lower()
-        rt = "onnx" if "onnx" in name else "torch"
         from .config import default_model_dir
 
-        return cls(tagger, rt, str(path if path is not None else default_model_dir()))
+        name = getattr(tagger, "runtime", runtime)  # a ModelTagger names its runtime adapter
+        return cls(tagger, name, str(path if path is not None else default_model_dir()))
 
     @classmethod
     def _rules_only(cls, message: str) -> "Extractor":

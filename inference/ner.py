@@ -57,7 +57,7 @@ class Tagger(Protocol):
     """A loaded token classifier (torch or ONNX runtime), GLiNER-style:
     ``predict_entities(texts)`` gives, per text, spans with offsets into that text. A tagger
     whose ``predict_entities`` also takes ``regions=`` (one list of (start, end) per text,
-    as ``inference.tagger.TorchTagger`` does) is given the regions to read; otherwise it is
+    as ``inference.runtime.ModelTagger`` does) is given the regions to read; otherwise it is
     given the region substrings."""
 
     model_version: str

@@ -4,8 +4,8 @@ The export (``govie export-onnx``, ``training/export.py``: it needs torch) write
 ``DIR/onnx/model.int8.onnx`` (and the fp32 ``model.onnx``) with ``export.json`` naming the
 weights exported: an export of older weights is never served (``stale_reason``). ``OnnxTagger`` runs them with onnxruntime and needs
 neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
-``tokenizer.json``, and tokenising, windows, merging and decoding are ``inference.windows``
-and ``TorchTagger.predict_entities`` — one text path for both runtimes.
+``tokenizer.json``; tokenising, windows, merging and decoding are
+``inference.runtime.ModelTagger``'s — one text path for both runtimes.
 
 ``load_tagger(runtime="auto")`` picks ONNX int8 when ``DIR/onnx/model.int8.onnx`` exists and
 onnxruntime imports (``onnx_ready``), else torch.
@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from .tagger import MODEL_INFO, ModelNotFound, TorchTagger, read_model_info
+from .runtime import MODEL_INFO, ModelNotFound, ModelTagger, read_model_info
 
 ONNX_DIR = "onnx"
 INT8 = "model.int8.onnx"
@@ -117,28 +117,18 @@ def _tokenizer(path: Path) -> Any:
     return AutoTokenizer.from_pretrained(str(path))
 
 
-class OnnxTagger:
-    """A token classifier run by onnxruntime; the same ``predict_entities`` as TorchTagger."""
+class OnnxTagger(ModelTagger):
+    """A token classifier run by onnxruntime: only loading and ``logits`` are its own."""
 
-    # one text path for both runtimes: only ``logits`` (and loading) is this runtime's own
-    predict_entities = TorchTagger.predict_entities
-    window_probs = TorchTagger.window_probs
-    encode = TorchTagger.encode
-    constrained = TorchTagger.constrained
+    runtime = "onnx"
 
     def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str],
                  max_length: int = 256, stride: int = 32, batch_size: int = 16,
                  model_version: str = "unversioned", file: str = INT8,
                  char_map: Optional[dict[str, str]] = None):
+        super().__init__(tokenizer, id2label, max_length, stride, batch_size, model_version, char_map)
         self.session = session
-        self.char_map = dict(char_map or {})
-        self.tokenizer = tokenizer
-        self.id2label = {int(k): v for k, v in id2label.items()}
-        self.max_length, self.stride, self.batch_size = int(max_length), int(stride), int(batch_size)
-        self.model_version = model_version
         self.file = file
-        names = [self.id2label[k].split("-", 1)[-1] for k in sorted(self.id2label)]
-        self.labels = tuple(dict.fromkeys(n for n in names if n != "O"))
         self._inputs = [i.name for i in session.get_inputs()]
 
     @classmethod

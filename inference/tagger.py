@@ -1,127 +1,21 @@
 """The token classifier at serving time: a fine-tuned BERT loaded once from a model folder.
 
-``load_tagger()`` loads the embedded default model (``models/default``) with no network;
-``TorchTagger.predict_entities(texts)`` gives, per text, character spans GLiNER-style.
-The text path (tokenising, windows, merging, BIO decoding) is ``inference.windows``, the
-same one training uses. torch and transformers are imported lazily.
+``load_tagger()`` loads the embedded default model (``models/default``) with no network, on
+the runtime that fits (``pick_runtime``: the ONNX int8 fast path when exported, else torch).
+Each runtime is an adapter of ``inference.runtime.ModelTagger`` (one text path, only
+``logits`` differs): ``inference/torch_runtime.py``, ``inference/onnx_runtime.py``.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
-
-import numpy as np
+from typing import Any, Callable, Optional, Union
 
 from .config import default_model_dir
-from .data import Span
-from .windows import Encoding, decode, encode, length_batches, merge_probs, softmax
+from .runtime import MODEL_INFO, ModelNotFound, ModelTagger, read_model_info
+from .torch_runtime import TorchTagger
 
-MODEL_INFO = "govie_model.json"
-"""Written by training next to the weights: version, window settings, label list."""
-
-Regions = Optional[Sequence[tuple[int, int]]]
-
-
-class ModelNotFound(FileNotFoundError):
-    """No model folder (config.json + weights) where one was expected."""
-
-
-def read_model_info(path: Union[str, Path]) -> dict[str, Any]:
-    p = Path(path) / MODEL_INFO
-    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
-
-
-class TorchTagger:
-    """A ``BertForTokenClassification`` with its tokenizer and label map.
-
-    Windows of all texts are batched by length; the windows of one text are merged by
-    averaging token probabilities; spans carry the mean probability of their tags."""
-
-    constrained = True  # decode by constrained BIO Viterbi; False: per-token argmax
-
-    def __init__(self, model: Any, tokenizer: Any, max_length: int = 256, stride: int = 32,
-                 batch_size: int = 16, model_version: str = "unversioned",
-                 char_map: Optional[dict[str, str]] = None):
-        self.model = model
-        self.char_map = dict(char_map or {})
-        self.tokenizer = tokenizer
-        self.max_length = int(max_length)
-        self.stride = int(stride)
-        self.batch_size = int(batch_size)
-        self.model_version = model_version
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
-        names = [self.id2label[k].split("-", 1)[-1] for k in sorted(self.id2label)]
-        self.labels = tuple(dict.fromkeys(n for n in names if n != "O"))
-
-    @classmethod
-    def from_dir(cls, path: Union[str, Path], threads: Optional[int] = None,
-                 batch_size: int = 16) -> "TorchTagger":
-        import torch
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-        path = Path(path)
-        if not (path / "config.json").is_file():
-            raise ModelNotFound(f"no token-classifier model in {path} (config.json missing); "
-                                "train one with `govie train` or pass the model folder")
-        if threads:
-            torch.set_num_threads(threads)
-        info = read_model_info(path)
-        tok = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModelForTokenClassification.from_pretrained(str(path), dtype=torch.float32)
-        model.eval()
-        return cls(model, tok, max_length=info.get("max_length", 256),
-                   stride=info.get("stride", 32), batch_size=batch_size,
-                   model_version=info.get("model_version", path.name),
-                   char_map=info.get("char_map"))
-
-    def encode(self, text: str, regions: Regions = None) -> Encoding:
-        return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
-
-    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The model's logits of one padded batch (eval mode, no gradients)."""
-        import torch
-
-        was_training = self.model.training
-        self.model.eval()
-        with torch.inference_mode():
-            z = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
-        if was_training:
-            self.model.train()
-        return z.float().numpy()
-
-    def window_probs(self, encs: Sequence[Encoding]) -> list[list[np.ndarray]]:
-        """Softmax probabilities of every window of every encoding (batched by length;
-        the runtime's ``logits`` runs each batch)."""
-        flat = [(i, j) for i, e in enumerate(encs) for j in range(len(e.windows))]
-        seqs = [encs[i].windows[j].input_ids for i, j in flat]
-        out: list[list[Any]] = [[None] * len(e.windows) for e in encs]
-        for rows, ids, mask in length_batches(seqs, self.batch_size, self.tokenizer.pad_token_id or 0):
-            probs = softmax(self.logits(ids, mask))
-            for r, k in enumerate(rows):
-                i, j = flat[k]
-                out[i][j] = probs[r, :len(seqs[k])]
-        return out
-
-    def predict_entities(self, texts: list[str],
-                         regions: Optional[Sequence[Regions]] = None) -> list[list[Span]]:
-        """Per text, the entity spans (offsets into that text), optionally only inside
-        ``regions[i]`` (e.g. the narrative blocks)."""
-        if isinstance(texts, str):
-            raise TypeError("predict_entities takes a list of texts, not one string")
-        regs = list(regions) if regions is not None else [None] * len(texts)
-        if len(regs) != len(texts):
-            raise ValueError("regions must give one entry per text")
-        encs = [self.encode(t, r) for t, r in zip(texts, regs)]
-        probs = self.window_probs(encs)
-        out: list[list[Span]] = []
-        for enc, wp in zip(encs, probs):
-            if not enc.windows:
-                out.append([])
-                continue
-            out.append(decode(enc, merge_probs(enc, wp), self.id2label,
-                              constrained=self.constrained))
-        return out
+__all__ = ["MODEL_INFO", "ModelNotFound", "ModelTagger", "TorchTagger", "RUNTIMES", "load_tagger",
+           "model_problem", "pick_runtime", "read_model_info"]
 
 
 def _has_weights(path: Path) -> bool:
