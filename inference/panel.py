@@ -286,3 +286,29 @@ def run_panel(paths: list[str], output: Union[str, Path], csv: bool = False,
     write_panel(df, output, csv)
     write_panel(results, checks or checks_path(output, csv), csv)
     return summary
+
+
+def most_followed(df) -> Optional[str]:
+    """The issuer with the most years in the panel (then the most rows), for a series."""
+    if df.empty:
+        return None
+    years = df.groupby("issuer")["year"].nunique()
+    rows = df.groupby("issuer").size()
+    return max(years.index, key=lambda i: (years[i], rows[i], i))
+
+
+def issuers_frame(records: Iterable[dict[str, Any]]):
+    """One row per record: source, year, the issuer's name, code, level and confidence, and
+    the issuer warnings (for the notebook)."""
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        md = r.get("metadata") or {}
+        iss = md.get("issuer") or {}
+        rows.append({"source": r.get("source"), "year": md.get("year"),
+                     "issuer": iss.get("name"), "code": (iss.get("region") or {}).get("code"),
+                     "level": iss.get("level"), "confidence": iss.get("confidence"),
+                     "warnings": "; ".join(w["message"] for w in r.get("warnings") or []
+                                           if w["code"].startswith("issuer"))})
+    return pd.DataFrame(rows)
