@@ -84,10 +84,15 @@ def register_panel(sub) -> None:
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
+    from .batch import UsageError
     from .panel import run_panel
 
-    summary = run_panel(args.records, args.output, csv=args.csv, checks=args.checks,
-                        engine=args.engine, address=args.address, progress=not args.quiet)
+    try:
+        summary = run_panel(args.records, args.output, csv=args.csv, checks=args.checks,
+                            engine=args.engine, address=args.address, progress=not args.quiet)
+    except UsageError as exc:
+        print(f"govie panel: error: {exc}", file=sys.stderr)
+        return 2
     print(f"govie panel: {summary.records} records, {summary.joined} reports joined "
           f"({summary.duplicates} duplicates counted once; no issuer {summary.without_issuer}, "
           f"no year {summary.without_year}, no keyed facts {summary.without_facts}), "
