@@ -118,10 +118,11 @@ def _in_book_title(text: str, i: int) -> bool:
 
 
 def _bounded(text: str, hit) -> bool:
-    """A two-character name (和县, 城区) in running text only at a word boundary: the
-    start, after a non-Chinese character or after 年/度 (the word before may hold it)."""
+    """A two-character name (和县, 城区) in running text only where a name can start: the
+    start, a line or clause start, or after 年/度 (after 》 or a word, 和县政府 is "and the
+    county government")."""
     s, e, _ = hit
-    return e - s > 2 or s == 0 or not "\u4e00" <= text[s - 1] <= "\u9fa5" or text[s - 1] in "年度"
+    return e - s > 2 or s == 0 or text[s - 1] in "\n\t ，。；：,;:(（年度"
 
 
 def read_clue(clue: Clue, first_only: bool = True) -> Optional[Reading]:
