@@ -64,7 +64,44 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-BUILTINS: tuple[Callable, ...] = (register_extract, register_serve)
+def register_panel(sub) -> None:
+    p = sub.add_parser(
+        "panel", help="join the records of many reports into one issuer x year panel",
+        description="One row per (issuer, year, key, scope, period) over the records of "
+                    "`govie extract`, one value chosen (table over narrative, agreement over "
+                    "conflict), duplicates counted once; and the cross-year checks.")
+    p.add_argument("records", nargs="+", metavar="RECORDS.jsonl", help="records of govie extract")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="panel file: Parquet (CSV with --csv or a .csv name)")
+    p.add_argument("--csv", action="store_true", help="write CSV instead of Parquet")
+    p.add_argument("--checks", metavar="F",
+                   help="cross-year check results (default: OUT with .checks before the suffix)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process; ray: read the records on Ray Data")
+    p.add_argument("--address", metavar="ADDR", help="with --engine ray: the cluster to join")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_panel)
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from .batch import UsageError
+    from .panel import run_panel
+
+    try:
+        summary = run_panel(args.records, args.output, csv=args.csv, checks=args.checks,
+                            engine=args.engine, address=args.address, progress=not args.quiet)
+    except UsageError as exc:
+        print(f"govie panel: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"govie panel: {summary.records} records, {summary.joined} reports joined "
+          f"({summary.duplicates} duplicates counted once; no issuer {summary.without_issuer}, "
+          f"no year {summary.without_year}, no keyed facts {summary.without_facts}), "
+          f"{summary.rows} rows, {summary.checks_failed} of {summary.checks} cross-year "
+          f"checks failed -> {args.output}", file=sys.stderr)
+    return 0
+
+
+BUILTINS: tuple[Callable, ...] = (register_extract, register_serve, register_panel)
 
 
 def _unavailable(sub, name: str, reason: str) -> None:

@@ -124,7 +124,7 @@ class Evidence:
     """Where a figure came from: a text span, or a table cell (with its text offsets, and
     page and box for PDF)."""
 
-    kind: Literal["span", "cell", "header"]
+    kind: Literal["span", "cell", "header", "source"]  # source: the file or page name
     text: str
     start: Optional[int] = None
     end: Optional[int] = None
@@ -179,6 +179,41 @@ class Warning:
     end: Optional[int] = None
 
 
+@dataclass(frozen=True)
+class IssuerRegion:
+    """The division an issuer belongs to: six-digit code and names (current names)."""
+
+    code: str
+    province: str
+    city: Optional[str] = None
+    county: Optional[str] = None
+    township: Optional[str] = None  # a township's name (its code is its county's)
+
+
+@dataclass
+class Issuer:
+    """The canonical issuer of a report (stage ``inference/issuer.py``): full canonical
+    name, region, level (province, city, county, township, department), the department
+    where the issuer is one, the confidence and the evidence of each part (``region``,
+    ``organ``, ``department``, ``level`` ...)."""
+
+    name: Optional[str] = None  # 湖北省黄石市人民政府办公室
+    region: Optional[IssuerRegion] = None
+    level: Optional[str] = None
+    organ: Optional[str] = None  # 人民政府, 人民政府办公室, 交通运输局 ...
+    department: Optional[str] = None  # set when the issuer is a department
+    former_name: Optional[str] = None  # a former division name the report used (郫县)
+    confidence: float = 0.0
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+    @property
+    def key(self) -> Optional[str]:
+        """The join key of one body across years: region code and organ."""
+        if self.region is None:
+            return None
+        return f"{self.region.code}:{self.region.township or ''}:{self.department or self.organ or ''}"
+
+
 @dataclass
 class Metadata:
     title: Optional[str] = None
@@ -192,6 +227,7 @@ class Metadata:
     category: Optional[str] = None
     format: Optional[str] = None  # "2021", "2019", "2008"
     contacts: dict[str, str] = field(default_factory=dict)
+    issuer: Optional[Issuer] = None  # the canonical issuer (None: see the warnings)
     # field name -> evidence of the value
     evidence: dict[str, Evidence] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""The pipeline, wired in this one place: load → clean → segment → tables → ner → link →
+"""The pipeline, wired in this one place: load → clean → issuer → segment → tables → ner → link →
 normalise → output.
 
 Each stage is a pure function ``Document -> Document`` (the model, where a stage needs one,
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
-from . import clean, link, load, ner, normalise, segment, tables
+from . import clean, issuer, link, load, ner, normalise, segment, tables
 from .data import Document
 
 Stage = Callable[[Document], Document]
@@ -24,12 +24,14 @@ class Pipeline:
 
     tagger: Optional[ner.Tagger] = None
     stages: Sequence[str] = field(
-        default_factory=lambda: ("clean", "segment", "tables", "ner", "link", "normalise")
+        default_factory=lambda: ("clean", "issuer", "segment", "tables", "ner", "link",
+                                 "normalise")
     )
 
     def stage(self, name: str) -> Stage:
         table: dict[str, Stage] = {
             "clean": clean.clean,
+            "issuer": issuer.issuer,
             "segment": segment.segment,
             "tables": tables.parse_tables,
             "ner": lambda d: ner.tag(d, self.tagger),

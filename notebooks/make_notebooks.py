@@ -211,6 +211,72 @@ pd.DataFrame(analysis.report["worst_documents"])
 ]
 
 
+PANEL = [
+    md("""
+# The panel: one body across years
+
+`govie panel` joins the records of many reports into one table: one row per
+(issuer, year, key, scope, period), one value chosen (a template table over the narrative;
+agreement over conflict), the other values kept with their sources, and the same report seen
+twice (a repost, a mirror, a PDF and its web page) counted once. The cross-year checks
+compare each issuer's consecutive years (上年结转 = last year's 结转下年; 现行有效 stock;
+cumulative figures; jumps of more than ten times).
+
+By default this extracts the bundled sample reports (rules only): five bodies, one year
+each, so the series have one point and no cross-year pair exists. To see an archive, run
+`govie extract ARCHIVE -o out/records.jsonl` and start Jupyter with
+`GOVIE_RECORDS=out/records.jsonl`. Functions: `inference.panel`, `inference.panel_checks`,
+`inference.panel_plots`; columns and checks: `docs/guide.md`.
+"""),
+    code("""
+%matplotlib inline
+import os
+
+import pandas as pd
+
+from inference import panel, panel_checks, panel_plots
+from inference import report_frames as rf
+
+pd.set_option("display.max_colwidth", 60)
+pd.set_option("display.width", 160)
+"""),
+    code("""
+RECORDS = os.environ.get("GOVIE_RECORDS")  # JSON Lines of `govie extract`; unset: the samples
+records = rf.load_records(RECORDS) if RECORDS else rf.extract_records(rf.sample_paths(),
+                                                                      rules_only=True)
+df, summary = panel.build_panel(records)
+print(f"{summary.records} records, {summary.joined} reports joined, {summary.duplicates} "
+      f"duplicates, {summary.without_issuer} without issuer, {summary.rows} panel rows")
+df.head(10)
+""", "panel"),
+    md("## Issuers of the records"),
+    code("""
+panel.issuers_frame(records)
+"""),
+    md("## Coverage by year and level"),
+    code("""
+cov = panel.coverage(df)
+panel_plots.plot_coverage(cov);
+cov
+""", "plot"),
+    md("## One issuer's series (the issuer with the most years)"),
+    code("""
+who = panel.most_followed(df)
+series = panel.series(df, who) if who else None
+print(f"issuer {who}")
+panel_plots.plot_series(series, who);
+series
+""", "plot"),
+    md("## Cross-year checks: failures first, each with the evidence of both years"),
+    code("""
+checks = panel_checks.cross_year_checks(df)
+print(f"{len(checks)} cross-year checks, {int((~checks['ok']).sum()) if len(checks) else 0} failed")
+panel_plots.plot_check_failures(checks);
+checks.sort_values("ok").head(20)
+""", "plot"),
+]
+
+
 def write(name: str, cells: list) -> Path:
     nb = new_notebook(cells=cells, metadata=META)
     nbformat.validate(nb)
@@ -220,5 +286,10 @@ def write(name: str, cells: list) -> Path:
 
 
 if __name__ == "__main__":
-    for name, cells in (("01_explore_reports.ipynb", EXPLORE), ("02_error_analysis.ipynb", ERRORS)):
-        print(write(name, cells))
+    import sys
+
+    todo = (("01_explore_reports.ipynb", EXPLORE), ("02_error_analysis.ipynb", ERRORS),
+            ("03_panel.ipynb", PANEL))
+    for name, cells in todo:  # python make_notebooks.py [NAME...]: only those
+        if len(sys.argv) < 2 or name in sys.argv[1:]:
+            print(write(name, cells))

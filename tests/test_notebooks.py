@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from tests.conftest import ROOT
 
 NB_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["01_explore_reports.ipynb", "02_error_analysis.ipynb"]
+NOTEBOOKS = ["01_explore_reports.ipynb", "02_error_analysis.ipynb", "03_panel.ipynb"]
 
 
 def read(name: str):
@@ -36,7 +36,8 @@ def test_committed_notebooks_have_no_outputs(name):
             assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
 
 
-@pytest.mark.parametrize("name,cells", [(NOTEBOOKS[0], "EXPLORE"), (NOTEBOOKS[1], "ERRORS")])
+@pytest.mark.parametrize("name,cells", [(NOTEBOOKS[0], "EXPLORE"), (NOTEBOOKS[1], "ERRORS"),
+                                        (NOTEBOOKS[2], "PANEL")])
 def test_notebooks_match_their_generator(name, cells):
     want = [(c.cell_type, c.source) for c in getattr(generator(), cells)]
     assert [(c.cell_type, c.source) for c in read(name).cells] == want
@@ -95,3 +96,11 @@ def test_error_analysis_runs_on_the_gold_dev_split():
     assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0
     assert "dev split: " in out
     assert images(nb) == 2
+
+
+def test_panel_notebook_runs_on_the_samples():
+    nb = execute(NOTEBOOKS[2])
+    n_samples = len([p for p in (ROOT / "samples" / "reports").glob("seed-*.txt")])
+    m = re.search(r"(\d+) records, (\d+) reports joined", texts(tagged(nb, "panel")[0]))
+    assert m and int(m.group(1)) == n_samples and int(m.group(2)) > 0
+    assert images(nb) == 3

@@ -10,7 +10,7 @@ import pytest
 from inference.clean import clean
 from inference.data import Evidence, Fact
 from inference.load import from_text
-from inference.output import (JsonlWriter, error_record, fact_rows, read_jsonl, record,
+from inference.output import (SCHEMA_VERSION, JsonlWriter, error_record, fact_rows, read_jsonl, record,
                               validate_record, write_facts_csv, write_facts_parquet)
 from inference.segment import segment
 
@@ -30,7 +30,7 @@ def test_record_validates_for_every_seed(seed_texts):
     for seed, text in seed_texts.items():
         rec = record(_doc(text))
         validate_record(rec)
-        assert rec["schema_version"] == "1.1" and rec["error"] is None
+        assert rec["schema_version"] == SCHEMA_VERSION and rec["error"] is None
         assert rec["metadata"]["year"] is not None
         json.dumps(rec, ensure_ascii=False)  # JSON-ready
 
