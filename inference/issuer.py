@@ -11,7 +11,7 @@ weightiest clue naming one, lower clues fill in what is missing (the prefecture 
 kind of organ when no clue names it. Clues holding page noise (the strings spam mirror
 sites put in place of the body's name) are dropped with a warning. A report without an
 issuer carries a warning saying why. Weights, suffixes and patterns: ``configs/issuer.yaml``;
-divisions: :mod:`inference.regions`.
+divisions: :mod:`inference.gazetteer`.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Optional
 
 from .config import load_config
 from .data import Document, Evidence, Issuer, IssuerRegion, Warning
-from .regions import Gazetteer, Region, former_county, gazetteer
+from .gazetteer import Gazetteer, Region, former_county, gazetteer
 
 LEVELS = ("province", "city", "county")
 

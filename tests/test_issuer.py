@@ -9,7 +9,7 @@ from inference.data import to_dict
 from inference.issuer import issuer, noise_in, read_clue, Clue
 from inference.output import record, validate_record
 from inference.pipeline import Pipeline
-from inference.regions import former_county, gazetteer
+from inference.gazetteer import former_county, gazetteer
 
 
 def run(text: str, source: str = "report.txt"):
