@@ -15,7 +15,7 @@ from pathlib import Path
 from inference.config import load_config
 from inference.data import Document, Evidence, Fact, Issuer, IssuerRegion, Metadata
 from inference.output import JsonlWriter, record
-from inference.panel import run_panel
+from inference.panel import local_reports, run_panel
 
 
 def synthetic(n: int, facts: int = 60, seed: int = 0):
@@ -51,7 +51,7 @@ def main() -> None:
                 n += 1
         mb = src.stat().st_size / 1e6
         t = time.perf_counter()
-        s = run_panel([str(src)], Path(d) / "panel.parquet", progress=False)
+        s = run_panel(local_reports([str(src)], progress=False), Path(d) / "panel.parquet")
         dt = time.perf_counter() - t
     print(f"{n} records ({mb:.1f} MB JSON Lines): {s.rows} panel rows, {s.duplicates} "
           f"duplicates, {s.checks} checks in {dt:.2f} s = {n / dt:,.0f} records/s")

@@ -85,11 +85,16 @@ def register_panel(sub) -> None:
 
 def cmd_panel(args: argparse.Namespace) -> int:
     from .batch import UsageError
-    from .panel import run_panel
+    from .panel import local_reports, run_panel
 
     try:
-        summary = run_panel(args.records, args.output, csv=args.csv, checks=args.checks,
-                            engine=args.engine, address=args.address, progress=not args.quiet)
+        if args.engine == "ray":
+            from .ray_panel import ray_reports
+
+            reports = ray_reports(args.records, address=args.address, progress=not args.quiet)
+        else:
+            reports = local_reports(args.records, progress=not args.quiet)
+        summary = run_panel(reports, args.output, csv=args.csv, checks=args.checks)
     except UsageError as exc:
         print(f"govie panel: error: {exc}", file=sys.stderr)
         return 2

@@ -71,10 +71,48 @@ def _validator():
     return cls(schema())
 
 
-def validate_record(rec: dict[str, Any]) -> None:
+class OffsetError(ValueError):
+    """A record whose offsets do not locate its texts."""
+
+
+def validate_record(rec: dict[str, Any], text: Optional[str] = None) -> None:
     """Raise ``jsonschema.ValidationError`` if ``rec`` is not a valid report or error
-    record."""
+    record, and ``OffsetError`` if an offset does not hold: every ``start``/``end`` lies in
+    ``0..chars``, and every item with a ``text`` has ``end - start == len(text)``; given the
+    report's ``text`` (or a record that carries it), ``text[start:end] == item text``."""
     _validator().validate(rec)
+    problems = offset_problems(rec, text if text is not None else rec.get("text"))
+    if problems:
+        raise OffsetError(f"{rec.get('source')}: {len(problems)} offset(s) do not hold: "
+                          + "; ".join(problems[:5]))
+
+
+def offset_problems(rec: dict[str, Any], text: Optional[str] = None) -> list[str]:
+    """What is wrong with the offsets of a record (empty: they all hold)."""
+    if rec.get("error") is not None:
+        return []
+    chars = len(text) if text is not None else rec.get("chars")
+    out: list[str] = []
+    for where, item in _located(rec, ""):
+        s, e = item["start"], item["end"]
+        if not (0 <= s <= e and (chars is None or e <= chars)):
+            out.append(f"{where}: {s}..{e} outside the text")
+        elif isinstance(item.get("text"), str):
+            if e - s != len(item["text"]) or (text is not None and text[s:e] != item["text"]):
+                out.append(f"{where}: {s}..{e} is not {item['text']!r}")
+    return out
+
+
+def _located(node: Any, where: str) -> Iterator[tuple[str, dict]]:
+    """Every dict below ``node`` with integer ``start`` and ``end``, with its path."""
+    if isinstance(node, dict):
+        if isinstance(node.get("start"), int) and isinstance(node.get("end"), int):
+            yield where, node
+        for k, v in node.items():
+            yield from _located(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _located(v, f"{where}[{i}]")
 
 
 # ---- JSON Lines -------------------------------------------------------------------------

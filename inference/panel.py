@@ -267,18 +267,17 @@ def checks_path(output: Union[str, Path], csv: bool) -> Path:
     return out.with_name(f"{out.stem}.checks{'.csv' if csv else out.suffix or '.parquet'}")
 
 
-def run_panel(paths: list[str], output: Union[str, Path], csv: bool = False,
-              checks: Optional[str] = None, engine: str = "local",
-              address: Optional[str] = None, progress: bool = True) -> PanelSummary:
-    """``govie panel``: read the records, build the panel and its checks, write both."""
+def local_reports(paths: list[str], progress: bool = True) -> list[Report]:
+    """The reports of the records in ``paths``, read in this process (the Ray engine's
+    counterpart is ``inference.ray_panel.ray_reports``)."""
+    return [report_of(r) for r in iter_records(paths, progress)]
+
+
+def run_panel(reports: list[Report], output: Union[str, Path], csv: bool = False,
+              checks: Optional[str] = None) -> PanelSummary:
+    """``govie panel``: build the panel of the reports and its checks, write both."""
     from .panel_checks import cross_year_checks
 
-    if engine == "ray":
-        from .ray_panel import ray_reports
-
-        reports = ray_reports(paths, address=address, progress=progress)
-    else:
-        reports = [report_of(r) for r in iter_records(paths, progress)]
     df, summary = build_from_reports(reports)
     results = cross_year_checks(df)
     summary.checks, summary.checks_failed = len(results), int((~results["ok"]).sum()) \

@@ -67,7 +67,7 @@ def test_extract_text_report(ex):
 def test_to_dict_is_the_valid_record_and_to_frame_has_the_facts(ex):
     r = ex.extract(TEXT)
     rec = r.to_dict()
-    validate_record(rec)
+    validate_record(rec, TEXT)
     assert rec["facts"][0]["evidence"]["text"] in TEXT
     df = r.to_frame()
     assert isinstance(df, pd.DataFrame) and len(df) == len(r.facts)

@@ -205,5 +205,3 @@ def _model_span(text: str, piece: str, label: str) -> Span:
 def test_model_spans_follow_the_label_rules(text, piece, label, kept):
     spans = ner.combine(text, [_model_span(text, piece, label)], ner.rule_spans(text))
     assert ((label, piece) in [(s.label, s.text) for s in spans]) is kept
-    assert ner.patterns().model_metric_needs_value
-    assert dict(ner.patterns().model_min_chars) == {"METRIC": 2, "ORG": 2}

@@ -10,7 +10,7 @@ import pytest
 from inference.clean import clean
 from inference.data import Evidence, Fact
 from inference.load import from_text
-from inference.output import (SCHEMA_VERSION, JsonlWriter, error_record, fact_rows, read_jsonl, record,
+from inference.output import (SCHEMA_VERSION, JsonlWriter, OffsetError, error_record, fact_rows, read_jsonl, record,
                               validate_record, write_facts_csv, write_facts_parquet)
 from inference.segment import segment
 
@@ -21,9 +21,10 @@ def _doc(text: str, facts=()):
     return doc
 
 
+TEXT = "一、总体情况\n全年主动公开10143条。\n"
 FACT = Fact(key="active.total", metric="主动公开政府信息", value=10143.0, unit="条",
             raw="10143条", origin="narrative",
-            evidence=Evidence(kind="span", text="10143条", start=9, end=16, source="r.txt"))
+            evidence=Evidence(kind="span", text="10143条", start=13, end=19, source="r.txt"))
 
 
 def test_record_validates_for_every_seed(seed_texts):
@@ -36,9 +37,31 @@ def test_record_validates_for_every_seed(seed_texts):
 
 
 def test_record_with_facts():
-    rec = record(_doc("一、总体情况\n全年主动公开10143条。\n", [FACT]))
-    validate_record(rec)
+    rec = record(_doc(TEXT, [FACT]))
+    validate_record(rec, TEXT)
     assert rec["facts"][0]["evidence"]["text"] == "10143条"
+    assert TEXT[13:19] == "10143条"
+
+
+@pytest.mark.parametrize("start,end,text", [
+    (9, 16, "10143条"),  # the wrong place: the length differs
+    (12, 18, "10143条"),  # the right length, one character off
+    (13, 19, "10144条"),  # the right place, another text
+    (13, 99, "10143条"),  # past the end of the text
+])
+def test_validation_checks_every_offset(start, end, text):
+    bad = Fact(key="active.total", metric="主动公开", value=1.0,
+               evidence=Evidence(kind="span", text=text, start=start, end=end))
+    rec = record(_doc(TEXT, [bad]))
+    with pytest.raises(OffsetError, match="facts\\[0\\].evidence"):
+        validate_record(rec, TEXT)
+
+
+def test_validation_without_the_text_checks_lengths_and_bounds():
+    bad = Fact(key="k", metric="m", value=1.0, evidence=Evidence(kind="span", text="10143条", start=9, end=16))
+    with pytest.raises(OffsetError, match="is not '10143条'"):
+        validate_record(record(_doc(TEXT, [bad])))
+    validate_record(record(_doc(TEXT, [FACT])))
 
 
 @pytest.mark.parametrize("rec", [
@@ -100,18 +123,18 @@ def test_jsonl_file_of_only_a_partial_line(tmp_path):
 
 
 def test_facts_csv_and_parquet(tmp_path):
-    recs = [record(_doc("一、总体情况\n全年主动公开10143条。\n", [FACT, FACT])),
+    recs = [record(_doc(TEXT, [FACT, FACT])),
             error_record("bad.txt", None, "empty", "load")]
     rows = list(fact_rows(recs))
     assert len(rows) == 2 and rows[0]["source"] == "r.txt"
-    assert rows[0]["evidence_text"] == "10143条" and rows[0]["evidence_start"] == 9
+    assert rows[0]["evidence_text"] == "10143条" and rows[0]["evidence_start"] == 13
     n = write_facts_csv(recs, tmp_path / "f.csv")
     df = pd.read_csv(tmp_path / "f.csv", encoding="utf-8-sig")
     assert n == 2 and list(df["value"]) == [10143.0, 10143.0] and df["unit"][0] == "条"
     assert write_facts_parquet(recs, tmp_path / "f.parquet") == 2
     pq = pd.read_parquet(tmp_path / "f.parquet")
     assert pq["metric"].tolist() == ["主动公开政府信息"] * 2
-    assert pq["evidence_end"].tolist() == [16, 16]
+    assert pq["evidence_end"].tolist() == [19, 19]
     assert write_facts_csv([], tmp_path / "empty.csv") == 0
     assert list(pd.read_csv(tmp_path / "empty.csv").columns)[:3] == ["source", "sha256", "key"]
 
