@@ -25,6 +25,10 @@
   function show(ids, checkIds) {
     document.querySelectorAll(".selected").forEach(function (n) { n.classList.remove("selected"); });
     inspector.replaceChildren();
+    (checkIds || []).forEach(function (cid) {
+      var item = document.getElementById("check-" + cid);
+      if (item) { inspector.appendChild(el("p", "check", item.textContent.replace(/\s+/g, " ").trim())); }
+    });
     ids.forEach(function (id) {
       var f = byId[id];
       if (!f) { return; }
@@ -41,10 +45,6 @@
       });
       inspector.appendChild(dl);
       evidenceOf(id).forEach(function (n) { n.classList.add("selected"); });
-    });
-    (checkIds || []).forEach(function (cid) {
-      var item = document.getElementById("check-" + cid);
-      if (item) { inspector.appendChild(el("p", "check", item.textContent.replace(/\s+/g, " ").trim())); }
     });
   }
 
