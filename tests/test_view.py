@@ -266,3 +266,20 @@ def test_govie_view_usage_errors(records, tmp_path, capsys, args, message):
     assert message.format(out=f"{tmp_path}/") in capsys.readouterr().err
     with pytest.raises(ViewError, match="no records file"):
         write_views(tmp_path / "missing.jsonl", tmp_path / "y.html")
+
+
+def test_pdf_table_facts_show_page_and_box(ex):
+    from tests import tables_builders as tb
+
+    report = ex.extract(tb.as_pdf(), "r.pdf")
+    rec = report.to_dict()
+    i, fact = next((i, f) for i, f in enumerate(rec["facts"])
+                   if f["key"] == "requests.new" and f["applicant"] == "total")
+    ev = fact["evidence"]
+    doc = page(rec, report.text)
+    td = doc.xpath(f'//figure[@id="table-{ev["table"]}"]//td[@data-row="{ev["row"]}"][@data-col="{ev["col"]}"]')[0]
+    box = "box (" + ", ".join(f"{v:.1f}" for v in ev["bbox"]) + ")"
+    assert f"page {ev['page']} · {box}" in td.get("title")
+    where = {f["id"]: f["where"] for f in json.loads(doc.get_element_by_id("govie-facts").text)}
+    assert where[f"f{i}"].endswith(f"page {ev['page']} · {box}")
+    assert all(c["cells"] for c in rec["checks"])  # loader-built tables name their cells too
