@@ -23,9 +23,6 @@ from typing import Any, Optional
 
 from .config import load_config
 
-AGREEMENT_ORDER = {"conflict": 0, "agree": 1, None: 2}
-
-
 @dataclass(frozen=True)
 class Mark:
     """A stretch of text to wrap: page chrome, a heading, an entity, or a fact's evidence
@@ -145,7 +142,7 @@ def _links(record: dict) -> tuple[dict, dict]:
 
 def facts_panel(infos: list[dict]) -> list[dict]:
     """The facts in panel order: table/narrative conflicts first, then record order."""
-    return sorted(infos, key=lambda x: AGREEMENT_ORDER.get(x["agreement"] or None, 2) != 0)
+    return sorted(infos, key=lambda x: x["agreement"] != "conflict")
 
 
 # ---- checks -----------------------------------------------------------------------------
@@ -182,10 +179,11 @@ def text_marks(record: dict, text: str, spans: dict, infos: list[dict]) -> tuple
             continue
         ids = spans.get((s, e), [])
         covered.add((s, e))
-        title = "\n".join([f"{ent['label']} · score {ent.get('score', 1.0):.3f}"]
+        score = ent.get("score")
+        title = "\n".join([f"{ent['label']} · score " + (f"{score:.3f}" if score is not None else "—")]
                           + [_summary(by_id[i]) for i in ids])
         marks.append(Mark(s, e, "entity", {"label": ent["label"], "facts": " ".join(ids),
-                                           "title": title, "score": ent.get("score"),
+                                           "title": title, "score": score,
                                            "entity": ent.get("id") or ""}))
     for (s, e), ids in spans.items():
         if (s, e) not in covered and 0 <= s < e <= len(text):
