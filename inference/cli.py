@@ -106,7 +106,40 @@ def cmd_panel(args: argparse.Namespace) -> int:
     return 0
 
 
-BUILTINS: tuple[Callable, ...] = (register_extract, register_serve, register_panel)
+def register_view(sub) -> None:
+    p = sub.add_parser(
+        "view", help="write the evidence view of extracted reports (self-contained HTML)",
+        description="Write one self-contained HTML page per report of RECORDS (the JSON Lines "
+                    "of `govie extract`): the text with entities and facts highlighted, the "
+                    "tables with failed checks marked, the facts panel. One report (or "
+                    "--source NAME) goes to the file OUT; several go to the folder OUT, one "
+                    "page each plus index.html. The text is read again from each record's "
+                    "source file (relative to --root), if it has not changed.")
+    p.add_argument("records", metavar="RECORDS", help="JSON Lines file of govie extract")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="the page (one report) or a folder (several reports)")
+    p.add_argument("--source", metavar="NAME",
+                   help="the report to show: its source as in the records, or its file name")
+    p.add_argument("--root", metavar="DIR",
+                   help="folder the records' relative sources are under (default: here)")
+    p.set_defaults(func=cmd_view)
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    from .view_files import ViewError, write_views
+
+    try:
+        summary = write_views(args.records, args.output, source=args.source, root=args.root)
+    except ViewError as exc:
+        print(f"govie view: error: {exc}", file=sys.stderr)
+        return 2
+    for note in summary.notes:
+        print(f"govie view: {note}", file=sys.stderr)
+    print(f"govie view: {len(summary.written)} file(s) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+BUILTINS: tuple[Callable, ...] = (register_extract, register_serve, register_panel, register_view)
 
 
 def _unavailable(sub, name: str, reason: str) -> None:

@@ -169,6 +169,9 @@ class Check:
     actual: Optional[float]
     detail: str = ""
     table: Optional[str] = None
+    # (row, col) grid cells of ``table`` that the check added up, left side first (the view
+    # marks them when the check fails); empty in records written before this field
+    cells: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ FastAPI + uvicorn; the model is loaded once at start-up and shared by all reques
 
 - ``POST /extract`` — JSON ``{"text": "...", "source": "name"}`` or a multipart upload (field
   ``file``: .txt .html .pdf .docx); answers the JSON record of ``inference.output.record``.
+- ``GET /`` — a page to upload a report or paste its text; ``POST /view`` (its form) answers
+  the evidence view of ``inference.view`` (same limits and errors as ``POST /extract``).
 - ``GET /health`` — ``{"status": "ok"}``.
 - ``GET /version`` — govie version, model version and path, runtime, labels.
 - ``GET /docs`` — OpenAPI documentation.
@@ -128,7 +130,65 @@ def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: s
                       '{"text": ...} or multipart/form-data with a "file"')
         return JSONResponse(report.to_dict())
 
+    add_view_routes(app, ex, fail, run, unsupported, limit, max_mb)
     return app
+
+
+def add_view_routes(app, ex, fail, run, unsupported, limit: int, max_mb: float) -> None:
+    """``GET /``: a page to upload a report or paste its text; ``POST /view``: its evidence
+    view (``inference.view``), with the limits and errors of ``POST /extract`` (an HTML
+    page with the message and the same status code)."""
+    from fastapi import HTTPException, Request
+    from fastapi.responses import HTMLResponse
+
+    from .load import LoadError
+    from .view import render, render_form
+
+    async def report_of_form(request: Request):
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            fail(415, f"unsupported content type {ctype or '(none)'!r}: send the form of GET /")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
+        try:
+            form = await request.form(max_part_size=limit + 1)
+        except HTTPException:
+            raise
+        except Exception as exc:
+            fail(400, f"malformed form: {exc}")
+        upload = form.get("file")
+        if upload is not None and hasattr(upload, "read") and upload.filename:
+            data = await upload.read()
+            if len(data) > limit:
+                fail(413, f"file too large ({len(data)} bytes > limit {limit} bytes)")
+            try:
+                return await run(ex.extract, data, upload.filename)
+            except LoadError as exc:
+                fail(415 if unsupported(str(exc)) else 400, str(exc))
+        text = form.get("text")
+        if not isinstance(text, str) or not text.strip():
+            fail(422, "give a report file or paste the text of a report")
+        if len(text.encode("utf-8")) > limit:
+            fail(413, f"text too large (> limit {limit} bytes)")
+        return await run(ex.extract_text, text, str(form.get("source") or "<text>"))
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home() -> HTMLResponse:
+        """The upload page: a report file or its text, shown as the evidence view."""
+        return HTMLResponse(render_form(max_mb=max_mb))
+
+    @app.post("/view", response_class=HTMLResponse,
+              responses={400: {}, 413: {}, 415: {}, 422: {}, 504: {}})
+    async def view(request: Request) -> HTMLResponse:
+        """The evidence view of the report of the upload form (multipart: ``file``, or
+        ``text`` and ``source``)."""
+        try:
+            report = await report_of_form(request)
+        except HTTPException as exc:
+            return HTMLResponse(render_form(error=f"{exc.status_code}: {exc.detail}", max_mb=max_mb),
+                                status_code=exc.status_code)
+        return HTMLResponse(render(report.to_dict(), report.text, back="./"))
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, model: Optional[str] = None,

@@ -314,3 +314,11 @@ def test_corpus_offsets_hold_everywhere():
     for path in CORPUS:
         doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=path.name))
         _assert_offsets(doc)
+
+
+def test_check_cells_are_the_figures_it_added(zhangzhou):
+    """Check.cells: the grid cells of both sides (the view marks them when a check fails)."""
+    table = {t.id: t for t in zhangzhou.tables}
+    ck = next(c for c in zhangzhou.checks if c.name == "2008-statistics:request_channels[annual]")
+    grid = table[ck.table].grid()
+    assert [grid[r][c] for r, c in ck.cells] == ["533", "272", "148", "113"]

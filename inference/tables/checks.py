@@ -46,7 +46,10 @@ def _check(name: str, detail: str, lhs: list, rhs: list, table: str) -> Optional
     text = f"{detail}: {'+'.join(lt)} = {_fmt(ls)}, {'+'.join(rt)} = {_fmt(rs)}"
     if lb + rb:
         text += f" ({lb + rb} blank cell(s) counted as 0)"
-    return Check(name=name, ok=ok, expected=ls, actual=rs, detail=text, table=table)
+    cells = tuple((c.token.row, c.token.col) for c in lhs + rhs
+                  if c is not None and c.token is not None and c.token.row is not None)
+    return Check(name=name, ok=ok, expected=ls, actual=rs, detail=text, table=table,
+                 cells=tuple(dict.fromkeys(cells)))
 
 
 def run_checks(m: Match, table: str) -> list[Check]:
