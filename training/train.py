@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from dataclasses import dataclass, field, replace
 import json
 import logging
 import math
+import os
 import random
 import shutil
 import time
@@ -107,18 +109,70 @@ def lr_at(step: int, total: int, warmup: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
-        progress: bool = True, on_best: Optional[Any] = None,
-        teacher_path: Optional[str] = None) -> dict[str, Any]:
-    """One training run; returns the best model (by dev F1, or the last one without dev),
-    its tokenizer, the per-epoch history and data summaries. With ``teacher_path`` the
-    loss adds distillation from that model (``training.distill``)."""
+@dataclass
+class Run:
+    """What one training run (or a finished dev-split run read back) gives: the best model
+    (by dev F1, or the last one without dev), its history and the figures the card shows."""
+
+    model: Any
+    tokenizer: Any
+    history: list
+    best: dict
+    dev_scores: Optional[dict]
+    summary: dict
+    dev_ids: list
+    seconds: float
+    teacher: Optional[dict] = None
+    ner_stage: Optional[dict] = None
+    selection_dev_ids: list = field(default_factory=list)
+
+
+@dataclass
+class Fitting:
+    """The state of the training loop (nanoGPT style: a few plain fields)."""
+
+    model: Any
+    opt: Any
+    base_lrs: list
+    total: int
+    warmup: int
+    soft: Optional[list] = None  # teacher logits per training window (distillation)
+    step: int = 0
+    t0: float = field(default_factory=time.time)
+
+    def out_of_time(self, max_minutes: Optional[float]) -> bool:
+        return bool(max_minutes) and time.time() - self.t0 > 60 * max_minutes
+
+
+def optimizer(model: Any, cfg: TrainConfig) -> tuple[Any, list]:
+    """AdamW with a head and a body learning rate, no decay on biases and LayerNorms."""
     import torch
 
-    torch.manual_seed(cfg.seed)
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    rng = random.Random(cfg.seed)
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
+    body = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier")]
+    no_decay = ("bias", "LayerNorm", "layer_norm")
+    groups = [
+        {"params": head, "lr": cfg.lr_head, "weight_decay": 0.0},
+        {"params": [p for n, p in body if not any(x in n for x in no_decay)],
+         "lr": cfg.lr_body, "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in body if any(x in n for x in no_decay)],
+         "lr": cfg.lr_body, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups), [g["lr"] for g in groups]
+
+
+def seed_everything(seed: int) -> random.Random:
+    import torch
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    return random.Random(seed)
+
+
+def setup(cfg: TrainConfig, docs: list, dev_fraction: float, teacher_path: Optional[str]):
+    """Model, tokenizer, datasets and (distillation) the teacher's logits of the training
+    windows; the teacher itself is dropped once its logits are computed."""
     _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
     teacher = None
     if teacher_path:
@@ -136,83 +190,79 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
         log.info("teacher %s: logits of %d training windows", teacher[0], len(ds["train"]))
         soft = teacher_logits(teacher[1], ds["train"]["input_ids"], cfg.eval_batch_size,
                               tok.pad_token_id or 0)
-        teacher = None  # its logits are all the loop needs
-    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
-    body = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier")]
-    no_decay = ("bias", "LayerNorm", "layer_norm")
-    groups = [
-        {"params": head, "lr": cfg.lr_head, "weight_decay": 0.0},
-        {"params": [p for n, p in body if not any(x in n for x in no_decay)],
-         "lr": cfg.lr_body, "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in body if any(x in n for x in no_decay)],
-         "lr": cfg.lr_body, "weight_decay": 0.0},
-    ]
-    base_lrs = [g["lr"] for g in groups]
-    opt = torch.optim.AdamW(groups)
-    steps_per_epoch = math.ceil(len(ds["train"]) / cfg.batch_size)
-    total = steps_per_epoch * epochs
-    if cfg.max_steps:
-        total = min(total, cfg.max_steps)
-    warmup = max(1, int(cfg.warmup * total))
-    tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size,
-                         char_map=cfg.char_map)
+    return model, tok, ds, summary, soft, dev_docs
+
+
+def train_epoch(f: Fitting, cfg: TrainConfig, data: Any, rng: random.Random, pad_id: int,
+                epoch: int, progress: bool) -> float:
+    """One pass over the training windows (or until the step or time budget ends); the
+    mean loss."""
+    import torch
+
+    f.model.train()
+    losses = []
+    for ids, mask, lab, rows in batches(data, cfg.batch_size, rng, pad_id):
+        for g, lr in zip(f.opt.param_groups, f.base_lrs):
+            g["lr"] = lr * lr_at(f.step, f.total, f.warmup)
+        out = f.model(input_ids=ids, attention_mask=mask, labels=lab)
+        loss = out.loss
+        if f.soft is not None:
+            kd = kd_loss(out.logits, padded(f.soft, rows, ids.shape[1]), lab, cfg.kd_temperature)
+            loss = (1 - cfg.kd_alpha) * loss + cfg.kd_alpha * kd
+        f.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(f.model.parameters(), cfg.grad_clip)
+        f.opt.step()
+        losses.append(loss.item())
+        f.step += 1
+        if progress and f.step % 20 == 0:
+            log.info("epoch %d step %d/%d loss %.4f (%.0fs)", epoch, f.step, f.total,
+                     np.mean(losses[-20:]), time.time() - f.t0)
+        if f.step >= f.total or f.out_of_time(cfg.max_minutes):
+            break
+    return float(np.mean(losses))
+
+
+def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
+        progress: bool = True, on_best: Optional[Any] = None,
+        teacher_path: Optional[str] = None) -> Run:
+    """One training run: epochs of ``train_epoch``, each scored on dev; the best epoch's
+    weights are kept (early stopping by ``patience``). With ``teacher_path`` the loss adds
+    distillation from that model (``training.distill``)."""
+    rng = seed_everything(cfg.seed)
+    model, tok, ds, summary, soft, dev_docs = setup(cfg, docs, dev_fraction, teacher_path)
+    opt, base_lrs = optimizer(model, cfg)
+    total = math.ceil(len(ds["train"]) / cfg.batch_size) * epochs
+    total = min(total, cfg.max_steps) if cfg.max_steps else total
+    f = Fitting(model, opt, base_lrs, total, max(1, int(cfg.warmup * total)), soft)
+    tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size, char_map=cfg.char_map)
     history: list[dict[str, Any]] = []
     best: Optional[dict[str, Any]] = None
-    step, t0, stale = 0, time.time(), 0
-    pad_id = tok.pad_token_id or 0
-
-    def out_of_time() -> bool:
-        return bool(cfg.max_minutes) and time.time() - t0 > 60 * cfg.max_minutes
-
+    stale = 0
     for epoch in range(1, epochs + 1):
-        model.train()
-        losses = []
-        for ids, mask, lab, rows in batches(ds["train"], cfg.batch_size, rng, pad_id):
-            for g, lr in zip(opt.param_groups, base_lrs):
-                g["lr"] = lr * lr_at(step, total, warmup)
-            out = model(input_ids=ids, attention_mask=mask, labels=lab)
-            loss = out.loss
-            if soft is not None:
-                kd = kd_loss(out.logits, padded(soft, rows, ids.shape[1]), lab, cfg.kd_temperature)
-                loss = (1 - cfg.kd_alpha) * loss + cfg.kd_alpha * kd
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            losses.append(loss.item())
-            step += 1
-            if progress and step % 20 == 0:
-                log.info("epoch %d step %d/%d loss %.4f (%.0fs)", epoch, step, total,
-                         np.mean(losses[-20:]), time.time() - t0)
-            if step >= total or out_of_time():
-                break
-        row: dict[str, Any] = {"epoch": epoch, "step": step, "loss": float(np.mean(losses)),
-                               "seconds": round(time.time() - t0, 1)}
-        if dev_docs:
-            sc = dev_f1(tagger, dev_docs)
-            row["dev_f1"] = sc["micro"]["f1"]
-            row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in sc["per_label"].items()}
+        row = {"epoch": epoch, "loss": train_epoch(f, cfg, ds["train"], rng, tok.pad_token_id or 0, epoch, progress),
+               "step": f.step, "seconds": round(time.time() - f.t0, 1)}
+        scores = dev_f1(tagger, dev_docs) if dev_docs else None
+        if scores:
+            row["dev_f1"] = scores["micro"]["f1"]
+            row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in scores["per_label"].items()}
         history.append(row)
         log.info("epoch %d: loss %.4f dev F1 %s (%.0fs)", epoch, row["loss"],
-                 f"{row['dev_f1']:.4f}" if "dev_f1" in row else "-", row["seconds"])
-        better = best is None or not dev_docs or row["dev_f1"] > best["row"]["dev_f1"]
-        if better:
-            best = {"row": row, "state": copy.deepcopy(model.state_dict()),
-                    "scores": sc if dev_docs else None}
-            stale = 0
+                 f"{row['dev_f1']:.4f}" if scores else "-", row["seconds"])
+        if best is None or not scores or row["dev_f1"] > best["row"]["dev_f1"]:
+            best, stale = {"row": row, "state": copy.deepcopy(model.state_dict()), "scores": scores}, 0
             if on_best is not None:
                 on_best(model, tok, history)
         else:
             stale += 1
-        if out_of_time():
+        if f.out_of_time(cfg.max_minutes):
             log.info("time budget of %s minutes used up: stopping after epoch %d", cfg.max_minutes, epoch)
             break
-        if step >= total or (dev_docs and stale >= cfg.patience):
+        if f.step >= f.total or (scores and stale >= cfg.patience):
             break
     model.load_state_dict(best["state"])
-    return {"model": model, "tokenizer": tok, "history": history, "best": best["row"],
-            "dev_scores": best["scores"], "summary": summary, "teacher": teacher_info(teacher_path, cfg),
-            "dev_ids": sorted(d.doc_id for d in dev_docs), "seconds": time.time() - t0}
+    return Run(model, tok, history, best["row"], best["scores"], summary,
+               sorted(d.doc_id for d in dev_docs), time.time() - f.t0, teacher_info(teacher_path, cfg))
 
 
 def teacher_info(path: Optional[str], cfg: TrainConfig) -> Optional[dict[str, Any]]:
@@ -225,14 +275,14 @@ def teacher_info(path: Optional[str], cfg: TrainConfig) -> Optional[dict[str, An
             "kd_alpha": cfg.kd_alpha, "kd_temperature": cfg.kd_temperature}
 
 
-def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list,
+def ner_stage_figures(run: Run, cfg: TrainConfig, docs: list,
                       tagger: Optional[Any] = None) -> dict[str, Any]:
     """Dev figures of the model alone and of the NER stage (model + patterns), and relation
     F1 of the linking stage, from ``training.evaluate``."""
     from .evaluate import evaluate_docs
 
-    dev = [d for d in docs if d.doc_id in set(run["dev_ids"])]
-    tagger = tagger or TorchTagger(run["model"], run["tokenizer"], cfg.max_length, cfg.stride,
+    dev = [d for d in docs if d.doc_id in set(run.dev_ids)]
+    tagger = tagger or TorchTagger(run.model, run.tokenizer, cfg.max_length, cfg.stride,
                                    cfg.eval_batch_size, char_map=cfg.char_map)
     rep = evaluate_docs(tagger, dev)
     out: dict[str, Any] = {name: {k: r[k] for k in ("per_label", "micro", "macro")}
@@ -241,15 +291,15 @@ def ner_stage_figures(run: dict[str, Any], cfg: TrainConfig, docs: list,
     return out
 
 
-def load_dev_run(path: Path) -> dict[str, Any]:
-    """The selection facts of a finished dev-split run (its model folder)."""
+def load_dev_run(path: Path) -> Run:
+    """The selection facts of a finished dev-split run (its model folder; no weights)."""
     m = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
     ids = json.loads((path / "dev_ids.json").read_text(encoding="utf-8"))
     if not ids or not m.get("dev"):
         raise ValueError(f"{path} was not trained with a dev split: nothing to refit from")
-    return {"best": m["best"], "dev_scores": m["dev"], "history": m["history"], "dev_ids": ids,
-            "summary": {k: DataSummary(**v) for k, v in m["data"].items()}, "seconds": m["train_seconds"],
-            "ner_stage": m.get("dev_ner_stage")}
+    return Run(None, None, m["history"], m["best"], m["dev"],
+               {k: DataSummary(**v) for k, v in m["data"].items()}, ids, m["train_seconds"],
+               ner_stage=m.get("dev_ner_stage"))
 
 
 def model_version(out: Path) -> str:
@@ -260,15 +310,15 @@ def model_version(out: Path) -> str:
     return f"{out.name}-{time.strftime('%Y%m%d')}-{h}"
 
 
-def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]) -> None:
+def save(run: Run, cfg: TrainConfig, out: Path, extra: dict[str, Any]) -> None:
     import torch
 
     out.mkdir(parents=True, exist_ok=True)
-    model = run["model"]
+    model = run.model
     if cfg.fp16_weights:
         model = copy.deepcopy(model).to(torch.float16)
     model.save_pretrained(str(out))
-    run["tokenizer"].save_pretrained(str(out))
+    run.tokenizer.save_pretrained(str(out))
     labels = label_set()
     (out / "labels.json").write_text(json.dumps(
         {"labels": list(labels.labels), "bio": list(labels.bio)}, ensure_ascii=False, indent=1),
@@ -276,20 +326,53 @@ def save(run: dict[str, Any], cfg: TrainConfig, out: Path, extra: dict[str, Any]
     (out / "train_config.yaml").write_text(
         yaml.safe_dump(dataclasses.asdict(cfg), allow_unicode=True, sort_keys=False), encoding="utf-8")
     for name in ("dev_ids", "selection_dev_ids"):  # dev_ids: held out from these very weights
-        if run.get(name):
-            (out / f"{name}.json").write_text(json.dumps(run[name], indent=1), encoding="utf-8")
+        if getattr(run, name):
+            (out / f"{name}.json").write_text(json.dumps(getattr(run, name), indent=1), encoding="utf-8")
         elif (out / f"{name}.json").exists():
             (out / f"{name}.json").unlink()
-    metrics = {"history": run["history"], "best": run["best"], "dev": run["dev_scores"],
-               "dev_ner_stage": run.get("ner_stage"), "train_seconds": round(run["seconds"], 1),
-               "data": {k: dataclasses.asdict(v) for k, v in run["summary"].items()}, **extra}
+    metrics = {"history": run.history, "best": run.best, "dev": run.dev_scores,
+               "dev_ner_stage": run.ner_stage, "train_seconds": round(run.seconds, 1),
+               "data": {k: dataclasses.asdict(v) for k, v in run.summary.items()},
+               "machine": machine(cfg), **extra}
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
             "labels": list(labels.labels), "base_model": cfg.base_model, "init_from": cfg.init_from,
             "weights_dtype": "float16" if cfg.fp16_weights else "float32", "char_map": dict(cfg.char_map),
-            "num_layers": int(run["model"].config.num_hidden_layers), "distilled_from": run.get("teacher")}
+            "num_layers": int(run.model.config.num_hidden_layers), "distilled_from": run.teacher}
     (out / MODEL_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
     write_card(out, cfg, metrics, info)
+
+
+def selection_run(cfg: TrainConfig, docs: list, progress: bool, on_best: Optional[Any]) -> Run:
+    """The run that chooses the epoch on dev (and is shipped when there is no refit): a new
+    one, or (``refit_from``) a finished one read back, its dev figures recomputed by the
+    current inference code (decoding, patterns, linking)."""
+    if cfg.refit_from:
+        done = load_dev_run(resolve_path(cfg.refit_from))
+        figures = ner_stage_figures(done, cfg, docs, TorchTagger.from_dir(resolve_path(cfg.refit_from)))
+        return replace(done, ner_stage=figures, dev_scores={**done.dev_scores, **figures["model"]})
+    run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best, teacher_path=cfg.teacher)
+    return replace(run, ner_stage=ner_stage_figures(run, cfg, docs)) if run.dev_ids else run
+
+
+def refit(cfg: TrainConfig, docs: list, dev_run: Run, progress: bool) -> Run:
+    """The shipped weights: all documents, for the epochs the dev-split run chose; the dev
+    figures are that run's."""
+    run = fit(cfg, docs, 0.0, dev_run.best["epoch"], progress,
+              teacher_path=cfg.refit_teacher or cfg.teacher)
+    return replace(run, dev_scores=dev_run.dev_scores, dev_ids=[], selection_dev_ids=dev_run.dev_ids,
+                   ner_stage=dev_run.ner_stage,
+                   summary={**dev_run.summary, "all (refit)": run.summary["train"]})
+
+
+def machine(cfg: TrainConfig) -> dict[str, Any]:
+    """Where the run trained, as the card reports it."""
+    import platform
+
+    import torch
+
+    return {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "processor": platform.processor() or platform.machine(), "torch": torch.__version__}
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> Path:
@@ -308,26 +391,13 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         tok.save_pretrained(str(ckpt))
         (ckpt / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
 
-    if cfg.refit_from:  # the epoch was already selected by an earlier dev-split run
-        run = dev_run = load_dev_run(resolve_path(cfg.refit_from))
-        # its dev figures again, by the current inference code (decoding, patterns, linking)
-        figures = ner_stage_figures(dev_run, cfg, docs, TorchTagger.from_dir(resolve_path(cfg.refit_from)))
-        dev_run.update(ner_stage=figures, dev_scores={**dev_run["dev_scores"], **figures["model"]})
-    else:
-        run = fit(cfg, docs, cfg.dev_fraction, cfg.epochs, progress, on_best if cfg.checkpoint else None,
-                  teacher_path=cfg.teacher)
-        dev_run = run if run["dev_ids"] else None
-        if dev_run is not None:
-            run["ner_stage"] = ner_stage_figures(run, cfg, docs)
-    extra: dict[str, Any] = {"selected_on_dev": bool(run["dev_ids"]), "refit_all": False}
-    if dev_run is not None and (cfg.refit_all or cfg.refit_from):
-        run = fit(cfg, docs, 0.0, dev_run["best"]["epoch"], progress,
-                  teacher_path=cfg.refit_teacher or cfg.teacher)
-        run.update(dev_scores=dev_run["dev_scores"], dev_ids=[], selection_dev_ids=dev_run["dev_ids"],
-                   ner_stage=dev_run.get("ner_stage"),
-                   summary={**dev_run["summary"], "all (refit)": run["summary"]["train"]})
-        extra.update(refit_all=True, dev_run_history=dev_run["history"], dev_run_best=dev_run["best"],
-                     dev_run_seconds=round(dev_run["seconds"], 1), refit_from=cfg.refit_from)
+    dev_run = selection_run(cfg, docs, progress, on_best if cfg.checkpoint else None)
+    run = dev_run
+    extra: dict[str, Any] = {"selected_on_dev": bool(run.dev_ids), "refit_all": False}
+    if dev_run.dev_ids and (cfg.refit_all or cfg.refit_from):
+        run = refit(cfg, docs, dev_run, progress)
+        extra.update(refit_all=True, dev_run_history=dev_run.history, dev_run_best=dev_run.best,
+                     dev_run_seconds=round(dev_run.seconds, 1), refit_from=cfg.refit_from)
     extra["total_seconds"] = round(time.time() - t0, 1)
     save(run, cfg, out, extra)
     if ckpt.is_dir():
