@@ -1,17 +1,22 @@
-"""Inference benchmark on samples/reports: throughput, memory, FLOP/s.
+"""Inference benchmark: throughput, memory, per-stage time and the model's share of the int8 limit.
 
-    python benchmarks/bench_inference.py [--model DIR] [--batch-sizes 8 16 32] [--repeat 2]
+    python benchmarks/bench_inference.py [--model DIR] [--batch-sizes 8 16] [--runs 3]
+        [--shapes samples short] [--runtimes onnx torch]
     python benchmarks/bench_inference.py --standin zh-char-e5-small   # or a base encoder folder
 
-Prints, for the rules-only pipeline and for every (runtime, batch size) of the model
-(torch fp32, ONNX int8 when exported): end-to-end reports/s and narrative characters/s
-(characters of the narrative blocks the NER stage reads), model tokens/s, peak resident
-memory of the run (``ru_maxrss`` of a fresh child process per configuration) and the
-achieved matrix FLOP/s (model FLOPs per token x tokens/s) against this machine's measured
-matmul peak. ``--standin BASE`` builds a stand-in model (BASE truncated to 5 layers, as the
-default model, with an untrained classification head, exported to ONNX) in a temp folder:
-figures then measure the speed of that architecture, not the accuracy of a trained model. Targets: >= 10,000
-narrative chars/s end to end on the fast path; peak < 1.5 GB.
+Two text shapes: ``samples`` (the five whole sample reports) and ``short`` (100 report
+openings of about 750 characters, tests/data/corpus: many short reports). For every (shape,
+runtime, batch size) it runs ``--runs`` fresh child processes (peak memory is each child's
+own) and prints the median and the min-max of: end-to-end reports/s and narrative
+characters/s (characters of the regions the model reads), model tokens/s, the model's
+achieved OP/s and its share of the measured peak, peak resident memory. The peak is measured
+in the same run on the operators the model uses: for int8, a dynamically quantised
+MatMul (DynamicQuantizeLinear + MatMulInteger, fused by onnxruntime as the model's are) at
+the model's own linear shapes (tokens x hidden x intermediate ...), time-weighted; for
+torch fp32, a float32 matmul at the same shapes. Per-stage times outside the model come from
+one pass stage by stage. ``--standin BASE`` benchmarks a 5-layer untrained stand-in of BASE
+(speed only). Targets: >= 10,000 narrative chars/s end to end on the fast path, the model at
+>= 60 % of the int8 peak, peak memory < 1.5 GB.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SAMPLES = ROOT / "samples" / "reports"
+SHAPES = {"samples": (ROOT / "samples" / "reports", "seed-*.txt"),
+          "short": (ROOT / "tests" / "data" / "corpus", "page-*.txt")}
 
 
 def build_standin(base: Path, out: Path, layers: int = 5) -> Path:
@@ -56,33 +63,73 @@ def build_standin(base: Path, out: Path, layers: int = 5) -> Path:
     return out
 
 
-def matmul_peak(n: int = 1024, reps: int = 5) -> dict[str, float]:
-    """Measured float32 matmul FLOP/s with numpy and torch."""
+def linear_shapes(model_dir: Path, tokens: int) -> list[tuple[int, int, int]]:
+    """(M, K, N) of the encoder's linear layers for ``tokens`` tokens, one per layer weight."""
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    d, ff, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    return L * ([(tokens, d, 3 * d), (tokens, d, d), (tokens, d, ff), (tokens, ff, d)])
+
+
+def _quantised_matmul(k: int, n: int, path: Path) -> Path:
+    """A one-MatMul ONNX model quantised as the model's export is (dynamic, per channel,
+    reduced range)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((k, n)).astype(np.float32), "W")
+    g = helper.make_graph([helper.make_node("MatMul", ["X", "W"], ["Y"])], "mm",
+                          [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["M", k])],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["M", n])], [w])
+    fp32 = path.with_suffix(".fp32.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(fp32))
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
+    return path
+
+
+def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: int = 5) -> float:
+    """Measured OP/s of the runtime's own matmul kernel over the model's linear shapes
+    (int8 for onnx, fp32 for torch), total operations over total best-of-``reps`` time."""
     import numpy as np
 
-    a = np.random.rand(n, n).astype(np.float32)
-    b = np.random.rand(n, n).astype(np.float32)
-    a @ b
-    t = time.perf_counter()
+    total_ops, total_s = 0.0, 0.0
+    for m, k, n in sorted(set(shapes)):
+        x = np.random.default_rng(1).standard_normal((m, k)).astype(np.float32)
+        if runtime == "onnx":
+            import onnxruntime as ort
+
+            with tempfile.TemporaryDirectory() as d:
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads = threads
+                sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")), opts,
+                                            providers=["CPUExecutionProvider"])
+                run = lambda: sess.run(None, {"X": x})  # noqa: E731
+                best = _best_time(run, reps)
+        else:
+            import torch
+
+            torch.set_num_threads(threads)
+            tx, tw = torch.from_numpy(x), torch.randn(k, n)
+            best = _best_time(lambda: tx @ tw, reps)
+        count = shapes.count((m, k, n))
+        total_ops += 2.0 * m * k * n * count
+        total_s += best * count
+    return total_ops / total_s
+
+
+def _best_time(fn, reps: int) -> float:
+    fn()
+    times = []
     for _ in range(reps):
-        a @ b
-    out = {"numpy": 2 * n ** 3 * reps / (time.perf_counter() - t)}
-    try:
-        import torch
-
-        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        ta @ tb
         t = time.perf_counter()
-        for _ in range(reps):
-            ta @ tb
-        out["torch"] = 2 * n ** 3 * reps / (time.perf_counter() - t)
-    except ImportError:
-        pass
-    return out
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
 
 
-def flops_per_token(model_dir: Path, seq: int) -> float:
-    """Forward FLOPs per token: 2 x non-embedding weights + attention (4 x layers x seq x d)."""
+def ops_per_token(model_dir: Path, seq: int) -> float:
+    """Forward operations per token: 2 x the linear weights + attention (4 x layers x seq x d)."""
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     d, L, ff = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
     n_labels = len(cfg.get("id2label", {})) or 17
@@ -90,13 +137,41 @@ def flops_per_token(model_dir: Path, seq: int) -> float:
     return 2.0 * weights + 4.0 * L * seq * d
 
 
-def child(args: argparse.Namespace) -> dict:
-    """One configuration, in a fresh process so that ru_maxrss is its own peak."""
+def texts_of(shape: str) -> list[str]:
+    folder, pattern = SHAPES[shape]
+    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob(pattern))]
+
+
+def stage_seconds(ex, texts: list[str]) -> dict[str, float]:
+    """Seconds per pipeline stage over ``texts``, one document at a time; the ner stage
+    split into the model's own ``predict_entities`` and the rest."""
     from inference import ner
-    from inference.api import Extractor
     from inference.load import from_text
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("seed-*.txt"))]
+    out: dict[str, float] = {"load": 0.0}
+    for t in texts:
+        t0 = time.perf_counter()
+        doc = from_text(t)
+        out["load"] += time.perf_counter() - t0
+        for name in ex.pipeline.stages:
+            if name == "ner" and ex.tagger is not None:
+                t0 = time.perf_counter()
+                ex.tagger.predict_entities([doc.text], regions=[ner.model_regions(doc)])
+                out["model"] = out.get("model", 0.0) + time.perf_counter() - t0
+            t0 = time.perf_counter()
+            doc = ex.pipeline.stage(name)(doc)
+            out[name] = out.get(name, 0.0) + time.perf_counter() - t0
+    if "model" in out:
+        out["ner"] = max(0.0, out["ner"] - out["model"])  # the stage ran the model again
+    return out
+
+
+def child(args: argparse.Namespace) -> dict:
+    """One configuration, in a fresh process so that the peak memory is its own."""
+    from inference import ner
+    from inference.api import Extractor
+
+    texts = texts_of(args.shape)
     if args.runtime == "rules":
         ex = Extractor.load(rules_only=True)
     else:
@@ -104,31 +179,22 @@ def child(args: argparse.Namespace) -> dict:
 
         ex = Extractor(load_tagger(args.model, runtime=args.runtime), runtime=args.runtime)
         ex.tagger.batch_size = args.batch_size
-    docs = [ex.extract_text(t).doc for t in texts[:1]]  # warm-up
-    prep = [ex.pipeline.stage("segment")(ex.pipeline.stage("clean")(from_text(t))) for t in texts]
+    ex.extract_text(texts[0])  # warm-up
+    prep = [ex.pipeline.stage("segment")(ex.pipeline.stage("clean")(ex._load(t))) for t in texts]
     regs = [ner.model_regions(d) for d in prep]
     narrative = sum(e - s for r in regs for s, e in r)
-    tokens = 0
-    if ex.tagger is not None:
-        tokens = sum(len(ex.tagger.encode(t, r).ids) for t, r in zip(texts, regs))
+    tokens = sum(len(ex.tagger.encode(t, r).ids) for t, r in zip(texts, regs)) if ex.tagger else 0
     t0 = time.perf_counter()
-    n = 0
-    for _ in range(args.repeat):
-        for r in ex.extract_many(texts, batch_size=len(texts)):
-            n += 1
-            docs.append(r.doc)
+    n = sum(1 for _ in ex.extract_many(texts, batch_size=min(len(texts), 32)))
     dt = time.perf_counter() - t0
-    # model-only time on the same inputs
     model_dt = None
     if ex.tagger is not None:
         t1 = time.perf_counter()
-        for _ in range(args.repeat):
-            ex.tagger.predict_entities(texts, regions=regs)
+        ex.tagger.predict_entities(texts, regions=regs)
         model_dt = time.perf_counter() - t1
-    return {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n,
-            "seconds": dt, "narrative_chars": narrative * args.repeat,
-            "tokens": tokens * args.repeat, "model_seconds": model_dt,
-            "peak_rss_mb": peak_rss_mb()}
+    return {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n, "seconds": dt,
+            "narrative_chars": narrative, "tokens": tokens, "model_seconds": model_dt,
+            "stages": stage_seconds(ex, texts), "peak_rss_mb": peak_rss_mb()}
 
 
 def peak_rss_mb() -> float:
@@ -143,23 +209,64 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(model, runtime, bs, repeat) -> dict:
+def run_child(model, runtime: str, bs: int, shape: str) -> dict:
     cmd = [sys.executable, __file__, "--child", "--runtime", runtime, "--batch-size", str(bs),
-           "--repeat", str(repeat)] + (["--model", str(model)] if model else [])
+           "--shape", shape] + (["--model", str(model)] if model else [])
     res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     if res.returncode != 0:
         raise RuntimeError(res.stderr[-2000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """median (min-max)."""
+    v = sorted(values)
+    return f"{fmt.format(statistics.median(v))} ({fmt.format(v[0])}-{fmt.format(v[-1])})"
+
+
+def report(rows: list[dict], fpt: float, peaks: dict[str, float]) -> None:
+    """One line per configuration: medians and ranges over its runs."""
+    print(f"{'shape':8s} {'runtime':8s} {'batch':>5s} {'reports/s':>17s} {'narr chars/s':>22s} "
+          f"{'model tokens/s':>20s} {'model GOP/s':>15s} {'% of peak':>16s} {'peak MB':>8s}")
+    keys = sorted({(r["shape"], r["runtime"], r["batch_size"]) for r in rows})
+    for shape, rt, bs in keys:
+        rs = [r for r in rows if (r["shape"], r["runtime"], r["batch_size"]) == (shape, rt, bs)]
+        tps = [r["tokens"] / r["model_seconds"] if r.get("model_seconds") else 0.0 for r in rs]
+        gops = [fpt * t / 1e9 for t in tps]
+        share = [100 * g * 1e9 / peaks[rt] if rt in peaks else 0.0 for g in gops]
+        print(f"{shape:8s} {rt:8s} {bs:5d} {spread([r['reports'] / r['seconds'] for r in rs], '{:.2f}'):>17s} "
+              f"{spread([r['narrative_chars'] / r['seconds'] for r in rs]):>22s} {spread(tps):>20s} "
+              f"{spread(gops, '{:.1f}'):>15s} {spread(share, '{:.1f}'):>16s} "
+              f"{max(r['peak_rss_mb'] for r in rs):8.0f}")
+
+
+def stage_report(rows: list[dict]) -> None:
+    """Median share of each stage's time, per shape and runtime (first batch size)."""
+    seen = set()
+    for r in rows:
+        key = (r["shape"], r["runtime"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rs = [x for x in rows if (x["shape"], x["runtime"], x["batch_size"]) == (*key, r["batch_size"])]
+        names = list(rs[0]["stages"])
+        med = {n: statistics.median(x["stages"][n] for x in rs) for n in names}
+        total = sum(med.values()) or 1.0
+        print(f"stages, {key[0]} / {key[1]} (one document at a time): " + ", ".join(
+            f"{n} {100 * v / total:.1f}%" for n, v in med.items()) + f"; total {total:.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", help="model folder (default: models/default)")
-    ap.add_argument("--standin", help="base encoder folder: benchmark a 5-layer untrained stand-in")
-    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16, 32])
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--standin", help="base encoder folder or name: benchmark a 5-layer untrained stand-in")
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16])
+    ap.add_argument("--runs", type=int, default=3, help="fresh child processes per configuration")
+    ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
+    ap.add_argument("--runtimes", nargs="+", default=["onnx", "torch"], choices=["onnx", "torch"])
     ap.add_argument("--runtime", default="rules")
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--shape", default="samples")
     ap.add_argument("--child", action="store_true")
     a = ap.parse_args()
     if a.child:
@@ -173,30 +280,24 @@ def main() -> None:
         base = Path(resolve(a.standin))  # the project's base encoder, rebuilt on first need
         model = build_standin(base, Path(tempfile.gettempdir()) / "govie-standin-5L")
         label = "STAND-IN (base encoder, 5 layers, untrained head) - speed only"
-    print(f"model: {model} [{label}]")
-    peak = matmul_peak()
-    print("matmul peak (1024^3 fp32): " + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peak.items()))
-    rows = [run_child(None, "rules", 0, a.repeat)]
-    if (model / "config.json").is_file():
-        from inference.onnx_runtime import onnx_ready
+    from inference.onnx_runtime import onnx_ready
 
-        runtimes = ["torch"] + (["onnx"] if onnx_ready(model) else [])
-        rows += [run_child(model, rt, bs, a.repeat) for rt in runtimes for bs in a.batch_sizes]
-        fpt = flops_per_token(model, 256)
-    else:
-        print(f"(no model in {model}: rules only)")
-        fpt = 0.0
-    best = max(peak.values())
-    print(f"{'runtime':8s} {'batch':>5s} {'reports/s':>9s} {'narr chars/s':>12s} {'tokens/s':>9s} "
-          f"{'model GFLOP/s':>13s} {'% of peak':>9s} {'peak MB':>8s}")
-    for r in rows:
-        tps = r["tokens"] / r["model_seconds"] if r.get("model_seconds") else 0.0
-        gf = fpt * tps / 1e9
-        print(f"{r['runtime']:8s} {r['batch_size']:5d} {r['reports'] / r['seconds']:9.2f} "
-              f"{r['narrative_chars'] / r['seconds']:12.0f} {tps:9.0f} {gf:13.2f} "
-              f"{100 * gf * 1e9 / best:8.1f}% {r['peak_rss_mb']:8.0f}")
-    print(f"model FLOPs/token at seq 256: {fpt / 1e6:.1f} MFLOP; narrative chars per run: "
-          f"{rows[0]['narrative_chars'] // a.repeat}")
+    runtimes = [rt for rt in a.runtimes if rt != "onnx" or onnx_ready(model)]
+    threads = os.cpu_count() or 1
+    shapes = linear_shapes(model, 8 * 256)
+    peaks = {rt: peak(shapes, rt, threads) for rt in runtimes}
+    print(f"model: {model} [{label}]; {threads} cores; " + ", ".join(
+        f"{rt} matmul peak at the model's linear shapes {v / 1e9:.1f} G{'OP' if rt == 'onnx' else 'FLOP'}/s"
+        for rt, v in peaks.items()))
+    rows = []
+    for shape in a.shapes:
+        for rt, bs in [("rules", 0)] + [(rt, bs) for rt in runtimes for bs in a.batch_sizes]:
+            for _ in range(a.runs):
+                rows.append({**run_child(model if rt != "rules" else None, rt, bs, shape), "shape": shape})
+    fpt = ops_per_token(model, 256)
+    report(rows, fpt, peaks)
+    stage_report(rows)
+    print(f"model operations per token at seq 256: {fpt / 1e6:.1f} M; runs per configuration: {a.runs}")
 
 
 if __name__ == "__main__":
