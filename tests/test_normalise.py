@@ -101,19 +101,29 @@ def test_taxonomy_keys(metric, key):
     assert normalise.key_of(metric) == key
 
 
-def test_synonym_under_two_keys_is_a_config_error(monkeypatch):
+def test_synonym_under_two_keys_is_a_config_error():
     from inference.config import ConfigError
-    from inference.normalise import taxonomy
+    from inference.tables.taxonomy import build_taxonomy
 
     bad = {"metric_suffixes": ["数"], "keys": {"a.x": {"name": "新闻发布会"},
                                              "b.y": {"name": "B", "synonyms": ["新闻发布会"]}}}
-    monkeypatch.setattr(taxonomy, "load_config", lambda name: bad)
-    taxonomy.synonym_index.cache_clear()
-    try:
-        with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
-            taxonomy.synonym_index()
-    finally:
-        taxonomy.synonym_index.cache_clear()
+    with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
+        build_taxonomy(bad)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"keys": {"a.x": {"name": "A", "period": "monthly"}}}, "period 'monthly'"),
+    ({"keys": {"a.x": {"name": "A", "within": "b.y"}}}, "within 'b.y' is no key"),
+    ({"keys": {"a.x": {"name": "A", "unit": "吨"}}, "units": {}}, "unit '吨' not in units"),
+    ({"keys": {"a.x": {"name": "A", "synonyms": "B"}}}, "synonyms must be a list"),
+    ({"nokeys": {}}, "malformed"),
+])
+def test_taxonomy_validated(bad, message):
+    from inference.config import ConfigError
+    from inference.tables.taxonomy import build_taxonomy
+
+    with pytest.raises(ConfigError, match=message):
+        build_taxonomy(bad)
 
 
 def run(text: str):
