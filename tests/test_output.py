@@ -30,7 +30,7 @@ def test_record_validates_for_every_seed(seed_texts):
     for seed, text in seed_texts.items():
         rec = record(_doc(text))
         validate_record(rec)
-        assert rec["schema_version"] == "1.1" and rec["error"] is None
+        assert rec["schema_version"] == "1.2" and rec["error"] is None
         assert rec["metadata"]["year"] is not None
         json.dumps(rec, ensure_ascii=False)  # JSON-ready
 

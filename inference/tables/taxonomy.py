@@ -31,6 +31,7 @@ class Entry:
     within: Optional[str] = None
     words: tuple[str, ...] = ()  # name and synonyms as written
     core: bool = False  # one of the core metrics every analyst tabulates
+    by_unit: tuple[tuple[str, str], ...] = ()  # (unit, key): a value in that unit is of another key ("" none)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,21 @@ class Taxonomy:
     def unit_kind(self, unit: Optional[str]) -> UnitKind:
         """The kind and factor of a unit; "count" for a unit not listed."""
         return self.units.get(unit or "", UnitKind("count"))
+
+    def key_for_unit(self, key: str, unit: Optional[str]) -> Optional[str]:
+        """The key a value of ``unit`` stated for metric ``key`` belongs to: the ``by_unit``
+        redirect (新闻发布会 in 人次 -> attendances), None when the unit's kind differs from the
+        key's (a share 占15% or a sum in 元 of a counted metric), else ``key``."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        for u, target in entry.by_unit:
+            if unit == u:
+                return target or None
+        want = self.unit_kind(entry.unit).kind if entry.unit else None
+        if want is not None and unit is not None and self.unit_kind(unit).kind != want:
+            return None
+        return key
 
     def core(self, label: str) -> str:
         """A label normalised and without one trailing metric suffix (数, 数量, 总数 …)."""
@@ -113,7 +129,8 @@ def _entry(key: str, d: dict) -> Entry:
     words = tuple(dict.fromkeys(str(s) for s in [name, *syn] if s))
     return Entry(key=key, name=name, unit=d.get("unit"), period=period,
                  synonyms=tuple(dict.fromkeys(norm_label(w) for w in words)),
-                 within=d.get("within"), words=words, core=bool(d.get("core", False)))
+                 within=d.get("within"), words=words, core=bool(d.get("core", False)),
+                 by_unit=tuple((str(u), str(k) if k else "") for u, k in (d.get("by_unit") or {}).items()))
 
 
 def _narrative_index(entries: dict[str, Entry], tax: Taxonomy) -> tuple[dict, dict]:
@@ -147,6 +164,9 @@ def build_taxonomy(cfg: dict) -> Taxonomy:
     for e in entries.values():
         if e.within and e.within not in entries:
             raise ConfigError(f"configs/taxonomy.yaml: {e.key}: within {e.within!r} is no key")
+        for _, target in e.by_unit:
+            if target and target not in entries:
+                raise ConfigError(f"configs/taxonomy.yaml: {e.key}: by_unit key {target!r} is no key")
         if e.unit and e.unit not in units:
             raise ConfigError(f"configs/taxonomy.yaml: {e.key}: unit {e.unit!r} not in units")
     by_label: dict[str, list[Entry]] = {}
