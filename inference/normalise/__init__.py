@@ -48,6 +48,8 @@ def narrative_facts(doc: Document) -> list[Fact]:
     qty = {s.id: parse_value(s.text) for s in values}
     parents = breakdowns(doc.text, values, lambda s: qty[s.id].unit)
     tax = load_taxonomy()
+    breakdown_cfg = load_config("normalise").get("breakdown_keys") or {}
+    breakdown_keys = {str(k): str(v) for k, v in (breakdown_cfg.get("keys") or {}).items()}
     facts: dict[Optional[str], Fact] = {}
     out: list[Fact] = []
     for s in sorted(values, key=lambda x: x.start):
@@ -59,6 +61,9 @@ def narrative_facts(doc: Document) -> list[Fact]:
         if key and metric is not None and not _measures(doc.text, s, metric, values):
             key, score = None, None
         parent = facts.get(parents.get(s.id))
+        if key is None and parent is not None and parent.key in breakdown_keys and \
+                tax.key_for_unit(breakdown_keys[parent.key], q.unit) and not change_before(doc.text, s.start):
+            key, score = breakdown_keys[parent.key], float(breakdown_cfg.get("score", 0.9))
         fact = Fact(
             key=key, metric=metric.text if metric is not None else "", value=q.value,
             unit=q.unit, raw=s.text, approx=q.approx, bound=q.bound,

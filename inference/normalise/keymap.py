@@ -126,7 +126,8 @@ def rule_key(metric: str) -> KeyChoice:
     key = tax.narrative_key(metric)
     if key:
         return KeyChoice(key, 1.0, "synonym")
-    key = tax.narrative_key(_trimmed(metric))
+    trimmed = _trimmed(metric)
+    key = tax.narrative_key(trimmed) if len(trimmed) >= int(_rules().get("min_trimmed_length", 3)) else None
     if key:
         return KeyChoice(key, float(_rules().get("trimmed_score", 0.95)), "trimmed")
     return NO_KEY
