@@ -9,6 +9,7 @@ from typing import Optional
 
 from ..config import load_config
 from ..link import sentence_bounds
+from ..script import to_simplified
 
 
 def _alternation(words) -> re.Pattern:
@@ -37,11 +38,19 @@ def _last(rx: re.Pattern, text: str, start: int, end: int) -> Optional[str]:
 
 
 def scope_of(text: str, start: int) -> Optional[str]:
-    """The canonical scope named nearest before ``start`` in its sentence, or None."""
-    s0, _ = sentence_bounds(text, start)
+    """The canonical scope named nearest before ``start`` in its clause, or None. A scope
+    word after 我/本 names the reporting body itself (我街道, 本乡): None, the whole body."""
+    c0 = clause_start(text, start)
     rx, table = _scope()
-    hit = _last(rx, text, s0, start)
-    return table[hit] if hit else None
+    hit = None
+    for m in rx.finditer(text, c0, start):
+        hit = m
+    if hit is None or (hit.start() > 0 and text[hit.start() - 1] in _SELF):
+        return None
+    return table[hit.group(0)]
+
+
+_SELF = "我本"
 
 
 def period_of(text: str, start: int) -> str:
@@ -87,7 +96,7 @@ def channel_key(text: str, key: str, metric_start: int, value_start: int) -> str
         return key
     rx, words = table
     c0 = clause_start(text, min(metric_start, value_start))
-    hit = _last(rx, text, c0, value_start)
+    hit = _last(rx, to_simplified(text[c0:value_start]), 0, value_start - c0)
     return words[hit] if hit else key
 
 
