@@ -85,11 +85,15 @@ def _rules() -> dict:
     return load_config("keymap")
 
 
-@lru_cache(maxsize=4)
 def load_bank(path: Optional[str] = None) -> Optional[Bank]:
-    """The learned mapper's bank (None when the file is absent: synonyms alone then)."""
+    """The learned mapper's bank (None when the file is absent: synonyms alone then), read
+    once per path (the models folder may change: GOVIE_MODELS)."""
+    return _load_bank(str(models_dir() / _rules()["learned"]["bank"]) if path is None else str(path))
+
+
+@lru_cache(maxsize=4)
+def _load_bank(p: str) -> Optional[Bank]:
     cfg = _rules()["learned"]
-    p = models_dir() / cfg["bank"] if path is None else path
     try:
         with open(p, encoding="utf-8") as fh:
             data = json.load(fh)
