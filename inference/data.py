@@ -157,6 +157,8 @@ class Fact:
     metric_evidence: Optional[Evidence] = None
     parent: Optional[str] = None  # key or metric of the "其中" parent
     agreement: Optional[str] = None  # "agree" / "conflict" when table and narrative overlap
+    key_score: Optional[float] = None  # confidence of a narrative key (1.0 synonym; None: no key)
+    zero: bool = False  # a zero stated in words (未收到…申请), evidence = the statement
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,20 @@ from typing import Optional
 
 from .config import load_config
 from .data import Evidence, Fact, Warning
+from .tables.taxonomy import load_taxonomy
 
 
 def _rules() -> dict:
     return load_config("normalise")["merge"]
 
 
-def _unit_table() -> dict:
-    return load_config("taxonomy").get("units", {}) or {}
-
-
 def base_value(f: Fact) -> tuple[Optional[float], str]:
     """(value in a comparable unit, unit kind: "count", "money", "%", "pp"; the kinds and
     factors of ``units`` in configs/taxonomy.yaml, "count" for a unit not listed)."""
-    conv = _unit_table().get(f.unit or "", {})
-    kind = str(conv.get("kind", "count"))
-    if f.value is not None and "factor" in conv:
-        return f.value * float(conv["factor"]), kind
-    return f.value, kind
+    unit = load_taxonomy().unit_kind(f.unit)
+    if f.value is not None and unit.factor is not None:
+        return f.value * unit.factor, unit.kind
+    return f.value, unit.kind
 
 
 def _scopes_match(a: Optional[str], b: Optional[str], whole: set) -> bool:

@@ -17,8 +17,8 @@ from typing import Any, Iterable, Iterator, Optional, Union
 from .config import configs_dir
 from .data import Document, to_dict
 
-SCHEMA_VERSION = "1.2"  # 1.2: metadata.issuer, checks[].cells; 1.1: "model" (the NER model version);
-# 1.0 and 1.1 records still validate
+SCHEMA_VERSION = "1.2"  # 1.2: metadata.issuer, checks[].cells, facts[].key_score and zero;
+# 1.1: "model" (the NER model version); 1.0 and 1.1 records still validate
 ERROR_KINDS = ("load", "pipeline", "internal")
 
 

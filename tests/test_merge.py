@@ -88,3 +88,30 @@ def test_base_value_units_from_the_taxonomy(unit, value, base):
 
     f = Fact(key="k", metric="m", value=value, unit=unit, origin="table")
     assert base_value(f) == base
+
+
+def _page_001(narrative_count: str):
+    """page-001 (gold-v1): its narrative says 共收到8份政府信息公开申请 and its 2021 table
+    says 本年新收 总计 8. The conflict case changes the narrative figure only."""
+    import json
+    from pathlib import Path
+
+    from inference.pipeline import Pipeline
+
+    gold = Path(__file__).resolve().parent.parent / "annotations/data/gold-v1/spans.jsonl"
+    text = next(json.loads(x)["text"] for x in gold.read_text(encoding="utf-8").splitlines()
+                if json.loads(x)["doc_id"] == "page-001")
+    assert "共收到8份政府信息公开申请" in text
+    text = text.replace("共收到8份政府信息公开申请", f"共收到{narrative_count}政府信息公开申请")
+    doc = Pipeline(tagger=None).run_text(text, source="page-001")
+    narr = [f for f in doc.facts if f.origin == "narrative" and f.key == "requests.new"]
+    table = [f for f in doc.facts if f.origin == "table" and f.key == "requests.new" and f.applicant == "total"]
+    return doc, narr, table
+
+
+@pytest.mark.parametrize("written, state", [("8份", "agree"), ("9份", "conflict")])
+def test_narrative_and_table_agreement_on_a_real_report(written, state):
+    doc, narr, table = _page_001(written)
+    assert [f.agreement for f in narr] == [state] and table[0].agreement == state
+    conflicts = [w for w in doc.warnings if w.code == "fact_conflict"]
+    assert bool(conflicts) == (state == "conflict")

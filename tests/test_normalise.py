@@ -101,19 +101,29 @@ def test_taxonomy_keys(metric, key):
     assert normalise.key_of(metric) == key
 
 
-def test_synonym_under_two_keys_is_a_config_error(monkeypatch):
+def test_synonym_under_two_keys_is_a_config_error():
     from inference.config import ConfigError
-    from inference.normalise import taxonomy
+    from inference.tables.taxonomy import build_taxonomy
 
     bad = {"metric_suffixes": ["数"], "keys": {"a.x": {"name": "新闻发布会"},
                                              "b.y": {"name": "B", "synonyms": ["新闻发布会"]}}}
-    monkeypatch.setattr(taxonomy, "load_config", lambda name: bad)
-    taxonomy.synonym_index.cache_clear()
-    try:
-        with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
-            taxonomy.synonym_index()
-    finally:
-        taxonomy.synonym_index.cache_clear()
+    with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
+        build_taxonomy(bad)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"keys": {"a.x": {"name": "A", "period": "monthly"}}}, "period 'monthly'"),
+    ({"keys": {"a.x": {"name": "A", "within": "b.y"}}}, "within 'b.y' is no key"),
+    ({"keys": {"a.x": {"name": "A", "unit": "吨"}}, "units": {}}, "unit '吨' not in units"),
+    ({"keys": {"a.x": {"name": "A", "synonyms": "B"}}}, "synonyms must be a list"),
+    ({"nokeys": {}}, "malformed"),
+])
+def test_taxonomy_validated(bad, message):
+    from inference.config import ConfigError
+    from inference.tables.taxonomy import build_taxonomy
+
+    with pytest.raises(ConfigError, match=message):
+        build_taxonomy(bad)
 
 
 def run(text: str):
@@ -149,3 +159,66 @@ def test_share_of_a_count_gets_no_count_key():
 def test_unlinked_values_are_kept():
     doc = run("今年共办理30件。")
     assert [(f.metric, f.value, f.key) for f in doc.facts] == [("", 30, None)]
+
+
+# ---- what is counted: channels, parts, cumulative, changes, units (real report sentences) --
+def _facts_of(text: str):
+    return {f.raw: f for f in run(text).facts if f.origin == "narrative" and not f.zero}
+
+
+@pytest.mark.parametrize("text, raw, key, scope, period", [
+    # a channel is not the total
+    ("2021年,通过政府网站公开政府信息数65条,政务微信公开政府信息数635条。", "65条",
+     "proactive.website", None, "annual"),  # page-064
+    ("2021年,通过政府网站公开政府信息数65条,政务微信公开政府信息数635条。", "635条",
+     "proactive.wechat", None, "annual"),  # page-064
+    # a part is not the whole body
+    ("全市共主动公开政府信息106144条,其中市本级主动公开76308条。", "76308条",
+     "proactive.total", "市本级", "annual"),  # seed-003
+    # the body itself (我街道) is the whole body
+    ("截至2021年12月31日,我街道共主动公开政府信息数700条。", "700条",
+     "proactive.total", None, "annual"),  # page-064
+    # cumulative vs the report year summed up
+    ("历年累计收到依申请公开3111条。", "3111条", "requests.new", None, "cumulative"),  # seed-000
+    ("2023年,高楼乡累计发布各类信息90条。", "90条", "proactive.total", None, "annual"),  # page-022
+])
+def test_channels_parts_periods(text, raw, key, scope, period):
+    f = _facts_of(text)[raw]
+    assert (f.key, f.scope, f.period) == (key, scope, period)
+
+
+@pytest.mark.parametrize("text, raw", [
+    ("受疫情转段影响,申请量同比增长42.9%,主要集中在行政审批领域。", "42.9%"),  # page-097
+    ("受理政府信息公开申请较上年增加5件。", "5件"),
+    ("收到的依申请公开已办理并答复531条,待答复2条。", "2条"),  # seed-000: not 办理并答复
+])
+def test_changes_and_other_metrics_get_no_key(text, raw):
+    assert _facts_of(text)[raw].key is None
+
+
+@pytest.mark.parametrize("text, raw, key", [
+    ("全市共举办新闻发布会44场。", "44场", "press_conferences.total"),  # seed-000
+    ("组织新闻发布会,参加新闻发布会25人次。", "25人次", "press_conferences.attendances"),
+    ("举办各类培训班22次,培训相关人员217人次。", "217人次", "trainings.people"),  # page-103
+])
+def test_the_unit_decides_what_is_counted(text, raw, key):
+    assert _facts_of(text)[raw].key == key
+
+
+def test_parts_of_a_proactive_total_are_categories():
+    # page-035
+    text = "2015年度共主动公开政府信息339条。其中,政务动态类信息112条,占33.04%;统计信息146条。"
+    facts = _facts_of(text)
+    assert facts["339条"].key == "proactive.total"
+    assert (facts["112条"].key, facts["112条"].parent, facts["112条"].key_score) == (
+        "proactive.category", "proactive.total", 0.9)
+    assert facts["33.04%"].key is None
+
+
+def test_channel_words_in_traditional_script():
+    from inference.normalise.context import channel_key
+
+    text = "2010年根據市政府關於政府信息公開的要求,我辦及時、準確的在市政府入口網站和法制辦網站進行了主動公開信息27條。"  # page-053
+    v = text.index("27條")
+    assert channel_key(text, "proactive.total", text.index("主動公開信息"), v) == "proactive.website"
+    assert channel_key(text, "requests.new", text.index("主動公開信息"), v) == "requests.new"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+from ..script import to_simplified
+
 _NUM = re.compile(r"^([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 _SPACE = re.compile(r"\s+")
 
@@ -92,8 +94,9 @@ _DROP = str.maketrans("", "", "“”\"'‘’「」『』 \u3000:;。")
 @lru_cache(maxsize=65536)
 def norm_label(text: str) -> str:
     """A label reduced to its core for comparison: NFKC, no spaces/quotes, no leading 其中 or
-    list marker, no parenthesised remark, 情形 read as 情况."""
-    t = unicodedata.normalize("NFKC", text)
+    list marker, no parenthesised remark, 情形 read as 情况, traditional script as simplified
+    (a comparison key only: offsets always come from the text as written)."""
+    t = to_simplified(unicodedata.normalize("NFKC", text))
     t = _SPACE.sub("", t)
     t = t.replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
     for _ in range(2):
@@ -110,8 +113,9 @@ def norm_label(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def norm_title(text: str) -> str:
-    """A table title (第二十条第(一)项) for comparison: NFKC, no spaces, brackets kept."""
-    t = unicodedata.normalize("NFKC", text)
+    """A table title (第二十条第(一)项) for comparison: NFKC, simplified script, no spaces,
+    brackets kept."""
+    t = to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACE.sub("", t).translate(_DROP)
 
 

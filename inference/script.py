@@ -1,0 +1,26 @@
+"""Traditional → simplified Chinese for matching only (OpenCC ``t2s``).
+
+Labels and metric phrases are compared in simplified script, so 公開 / 申請 / 結轉 / 規範
+meet the taxonomy and the templates as 公开 / 申请 / 结转 / 规范 do. The converted string is
+used only as a comparison key: offsets and the text of spans, cells and evidence are never
+taken from it. The converter is built once per process (``opencc`` package; choice in
+docs/guide.md).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(text: str) -> str:
+    """``text`` in simplified script (unchanged when it is simplified already)."""
+    if not text or text.isascii():
+        return text
+    return _converter().convert(text)
