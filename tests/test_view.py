@@ -22,7 +22,8 @@ def ex():
 
 def broken_seed000(text: str) -> str:
     """漳州 2018 with two one-digit changes: the table's 受理申请总数 533 -> 534 (its
-    request_channels check fails) and the narrative's 30659 -> 30658 (a conflict)."""
+    request_channels check fails, and it conflicts with the narrative's 收到依申请公开533条)
+    and the narrative's 30659 -> 30658 (a conflict with the table's 30659)."""
     table_row = "受理政府信息公开申请总数 | 条 | 533 |"
     assert text.count(table_row) == 1 and text.count("全市共主动公开政府信息30659条") == 1
     text = text.replace(table_row, table_row.replace("533", "534"))
@@ -111,7 +112,7 @@ def test_conflicts_come_first_in_the_facts_panel(broken):
     rec, text = broken
     rows = cls(page(rec, text), "table", "facts")[0].xpath("tbody/tr")
     conflicts = [f for f in rec["facts"] if f["agreement"] == "conflict"]
-    assert conflicts and {f["value"] for f in conflicts} == {30658, 30659}
+    assert conflicts and {f["value"] for f in conflicts} == {30658, 30659, 533, 534}
     assert [r.get("data-agreement") for r in rows[:len(conflicts)]] == ["conflict"] * len(conflicts)
     assert len(rows) == len(rec["facts"])
 

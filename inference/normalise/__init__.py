@@ -75,7 +75,7 @@ def narrative_facts(doc: Document) -> list[Fact]:
         )
         facts[s.id] = fact
         out.append(fact)
-    regions = [(b.start, b.end) for b in doc.narrative_blocks()] or [(0, len(doc.text))]
+    regions = [(b.start, b.end) for b in doc.blocks if b.kind == "narrative"] or [(0, len(doc.text))]
     return out + zero_facts(doc.text, doc.source, regions)
 
 
