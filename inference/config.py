@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
@@ -34,7 +36,24 @@ def default_model_dir() -> Path:
     return models_dir() / "default"
 
 
-@lru_cache(maxsize=None)
+def rules_cache(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache a function of the rules in ``configs/``: loaded once per configs folder, so a
+    process that points ``GOVIE_CONFIGS`` elsewhere gets the rules of that folder, never a
+    stale copy (``lru_cache`` alone would keep the first folder's)."""
+    cache: dict[tuple, Any] = {}
+
+    @wraps(fn)
+    def cached(*args: Any) -> T:
+        key = (str(configs_dir()), *args)
+        if key not in cache:
+            cache[key] = fn(*args)
+        return cache[key]
+
+    cached.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return cached
+
+
+@rules_cache
 def load_config(name: str) -> Any:
     """The parsed YAML file ``configs/<name>`` (``.yaml`` may be omitted)."""
     path = configs_dir() / name
@@ -79,7 +98,7 @@ class LabelSet:
         return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def label_set() -> LabelSet:
     cfg = load_config("labels")
     try:
