@@ -157,6 +157,10 @@ class Fact:
     metric_evidence: Optional[Evidence] = None
     parent: Optional[str] = None  # key or metric of the "其中" parent
     agreement: Optional[str] = None  # "agree" / "conflict" when table and narrative overlap
+    # True for a table figure split out of a run of digits whose separators were lost
+    # (``行政规范性文件693665``), taken because it is the only split the template's checks
+    # allow (inference/tables/recover.py); its evidence is the digits it was read from
+    recovered: bool = False
 
 
 @dataclass(frozen=True)

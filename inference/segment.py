@@ -110,6 +110,8 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
             continue
         n = nxt.get(i)
         if n is None or not _pipe_only(strip[n]):
+            if is_num(i) and prv.get(i) is not None and _pipe_only(strip[prv[i]]):
+                table.add(i)  # the last figure of the table, after the last pipe line
             continue
         if heading_split(s) is not None and match_marker(s)[1] <= 2:
             if not (prv.get(i) in table or num_soon(i)):
@@ -128,14 +130,15 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
     run: list[int] = []
 
     def close() -> None:
-        while run and not is_num(run[-1]):
+        while run and not is_num(run[-1]) and not _template_cell(strip[run[-1]], digits=True):
             run.pop()
         while run and heading_split(strip[run[0]]) is not None \
                 and match_marker(strip[run[0]])[1] <= 2:
             run.pop(0)
-        nums = sum(1 for i in run if is_num(i))
-        if len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"] \
-                and nums >= cfg["min_numeric_share"] * len(run):
+        nums = sum(1 for i in run if is_num(i) or _template_cell(strip[i], digits=True))
+        known = sum(1 for i in run if _template_cell(strip[i]))  # a header of known cells
+        if len(run) >= cfg["min_run"] and ((nums >= cfg["min_numeric"] and nums >= cfg["min_numeric_share"] * len(run))
+                                           or (nums >= 1 and known >= cfg["min_run"])):
             table.update(run)
         run.clear()
 
@@ -143,10 +146,10 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
         s = strip[i]
         short = (i not in fixed and i not in table
                  and ((len(s) <= cfg["short_cell_max_chars"] and not re.search(r"[。；;，,]", s))
-                      or any(p.fullmatch(s) for p in cell_rx)))
+                      or any(p.fullmatch(s) for p in cell_rx) or _template_cell(s)))
         if short:
             hit = match_marker(s)
-            if hit and hit[1] == 1 and not (run and num_soon(i)):
+            if hit and hit[1] == 1 and not (run and num_soon(i)) and not _template_cell(s, digits=True):
                 short = False
         if short:
             run.append(i)
@@ -154,6 +157,19 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
             close()
     close()
     return table
+
+
+def _template_cell(s: str, digits: bool = False) -> bool:
+    """A row label, header or title of a table template (long 2021 labels such as
+    ``(二)部分公开(区分处理的,只计这一情形,不计其他情形)`` included); with ``digits``, only
+    a row label with its figures run together (``四、结转下年度继续办理4000004``)."""
+    from .tables.grid import label_with_digits
+    from .tables.templates import vocabulary
+    from .tables.values import norm_label, norm_title
+
+    if digits:
+        return label_with_digits(s, vocabulary())
+    return norm_label(s) in vocabulary() or norm_title(s) in vocabulary() or label_with_digits(s, vocabulary())
 
 
 def _covered(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
