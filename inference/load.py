@@ -1,4 +1,4 @@
-"""Stage load: files (txt, html, pdf, docx) and strings into a Document.
+"""Stage load: files (txt, html, pdf, docx; doc, wps, xls, xlsx, mht) and strings into a Document.
 
 Every loader gives the same ``Document``: ``text`` is the decoded text with newlines
 normalised to ``\\n`` (the one change made; every offset points into this text), ``sha256``
@@ -22,10 +22,10 @@ __all__ = ["LoadError", "from_text", "load_path", "load_bytes", "detect_format",
 DEFAULT_LIMIT_MB = 50.0
 FORMATS = {".txt": "txt", ".text": "txt",
            ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
-           ".pdf": "pdf", ".docx": "docx"}
-UNSUPPORTED = {".doc": "old binary Word .doc (save it as .docx)",
-               ".wps": "WPS document (save it as .docx)",
-               ".xls": "spreadsheet", ".xlsx": "spreadsheet", ".ppt": "presentation",
+           ".pdf": "pdf", ".docx": "docx",
+           ".doc": "doc", ".wps": "wps", ".xls": "xls", ".xlsx": "xlsx",
+           ".mht": "mht", ".mhtml": "mht"}
+UNSUPPORTED = {".ppt": "presentation",
                ".jpg": "image (OCR is not supported)", ".png": "image (OCR is not supported)",
                ".jpeg": "image (OCR is not supported)", ".gif": "image", ".tif": "image",
                ".zip": "archive (give it to `govie extract`, which opens archives)"}
@@ -38,7 +38,7 @@ def from_text(text: str, source: str = "<text>") -> Document:
 
 
 def detect_format(data: bytes, name: str) -> str:
-    """"txt", "html", "pdf" or "docx" from the name's extension, else from the content."""
+    """The format (a value of ``FORMATS``) from the name's extension, else from the content."""
     ext = Path(name.split("!")[-1]).suffix.lower()
     if ext in FORMATS:
         return FORMATS[ext]
@@ -47,6 +47,10 @@ def detect_format(data: bytes, name: str) -> str:
         return "pdf"
     if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
         return "docx"
+    if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
+        return "xlsx"
+    if b"mime-version:" in head[:1024].lower() and b"multipart/related" in head.lower():
+        return "mht"
     low = head.lower()
     if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low[:512]:
         return "html"
@@ -78,6 +82,18 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) ->
         from .loaders.pdf import load_pdf
 
         text, enc, tables = load_pdf(data, name)
+    elif fmt in ("doc", "wps"):
+        from .loaders.legacy_word import load_legacy_word
+
+        text, enc, tables = load_legacy_word(data, name)
+    elif fmt in ("xls", "xlsx"):
+        from .loaders.sheet import load_sheet
+
+        text, enc, tables = load_sheet(data, name, fmt)
+    elif fmt == "mht":
+        from .loaders.mht import load_mht
+
+        text, enc, tables = load_mht(data, name)
     else:
         from .loaders.docx import load_docx
 
