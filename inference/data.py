@@ -252,6 +252,17 @@ class AnnotatedText:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OcrLine:
+    """A line of ``Document.text`` read by OCR from a page image (scanned PDFs): its
+    offsets, page and confidence (the lowest of its text boxes, 0..1)."""
+
+    start: int
+    end: int
+    page: int
+    confidence: float
+
+
 @dataclass
 class Document:
     source: str
@@ -270,6 +281,7 @@ class Document:
     checks: list[Check] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
     model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
+    ocr: list[OcrLine] = field(default_factory=list)  # lines read by OCR (scanned pages)
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

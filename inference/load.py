@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from .data import Document
 from .loaders.base import LoadError
@@ -62,15 +62,23 @@ def detect_format(data: bytes, name: str) -> str:
     return "txt"
 
 
-def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) -> Document:
+def ocr_mode(mode: Optional[str] = None) -> str:
+    """The OCR mode of PDF pages: ``mode`` if given, else $GOVIE_OCR (set by ``govie extract
+    --ocr``, so worker processes see it too), else "auto"."""
+    return mode or os.environ.get("GOVIE_OCR") or "auto"
+
+
+def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
+               ocr: Optional[str] = None) -> Document:
     """A Document from the bytes of a file called ``name`` (its extension picks the
-    loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input."""
+    loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input.
+    ``ocr``: auto | always | never, for PDF pages (see ``ocr_mode``)."""
     if limit_mb and len(data) > limit_mb * 1024 * 1024:
         raise LoadError(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit {limit_mb:g} MB)")
     if not data.strip():
         raise LoadError(f"{name}: empty file")
     fmt = detect_format(data, name)
-    tables = []
+    tables, ocr_lines = [], []
     if fmt == "txt":
         text, enc = decode(data, name)
         text = normalise_newlines(text)
@@ -81,7 +89,7 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) ->
     elif fmt == "pdf":
         from .loaders.pdf import load_pdf
 
-        text, enc, tables = load_pdf(data, name)
+        text, enc, tables, ocr_lines = load_pdf(data, name, ocr_mode(ocr))
     elif fmt in ("doc", "wps"):
         from .loaders.legacy_word import load_legacy_word
 
@@ -101,7 +109,7 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) ->
     if not text.strip():
         raise LoadError(f"{name}: empty file (no text)")
     return Document(source=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
-                    format=fmt, encoding=enc, tables=list(tables))
+                    format=fmt, encoding=enc, tables=list(tables), ocr=list(ocr_lines))
 
 
 def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> bytes:

@@ -42,6 +42,7 @@ def record(doc: Document) -> dict[str, Any]:
         "facts": to_dict(doc.facts),
         "checks": to_dict(doc.checks),
         "warnings": to_dict(doc.warnings),
+        "ocr": to_dict(doc.ocr),
         "error": None,
     }
 
