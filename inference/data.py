@@ -282,6 +282,9 @@ class Document:
     warnings: list[Warning] = field(default_factory=list)
     model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
     ocr: list[OcrLine] = field(default_factory=list)  # lines read by OCR (scanned pages)
+    # web-page noise inside the text (pinyin glosses, HTML residue, junk, mirror strings):
+    # (start, end, kind) ranges left out of the analysis, like chrome (inference/noise.py)
+    noise: list[tuple[int, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

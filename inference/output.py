@@ -43,6 +43,7 @@ def record(doc: Document) -> dict[str, Any]:
         "checks": to_dict(doc.checks),
         "warnings": to_dict(doc.warnings),
         "ocr": to_dict(doc.ocr),
+        "noise": [list(r) for r in doc.noise],
         "error": None,
     }
 
