@@ -136,9 +136,9 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
                 and match_marker(strip[run[0]])[1] <= 2:
             run.pop(0)
         nums = sum(1 for i in run if is_num(i) or _template_cell(strip[i], digits=True))
-        known = sum(1 for i in run if _template_cell(strip[i]))  # a header of known cells
-        if len(run) >= cfg["min_run"] and ((nums >= cfg["min_numeric"] and nums >= cfg["min_numeric_share"] * len(run))
-                                           or (nums >= 1 and known >= cfg["min_run"])):
+        known = sum(_template_cells(strip[i]) for i in run)  # a header of known cells
+        if (len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"]
+                and nums >= cfg["min_numeric_share"] * len(run)) or (nums >= 1 and known >= cfg["min_run"]):
             table.update(run)
         run.clear()
 
@@ -159,17 +159,29 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
     return table
 
 
+def _template_cells(s: str) -> int:
+    """How many template cells a line holds (several for ``规章 0 0 0``), 0 for none."""
+    from .tables.grid import spaced_cells
+    from .tables.templates import vocabulary
+
+    cells = spaced_cells(s.strip(), vocabulary())
+    return len(cells) if cells else int(_template_cell(s))
+
+
 def _template_cell(s: str, digits: bool = False) -> bool:
     """A row label, header or title of a table template (long 2021 labels such as
     ``(二)部分公开(区分处理的,只计这一情形,不计其他情形)`` included); with ``digits``, only
     a row label with its figures run together (``四、结转下年度继续办理4000004``)."""
-    from .tables.grid import label_with_digits
+    from .tables.grid import label_with_digits, spaced_cells
     from .tables.templates import vocabulary
     from .tables.values import norm_label, norm_title
 
+    known = vocabulary()
     if digits:
-        return label_with_digits(s, vocabulary())
-    return norm_label(s) in vocabulary() or norm_title(s) in vocabulary() or label_with_digits(s, vocabulary())
+        cells = spaced_cells(s.strip(), known) or []
+        return label_with_digits(s, known) or any(s.strip()[a:b][-1:].isdigit() for a, b in cells)
+    return (norm_label(s) in known or norm_title(s) in known or label_with_digits(s, known)
+            or bool(spaced_cells(s.strip(), known)))
 
 
 def _covered(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

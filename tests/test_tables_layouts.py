@@ -1,5 +1,5 @@
 """Every flattened layout of the official tables: one cell per line with or without blank
-lines, header cells broken inside the cell (``本年新\\n制作数量``) or truncated (``本年增/``),
+lines, one row per line with spaces between cells, header cells broken inside the cell (``本年新\\n制作数量``) or truncated (``本年增/``),
 and short excerpts that end inside a table. Real examples: tests/data/corpus/page-024.txt
 (https://jyj.yangling.gov.cn/zfxxgk/zfxxgknb/1426057137083166722.html) and page-152.txt
 (http://rongchang.gov.cn/jz/hbz/zwgk_70755/zfxxgknb_70772/202101/t20210129_8843764.html),
@@ -27,6 +27,11 @@ def blank_lines(rows):
     return "\n\n".join(c for r in rows for c in r)
 
 
+def spaced(rows):
+    """One row per line, cells separated by spaces (text extracted from a page layout)."""
+    return "\n".join(" ".join(r) for r in rows)
+
+
 def broken_headers(rows):
     return "\n\n".join(BROKEN.get(c, c) for r in rows for c in r)
 
@@ -42,7 +47,8 @@ def _assert_offsets(doc):
         assert doc.text[f.evidence.start:f.evidence.end] == f.evidence.text
 
 
-@pytest.mark.parametrize("render", [lines, blank_lines, broken_headers, tb.as_rows, tb.as_cells, tb.as_pipe_lines])
+@pytest.mark.parametrize("render", [lines, blank_lines, broken_headers, spaced, tb.as_rows, tb.as_cells,
+                                    tb.as_pipe_lines])
 @pytest.mark.parametrize("fmt,n_facts,n_checks", [("2021", 200, 42), ("2019", 198, 40)])
 def test_every_layout_gives_every_figure(render, fmt, n_facts, n_checks):
     doc = PIPE.run_text(tb.full_report(render, fmt))
@@ -91,7 +97,7 @@ def test_truncated_header_is_read():
     assert not any(w.code == "table_header" for w in doc.warnings)
 
 
-@pytest.mark.parametrize("render", [lines, blank_lines, tb.as_rows])
+@pytest.mark.parametrize("render", [lines, blank_lines, spaced, tb.as_rows])
 def test_excerpt_ending_inside_a_table(render):
     """An opening cut inside the request table: the rows read give their figures, the cut
     row is warned, no figure is made up."""

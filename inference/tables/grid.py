@@ -62,16 +62,45 @@ def label_with_digits(line: str, known: frozenset[str]) -> bool:
     return bool(m) and _is_known(m.group(1), known)
 
 
+_NUMS = re.compile(r"^(.*[^\d\s,.+\-])?[ \t\u3000]*((?:[-+]?\d[\d,.]*[ \t\u3000]+)*[-+]?\d[\d,.]*)$")
+_NUM = re.compile(r"[-+]?\d[\d,.]*")
+
+
+_GAP = re.compile(r"[ \t\u3000]+")
+
+
+def spaced_cells(line: str, known: frozenset[str]) -> Optional[list[tuple[int, int]]]:
+    """(start, end) of each cell of a row printed with spaces between its cells
+    (``规章 0 0 0``, ``信息内容 本年制发件数 本年废止件数 现行有效件数``): every piece is a
+    known template cell or a figure; None otherwise."""
+    pieces, pos = [], 0
+    for g in list(_GAP.finditer(line)) + [None]:
+        end = g.start() if g else len(line)
+        if end > pos:
+            pieces.append((pos, end))
+        pos = g.end() if g else pos
+    if len(pieces) < 2 or not all(_NUM.fullmatch(line[a:b]) or _is_known(line[a:b], known) for a, b in pieces):
+        return None
+    return pieces
+
+
 def _split_runs(text: str, lines: list[tuple[int, int]], known: frozenset[str]) -> list[tuple[int, int]]:
-    """A line holding a known row label and digits (``行政规范性文件693665``, ``规章 0``)
-    becomes two: the label and the digits."""
+    """A line holding a known row label and its figures (``行政规范性文件693665``,
+    ``规章 0 0 0``) becomes the label and the figures; figures separated by spaces
+    (``104 3 0 0 0 0 107``, as text extracted from a layout prints a row) are one cell each."""
     out: list[tuple[int, int]] = []
     for s, e in lines:
-        m = _RUN.match(text[s:e])
-        if m and _is_known(m.group(1), known):
-            out += [(s, s + m.end(1)), (s + m.start(2), e)]
-        else:
+        cells = spaced_cells(text[s:e], known)
+        if cells:
+            out += [(s + a, s + b) for a, b in cells]
+            continue
+        m = _NUMS.match(text[s:e])
+        if not m or (m.group(1) is not None and not _is_known(m.group(1), known)):
             out.append((s, e))
+            continue
+        if m.group(1) is not None:
+            out.append((s, s + m.end(1)))
+        out += [(s + m.start(2) + x.start(), s + m.start(2) + x.end()) for x in _NUM.finditer(m.group(2))]
     return out
 
 
