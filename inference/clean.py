@@ -2,7 +2,9 @@
 metadata (header block, year, body, period, dates, contacts). The text itself is never
 changed: chrome is recorded as ranges in ``Document.chrome``; the words are data in
 ``configs/chrome.yaml``; the header block of the page (名称, 索引号, 发布机构 ...) is chrome
-too, its values go to ``Document.metadata`` with their evidence."""
+too, its values go to ``Document.metadata`` with their evidence. Noise inside lines (pinyin
+glosses, HTML residue, junk, mirror strings: ``inference/noise.py``) goes to
+``Document.noise``, and a mirror page gets a ``page_mirror`` warning."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,8 +12,9 @@ import re
 from functools import lru_cache
 
 from .config import load_config
-from .data import Document
+from .data import Document, Warning
 from .metadata import extract_metadata
+from .noise import noise_ranges
 
 _PUNCT = re.compile(r"[\s:：|/>＞»›·,，、\-—_【】\[\]()（）]*")
 
@@ -55,4 +58,12 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def clean(doc: Document) -> Document:
     metadata, header_lines = extract_metadata(doc.text, doc.source)
     ranges = chrome_ranges(doc.text) + [r for r in header_lines if r[0] < r[1]]
-    return dataclasses.replace(doc, chrome=_merge(list(doc.chrome) + ranges), metadata=metadata)
+    noise = noise_ranges(doc.text)
+    warnings = list(doc.warnings)
+    mirror = [(s, e) for s, e, k in noise if k == "mirror"]
+    if mirror:
+        s, e = mirror[0]
+        warnings.append(Warning("page_mirror", f"a mirror page: {len(mirror)} spam string(s) in the "
+                                f"text (first {doc.text[s:e]!r}); left out of the analysis", s, e))
+    return dataclasses.replace(doc, chrome=_merge(list(doc.chrome) + ranges), metadata=metadata,
+                               noise=noise, warnings=warnings)

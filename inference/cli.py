@@ -9,6 +9,7 @@ never breaks the built-in commands. Commands only parse arguments and call one f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -45,11 +46,17 @@ def register_extract(sub) -> None:
     p.add_argument("--address", metavar="ADDR",
                    help="with --engine ray: the Ray cluster to join (auto, HOST:6379, "
                         "ray://HOST:10001); default: start a local Ray")
+    p.add_argument("--ocr", choices=("auto", "always", "never"), default=None,
+                   help="PDF pages read by OCR (govie[ocr]): auto = pages without a text layer "
+                        "(default), always = every page, never = none")
     p.set_defaults(func=cmd_extract)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from .batch import UsageError, run_extract
+
+    if args.ocr:  # read by inference.load.ocr_mode, here and in worker processes
+        os.environ["GOVIE_OCR"] = args.ocr
 
     try:
         summary = run_extract(args.paths, args.output, csv=args.csv, parquet=args.parquet,

@@ -159,6 +159,10 @@ class Fact:
     agreement: Optional[str] = None  # "agree" / "conflict" when table and narrative overlap
     key_score: Optional[float] = None  # confidence of a narrative key (1.0 synonym; None: no key)
     zero: bool = False  # a zero stated in words (未收到…申请), evidence = the statement
+    # True for a table figure split out of a run of digits whose separators were lost
+    # (``行政规范性文件693665``), taken because it is the only split the template's checks
+    # allow (inference/tables/recover.py); its evidence is the digits it was read from
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,17 @@ class AnnotatedText:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OcrLine:
+    """A line of ``Document.text`` read by OCR from a page image (scanned PDFs): its
+    offsets, page and confidence (the lowest of its text boxes, 0..1)."""
+
+    start: int
+    end: int
+    page: int
+    confidence: float
+
+
 @dataclass
 class Document:
     source: str
@@ -268,6 +283,10 @@ class Document:
     checks: list[Check] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
     model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
+    ocr: list[OcrLine] = field(default_factory=list)  # lines read by OCR (scanned pages)
+    # web-page noise inside the text (pinyin glosses, HTML residue, junk, mirror strings):
+    # (start, end, kind) ranges left out of the analysis, like chrome (inference/noise.py)
+    noise: list[tuple[int, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

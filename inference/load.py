@@ -1,4 +1,4 @@
-"""Stage load: files (txt, html, pdf, docx) and strings into a Document.
+"""Stage load: files (txt, html, pdf, docx; doc, wps, xls, xlsx, mht) and strings into a Document.
 
 Every loader gives the same ``Document``: ``text`` is the decoded text with newlines
 normalised to ``\\n`` (the one change made; every offset points into this text), ``sha256``
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from .data import Document
 from .loaders.base import LoadError
@@ -22,10 +22,10 @@ __all__ = ["LoadError", "from_text", "load_path", "load_bytes", "detect_format",
 DEFAULT_LIMIT_MB = 50.0
 FORMATS = {".txt": "txt", ".text": "txt",
            ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
-           ".pdf": "pdf", ".docx": "docx"}
-UNSUPPORTED = {".doc": "old binary Word .doc (save it as .docx)",
-               ".wps": "WPS document (save it as .docx)",
-               ".xls": "spreadsheet", ".xlsx": "spreadsheet", ".ppt": "presentation",
+           ".pdf": "pdf", ".docx": "docx",
+           ".doc": "doc", ".wps": "wps", ".xls": "xls", ".xlsx": "xlsx",
+           ".mht": "mht", ".mhtml": "mht"}
+UNSUPPORTED = {".ppt": "presentation",
                ".jpg": "image (OCR is not supported)", ".png": "image (OCR is not supported)",
                ".jpeg": "image (OCR is not supported)", ".gif": "image", ".tif": "image",
                ".zip": "archive (give it to `govie extract`, which opens archives)"}
@@ -38,7 +38,7 @@ def from_text(text: str, source: str = "<text>") -> Document:
 
 
 def detect_format(data: bytes, name: str) -> str:
-    """"txt", "html", "pdf" or "docx" from the name's extension, else from the content."""
+    """The format (a value of ``FORMATS``) from the name's extension, else from the content."""
     ext = Path(name.split("!")[-1]).suffix.lower()
     if ext in FORMATS:
         return FORMATS[ext]
@@ -47,6 +47,10 @@ def detect_format(data: bytes, name: str) -> str:
         return "pdf"
     if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
         return "docx"
+    if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
+        return "xlsx"
+    if b"mime-version:" in head[:1024].lower() and b"multipart/related" in head.lower():
+        return "mht"
     low = head.lower()
     if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low[:512]:
         return "html"
@@ -58,15 +62,23 @@ def detect_format(data: bytes, name: str) -> str:
     return "txt"
 
 
-def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) -> Document:
+def ocr_mode(mode: Optional[str] = None) -> str:
+    """The OCR mode of PDF pages: ``mode`` if given, else $GOVIE_OCR (set by ``govie extract
+    --ocr``, so worker processes see it too), else "auto"."""
+    return mode or os.environ.get("GOVIE_OCR") or "auto"
+
+
+def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
+               ocr: Optional[str] = None) -> Document:
     """A Document from the bytes of a file called ``name`` (its extension picks the
-    loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input."""
+    loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input.
+    ``ocr``: auto | always | never, for PDF pages (see ``ocr_mode``)."""
     if limit_mb and len(data) > limit_mb * 1024 * 1024:
         raise LoadError(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit {limit_mb:g} MB)")
     if not data.strip():
         raise LoadError(f"{name}: empty file")
     fmt = detect_format(data, name)
-    tables = []
+    tables, ocr_lines = [], []
     if fmt == "txt":
         text, enc = decode(data, name)
         text = normalise_newlines(text)
@@ -77,7 +89,19 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) ->
     elif fmt == "pdf":
         from .loaders.pdf import load_pdf
 
-        text, enc, tables = load_pdf(data, name)
+        text, enc, tables, ocr_lines = load_pdf(data, name, ocr_mode(ocr))
+    elif fmt in ("doc", "wps"):
+        from .loaders.legacy_word import load_legacy_word
+
+        text, enc, tables = load_legacy_word(data, name)
+    elif fmt in ("xls", "xlsx"):
+        from .loaders.sheet import load_sheet
+
+        text, enc, tables = load_sheet(data, name, fmt)
+    elif fmt == "mht":
+        from .loaders.mht import load_mht
+
+        text, enc, tables = load_mht(data, name)
     else:
         from .loaders.docx import load_docx
 
@@ -85,7 +109,7 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB) ->
     if not text.strip():
         raise LoadError(f"{name}: empty file (no text)")
     return Document(source=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
-                    format=fmt, encoding=enc, tables=list(tables))
+                    format=fmt, encoding=enc, tables=list(tables), ocr=list(ocr_lines))
 
 
 def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> bytes:

@@ -367,7 +367,7 @@ def model_regions(doc: Document) -> list[Region]:
     annotation tasks: the ``model_blocks`` merged into regions; without blocks (a document
     not segmented), the whole text minus its chrome."""
     if doc.blocks:
-        return _regions(doc.text, [(b.start, b.end) for b in model_blocks(doc)])
+        return _without(_regions(doc.text, [(b.start, b.end) for b in model_blocks(doc)]), doc.noise)
     out: list[Region] = []
     pos = 0
     for s, e in sorted(doc.chrome):
@@ -376,7 +376,20 @@ def model_regions(doc: Document) -> list[Region]:
         pos = max(pos, e)
     if pos < len(doc.text):
         out.append((pos, len(doc.text)))
-    return _regions(doc.text, out)
+    return _without(_regions(doc.text, out), doc.noise)
+
+
+def _without(regions: list[Region], cut: Sequence[tuple]) -> list[Region]:
+    """``regions`` minus the noise ranges (inference/noise.py) that fall inside them."""
+    out: list[Region] = []
+    for s, e in regions:
+        for a, b, *_ in sorted(x for x in cut if x[0] < e and x[1] > s):
+            if a > s:
+                out.append((s, a))
+            s = max(s, b)
+        if s < e:
+            out.append((s, e))
+    return out
 
 
 def with_ids(spans: list[Span], prefix: str = "T") -> list[Span]:

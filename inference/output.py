@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 from .config import configs_dir
 from .data import Document, to_dict
 
-SCHEMA_VERSION = "1.2"  # 1.2: metadata.issuer, checks[].cells, facts[].key_score and zero;
+SCHEMA_VERSION = "1.2"  # 1.2: metadata.issuer, checks[].cells, facts[].key_score, zero, recovered, ocr, noise;
 # 1.1: "model" (the NER model version); 1.0 and 1.1 records still validate
 ERROR_KINDS = ("load", "pipeline", "internal")
 
@@ -42,6 +42,8 @@ def record(doc: Document) -> dict[str, Any]:
         "facts": to_dict(doc.facts),
         "checks": to_dict(doc.checks),
         "warnings": to_dict(doc.warnings),
+        "ocr": to_dict(doc.ocr),
+        "noise": [list(r) for r in doc.noise],
         "error": None,
     }
 

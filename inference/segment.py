@@ -110,6 +110,8 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
             continue
         n = nxt.get(i)
         if n is None or not _pipe_only(strip[n]):
+            if is_num(i) and prv.get(i) is not None and _pipe_only(strip[prv[i]]):
+                table.add(i)  # the last figure of the table, after the last pipe line
             continue
         if heading_split(s) is not None and match_marker(s)[1] <= 2:
             if not (prv.get(i) in table or num_soon(i)):
@@ -128,14 +130,15 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
     run: list[int] = []
 
     def close() -> None:
-        while run and not is_num(run[-1]):
+        while run and not is_num(run[-1]) and not _template_cell(strip[run[-1]], digits=True):
             run.pop()
         while run and heading_split(strip[run[0]]) is not None \
                 and match_marker(strip[run[0]])[1] <= 2:
             run.pop(0)
-        nums = sum(1 for i in run if is_num(i))
-        if len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"] \
-                and nums >= cfg["min_numeric_share"] * len(run):
+        nums = sum(1 for i in run if is_num(i) or _template_cell(strip[i], digits=True))
+        known = sum(_template_cells(strip[i]) for i in run)  # a header of known cells
+        if (len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"]
+                and nums >= cfg["min_numeric_share"] * len(run)) or (nums >= 1 and known >= cfg["min_run"]):
             table.update(run)
         run.clear()
 
@@ -143,10 +146,10 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
         s = strip[i]
         short = (i not in fixed and i not in table
                  and ((len(s) <= cfg["short_cell_max_chars"] and not re.search(r"[。；;，,]", s))
-                      or any(p.fullmatch(s) for p in cell_rx)))
+                      or any(p.fullmatch(s) for p in cell_rx) or _template_cell(s)))
         if short:
             hit = match_marker(s)
-            if hit and hit[1] == 1 and not (run and num_soon(i)):
+            if hit and hit[1] == 1 and not (run and num_soon(i)) and not _template_cell(s, digits=True):
                 short = False
         if short:
             run.append(i)
@@ -154,6 +157,31 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
             close()
     close()
     return table
+
+
+def _template_cells(s: str) -> int:
+    """How many template cells a line holds (several for ``规章 0 0 0``), 0 for none."""
+    from .tables.grid import spaced_cells
+    from .tables.templates import vocabulary
+
+    cells = spaced_cells(s.strip(), vocabulary())
+    return len(cells) if cells else int(_template_cell(s))
+
+
+def _template_cell(s: str, digits: bool = False) -> bool:
+    """A row label, header or title of a table template (long 2021 labels such as
+    ``(二)部分公开(区分处理的,只计这一情形,不计其他情形)`` included); with ``digits``, only
+    a row label with its figures run together (``四、结转下年度继续办理4000004``)."""
+    from .tables.grid import label_with_digits, spaced_cells
+    from .tables.templates import vocabulary
+    from .tables.values import norm_label, norm_title
+
+    known = vocabulary()
+    if digits:
+        cells = spaced_cells(s.strip(), known) or []
+        return label_with_digits(s, known) or any(s.strip()[a:b][-1:].isdigit() for a, b in cells)
+    return (norm_label(s) in known or norm_title(s) in known or label_with_digits(s, known)
+            or bool(spaced_cells(s.strip(), known)))
 
 
 def _covered(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -2,25 +2,45 @@
 # Set up govie in ./.venv on a fresh machine.
 #   bash scripts/setup.sh          # the inference part (rules, model runtimes, service)
 #   bash scripts/setup.sh dev      # everything: training, Label Studio, Ray, notebooks, tests
-#                                  # (and the Debian packages chromium, fonts-noto-cjk)
+#                                  # (and the Debian packages chromium, fonts-noto-cjk,
+#                                  # LibreOffice, poppler-utils, libgl1)
+#   bash scripts/setup.sh ocr      # the inference part + OCR of scanned PDFs (govie[ocr])
+#   GOVIE_ARCHIVE=1 bash scripts/setup.sh   # also LibreOffice, for .doc/.wps attachments
 # torch is installed first and pinned (torch==2.13.0, CPU build): an unpinned torch would
 # pull gigabytes of CUDA packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-inference}"
 case "$extra" in
-  inference|dev|all|train|annotate|serve|onnx|ray|notebooks) ;;
-  *) echo "usage: bash scripts/setup.sh [inference|dev|all|train|annotate|serve|onnx|ray|notebooks]" >&2; exit 2 ;;
+  inference|dev|all|train|annotate|serve|onnx|ray|notebooks|ocr) ;;
+  *) echo "usage: bash scripts/setup.sh [inference|dev|all|train|annotate|serve|onnx|ray|notebooks|ocr]" >&2; exit 2 ;;
 esac
 if [ "$extra" = "dev" ]; then
   # the browser tests (tests/test_view_browser.py): Debian's chromium, driven by Playwright
   # (never `playwright install`), and CJK fonts so that Chinese text renders in it
-  if ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
+  # .doc/.wps/.xls made and read by the format tests (LibreOffice), scanned pages rendered by
+  # pdftoppm (poppler-utils) and OCR'd by rapidocr (opencv: libgl1, libglib2.0-0)
+  if ! dpkg -s chromium fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils \
+      poppler-data libgl1 libglib2.0-0 >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq chromium fonts-noto-cjk
+    $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui \
+      poppler-utils poppler-data libgl1 libglib2.0-0
   fi
 fi
+# the archive formats on the main path: .doc/.wps are converted by LibreOffice (an opt-in: it
+# is large; without it such a file gives an error record naming this package); OCR needs libgl1
+if [ "${GOVIE_ARCHIVE:-0}" = "1" ] || [ "$extra" = "ocr" ]; then
+  pkgs="libgl1 libglib2.0-0"
+  [ "${GOVIE_ARCHIVE:-0}" = "1" ] && pkgs="$pkgs libreoffice-writer-nogui libreoffice-calc-nogui"
+  if ! dpkg -s $pkgs >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends $pkgs
+  fi
+fi
+[ "$extra" = "ocr" ] && extra="inference,ocr"
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

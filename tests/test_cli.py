@@ -146,3 +146,16 @@ def test_the_bundled_samples_folder_holds_only_reports(tmp_path, samples_dir, ca
     assert cli.main(["extract", str(samples_dir), "-o", str(out), "--no-model", "--quiet"]) == 0
     assert "ignored" not in capsys.readouterr().err
     assert len(list(read_jsonl(out))) == len(list(samples_dir.iterdir())) == 5
+
+
+def test_extract_ocr_option(tmp_path, monkeypatch, capsys):
+    """--ocr never: a scanned PDF is an error record that says how to read it."""
+    from tests.test_ocr import _scan, _text_pdf
+
+    monkeypatch.setenv("GOVIE_OCR", "auto")  # restored after the test (the CLI sets it)
+    (tmp_path / "scan.pdf").write_bytes(_scan(_text_pdf()))
+    out = tmp_path / "out.jsonl"
+    assert cli.main(["extract", str(tmp_path / "scan.pdf"), "-o", str(out), "--no-model", "-q", "--ocr", "never"]) == 1
+    (rec,) = list(read_jsonl(out))
+    assert rec["error"]["kind"] == "load" and "--ocr auto" in rec["error"]["message"]
+    assert os.environ["GOVIE_OCR"] == "never"

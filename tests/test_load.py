@@ -71,7 +71,8 @@ def test_from_text_keeps_the_text():
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" * 20, "x.txt", "binary"),
     (b"\x00\x01\x02\x03" * 100, "blob", "binary"),
     (b"hello", "a.xyz", "unknown file type"),
-    (b"\xd0\xcf\x11\xe0 old word", "a.doc", "unsupported"),
+    (b"\xd0\xcf\x11\xe0 old word", "a.doc", "no OLE2 header"),
+    (b"\xd0\xcf\x11\xe0 slides", "a.ppt", "unsupported"),
     (b"%PDF-1.4 garbage", "a.pdf", "PDF"),
     (b"PK\x03\x04 not a zip", "a.docx", "docx"),
 ])

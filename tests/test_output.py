@@ -79,7 +79,7 @@ def test_error_record_validates(rec):
     lambda r: r.update(sha256="xyz"),
     lambda r: r.pop("metadata"),
     lambda r: r["metadata"].update(period_start="2018/1/1"),
-    lambda r: r.update(format="xls"),
+    lambda r: r.update(format="ppt"),
     lambda r: r["sections"].append({"id": "s9"}),
 ])
 def test_invalid_records_fail(breakage):

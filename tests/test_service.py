@@ -90,7 +90,8 @@ def test_extract_uploaded_file(server):
     ({"json": {"text": "   "}}, 422),
     ({"json": ["a"]}, 422),
     ({"content": b"text", "headers": {"content-type": "text/plain"}}, 415),
-    ({"files": {"file": ("r.xlsx", b"PK\x03\x04xx", "application/octet-stream")}}, 415),
+    ({"files": {"file": ("r.ppt", b"\xd0\xcf\x11\xe0xx", "application/octet-stream")}}, 415),
+    ({"files": {"file": ("r.xlsx", b"PK\x03\x04xx", "application/octet-stream")}}, 400),  # read, not a workbook
     ({"files": {"file": ("r.txt", b"   ", "text/plain")}}, 400),
     ({"files": {"other": ("r.txt", b"abc", "text/plain")}}, 422),
     ({"json": {"text": "字" * 30000}}, 413),

@@ -13,6 +13,11 @@ class LoadError(ValueError):
     """An input that cannot be read as a report; the message says why."""
 
 
+class MissingToolError(LoadError):
+    """A format needs a system tool or an extra that is not installed; the message names
+    what to install (LibreOffice for .doc/.wps, ``govie[ocr]`` for scanned PDFs)."""
+
+
 _WS = re.compile(r"\s+")
 
 

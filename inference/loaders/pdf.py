@@ -1,6 +1,7 @@
 """PDF (pdfplumber): text per page without page numbers, wrapped lines re-joined inside a
 paragraph, tables as ``cell | cell |`` rows with page and box, a table continued at the top
-of the next page kept as one table."""
+of the next page kept as one table. Pages without a text layer (scans) are read by OCR
+(``loaders/ocr.py``, the ``govie[ocr]`` extra) as the ``ocr_mode`` says."""
 from __future__ import annotations
 
 import io
@@ -8,7 +9,8 @@ import re
 from typing import Optional
 
 from ..config import load_config
-from .base import CellSpec, LoadError, TextBuilder, squash
+from ..data import OcrLine
+from .base import CellSpec, LoadError, MissingToolError, TextBuilder, squash
 
 _SENTENCE_END = "。！？；：!?;:"
 
@@ -88,9 +90,49 @@ def _page_items(page, page_no: int, page_res: list[re.Pattern]):
     return items
 
 
-def load_pdf(data: bytes, name: str):
-    """(text, encoding, tables) of a PDF."""
+OCR_MODES = ("auto", "always", "never")
+
+
+def _ocr_page(out: TextBuilder, page, page_no: int) -> list[OcrLine]:
+    """Write one page read by OCR (loaders/ocr.py) into ``out``; its lines' records."""
+    from . import ocr
+
+    lines: list[OcrLine] = []
+    for _, kind, obj in ocr.page_layout(page):
+        start = out.pos
+        if kind == "line":
+            out.add_line("".join(b.text for b in obj))
+            lines.append(OcrLine(start, out.pos - 1, page_no, ocr.line_score([b.score for b in obj])))
+            continue
+        rows = [[CellSpec(c["text"], 1, c["colspan"], page=page_no, bbox=ocr.to_points(c["bbox"]),
+                          row=c["row"], col=c["col"]) for c in row] for row in obj]
+        if out.add_table(rows, "pdf") is None:
+            continue
+        for row, text_line in zip(obj, out.text()[start:out.pos].split("\n")):
+            lines.append(OcrLine(start, start + len(text_line), page_no, ocr.line_score([c["score"] for c in row])))
+            start += len(text_line) + 1
+    return lines
+
+
+def _needs_ocr(page, mode: str) -> bool:
+    """"always"; or "auto" and a page with an image and no text layer, when the OCR extra
+    is installed (without it such pages are skipped; a PDF of scans only is an error that
+    names the extra)."""
+    from . import ocr
+
+    if mode == "always":
+        return True
+    return mode == "auto" and not page.chars and bool(page.images) and ocr.available()
+
+
+def load_pdf(data: bytes, name: str, ocr_mode: str = "auto"):
+    """(text, encoding, tables, OCR lines) of a PDF. ``ocr_mode``: "auto" reads pages
+    without a text layer by OCR, "always" every page, "never" none."""
+    if ocr_mode not in OCR_MODES:
+        raise ValueError(f"ocr mode must be one of {OCR_MODES}, not {ocr_mode!r}")
     pdf = _open(data, name)
+    ocr_lines: list[OcrLine] = []
+    scanned = 0
     page_res = _page_number_res()
     out = TextBuilder()
     para: list[str] = []
@@ -98,6 +140,15 @@ def load_pdf(data: bytes, name: str):
     prev_line: Optional[dict] = None
     try:
         for page_no, page in enumerate(pdf.pages, start=1):
+            if not page.chars:
+                scanned += 1
+            if _needs_ocr(page, ocr_mode):
+                if para:
+                    out.add_line("".join(para))
+                    para = []
+                ocr_lines += _ocr_page(out, page, page_no)
+                last_table, prev_line = None, None
+                continue
             items = _page_items(page, page_no, page_res)
             lines = [it[2] for it in items if it[1] == "line"]
             right = max((ln["x1"] for ln in lines), default=0)
@@ -137,5 +188,13 @@ def load_pdf(data: bytes, name: str):
         pdf.close()
     text = out.text()
     if not text.strip():
-        raise LoadError(f"{name}: no extractable text in the PDF (a scan? OCR is not supported)")
-    return text, None, out.tables
+        if scanned and ocr_mode == "never":
+            raise LoadError(f"{name}: no text layer in the PDF (a scan): run with --ocr auto")
+        if scanned:
+            from .ocr import available
+
+            if not available():
+                raise MissingToolError(f"{name}: no text layer in the PDF (a scan): OCR needs "
+                                       "pip install 'govie[ocr]'")
+        raise LoadError(f"{name}: no extractable text in the PDF")
+    return text, None, out.tables, ocr_lines

@@ -19,8 +19,9 @@ from .checks import run_checks
 from .facts import build_facts
 from .grid import Token, assign_grid, find_regions, stream_from_table, table_from_tokens, tokenize
 from .indicators import match_indicators
+from .recover import recover
 from .taxonomy import load_taxonomy
-from .templates import Match, Template, load_templates, match_rows
+from .templates import Match, Template, load_templates, match_rows, vocabulary
 from .values import parse_value
 
 __all__ = ["parse_tables", "grid_from_text", "match_tokens"]
@@ -41,6 +42,7 @@ def match_tokens(toks: list[Token], templates: Optional[tuple[Template, ...]] = 
     for tpl in templates or load_templates():
         m = match_indicators(tpl, toks, tax) if tpl.kind == "indicators" else match_rows(tpl, toks)
         if m is not None:
+            recover(m, m.runs)
             out.append(m)
     return sorted(out, key=lambda m: -m.score)
 
@@ -49,7 +51,7 @@ def grid_from_text(text: str, start: int, end: int, table_id: str = "t0") -> Tab
     """The grid of the flattened table in ``text[start:end]``: rows from the layout, and
     for one-cell-per-line text from the best template's row labels; ``Table.template`` set
     when one fits."""
-    toks = tokenize(text, start, end)
+    toks = tokenize(text, start, end, vocabulary())
     ms = _select(match_tokens(toks), None)[:1]
     table = table_from_tokens(assign_grid(toks, _breaks(toks, ms[0] if ms else None)), table_id, start, end)
     table.template = ms[0].template.id if ms else None
@@ -76,7 +78,7 @@ def _units(doc: Document) -> list[_Unit]:
             used.add(t.id)
             units.append(_Unit(stream_from_table(t), t.start, t.end, t))
         else:
-            units.append(_Unit(tokenize(doc.text, b.start, b.end), b.start, b.end))
+            units.append(_Unit(tokenize(doc.text, b.start, b.end, vocabulary()), b.start, b.end))
     for t in doc.tables:
         if t.id not in used:
             units.append(_Unit(stream_from_table(t), t.start, t.end, t))
@@ -85,7 +87,7 @@ def _units(doc: Document) -> list[_Unit]:
         for s, e in find_regions(doc.text):
             if any(s < te and e > ts for ts, te in taken):
                 continue
-            units.append(_Unit(tokenize(doc.text, s, e), s, e))
+            units.append(_Unit(tokenize(doc.text, s, e, vocabulary()), s, e))
     return sorted(units, key=lambda u: u.start)
 
 
@@ -163,6 +165,10 @@ def parse_tables(doc: Document) -> Document:
                 continue
             if remap:
                 for c in m.cells:
+                    if c.run is not None:  # a recovered cell sits in the grid cell of its run
+                        at = remap.get(id(c.run), c.run)
+                        c.token = replace(c.token, row=at.row, col=at.col)
+                        continue
                     c.token = remap.get(id(c.token), c.token) if c.token is not None else None
                     c.label = remap.get(id(c.label), c.label) if c.label is not None else None
             facts += build_facts(m, t.id, doc.source)

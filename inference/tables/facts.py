@@ -49,6 +49,6 @@ def build_facts(m: Match, table: str, source: Optional[str]) -> list[Fact]:
             origin="table", table=table, template=m.template.id,
             evidence=evidence(c.token, table, source),
             metric_evidence=evidence(c.label, table, source) if c.label is not None else None,
-            parent=_parent(c, m),
+            parent=_parent(c, m), recovered=c.recovered,
         ))
     return out

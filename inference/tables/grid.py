@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..data import Cell, Table
-from .values import looks_like_value
+from .values import looks_like_value, norm_label, norm_title
 
 _WS = " \t\r\u3000\xa0"
 
@@ -49,9 +49,68 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def tokenize(text: str, start: int, end: int) -> list[Token]:
+_RUN = re.compile(r"^(.*[^\d\s])[ \t\u3000]*(\d+)$")
+
+
+def _is_known(text: str, known: frozenset[str]) -> bool:
+    return norm_label(text) in known or norm_title(text) in known
+
+
+def label_with_digits(line: str, known: frozenset[str]) -> bool:
+    """A known row label with its figures run together on one line (``规章000``)."""
+    m = _RUN.match(line.strip())
+    return bool(m) and _is_known(m.group(1), known)
+
+
+_NUMS = re.compile(r"^(.*[^\d\s,.+\-])?[ \t\u3000]*((?:[-+]?\d[\d,.]*[ \t\u3000]+)*[-+]?\d[\d,.]*)$")
+_NUM = re.compile(r"[-+]?\d[\d,.]*")
+
+
+_GAP = re.compile(r"[ \t\u3000]+")
+
+
+def spaced_cells(line: str, known: frozenset[str]) -> Optional[list[tuple[int, int]]]:
+    """(start, end) of each cell of a row printed with spaces between its cells
+    (``规章 0 0 0``, ``信息内容 本年制发件数 本年废止件数 现行有效件数``): every piece is a
+    known template cell or a figure; None otherwise."""
+    pieces, pos = [], 0
+    for g in list(_GAP.finditer(line)) + [None]:
+        end = g.start() if g else len(line)
+        if end > pos:
+            pieces.append((pos, end))
+        pos = g.end() if g else pos
+    if len(pieces) < 2 or not all(_NUM.fullmatch(line[a:b]) or _is_known(line[a:b], known) for a, b in pieces):
+        return None
+    return pieces
+
+
+def _split_runs(text: str, lines: list[tuple[int, int]], known: frozenset[str]) -> list[tuple[int, int]]:
+    """A line holding a known row label and its figures (``行政规范性文件693665``,
+    ``规章 0 0 0``) becomes the label and the figures; figures separated by spaces
+    (``104 3 0 0 0 0 107``, as text extracted from a layout prints a row) are one cell each."""
+    out: list[tuple[int, int]] = []
+    for s, e in lines:
+        cells = spaced_cells(text[s:e], known)
+        if cells:
+            out += [(s + a, s + b) for a, b in cells]
+            continue
+        m = _NUMS.match(text[s:e])
+        if not m or (m.group(1) is not None and not _is_known(m.group(1), known)):
+            out.append((s, e))
+            continue
+        if m.group(1) is not None:
+            out.append((s, s + m.end(1)))
+        out += [(s + m.start(2) + x.start(), s + m.start(2) + x.end()) for x in _NUM.finditer(m.group(2))]
+    return out
+
+
+def tokenize(text: str, start: int, end: int, known: frozenset[str] = frozenset()) -> list[Token]:
     """The cell stream of ``text[start:end]``: split at ``|``; inside a piece, lines that read
-    as values are cells of their own, consecutive label lines join into one cell."""
+    as values are cells of their own, consecutive label lines join into one cell. With
+    ``known`` (the normalised labels, headers and titles of the templates) label lines join
+    only until they make a known cell (``本年新`` + ``制作数量``), a known line is a cell of
+    its own, a blank line ends a cell (one cell per line, blank-line separated), and a known
+    label followed by digits on one line is two cells."""
     toks: list[Token] = []
     cuts = [start - 1] + [i for i in range(start, end) if text[i] == "|"] + [end]
     for k in range(len(cuts) - 1):
@@ -74,10 +133,16 @@ def tokenize(text: str, start: int, end: int) -> list[Token]:
             if 0 < k and not is_last:
                 toks.append(Token("", ps, ps, empty=True, line=text.count("\n", start, ps)))
             continue
+        if known:
+            lines = _split_runs(text, lines, known)
         group: list[tuple[int, int]] = []
         for s, e in lines + [(-1, -1)]:
             value_line = s >= 0 and looks_like_value(text[s:e])
-            if group and (s < 0 or value_line or looks_like_value(text[group[0][0]:group[0][1]])):
+            close = s < 0 or value_line or looks_like_value(text[group[0][0]:group[0][1]]) if group else False
+            if group and not close and known:
+                close = (text.count("\n", group[-1][1], s) >= 2 or _is_known(text[s:e], known)
+                         or _is_known(text[group[0][0]:group[-1][1]], known))
+            if group and close:
                 gs, ge = group[0][0], group[-1][1]
                 toks.append(Token(text[gs:ge], gs, ge, line=text.count("\n", start, gs)))
                 group = []

@@ -71,6 +71,8 @@ class MappedCell:
     label: Optional[Token]  # the row label cell (None for label-less rows)
     metric: str  # the metric as written
     parent_key: Optional[str] = None
+    recovered: bool = False  # split out of a run of digits by the checks (recover.py)
+    run: Optional[Token] = None  # the run it was split from
 
 
 @dataclass
@@ -81,12 +83,40 @@ class Match:
     hi: int  # token range [lo, hi)
     cells: list[MappedCell] = field(default_factory=list)
     warnings: list[tuple[str, str, Optional[Token]]] = field(default_factory=list)
+    runs: list["Run"] = field(default_factory=list)  # rows printed as one run of digits
 
     def value(self, row: str, col: str) -> Optional[MappedCell]:
         for c in self.cells:
             if c.row.id == row and c.col.id == col:
                 return c
         return None
+
+
+@dataclass
+class Run:
+    """One row whose cells were printed as one string of digits (``token``)."""
+
+    group: str
+    row: Row
+    cols: tuple[Column, ...]
+    token: Token
+    label: Optional[Token]
+    metric: str
+    digits: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.digits = "".join(ch for ch in self.token.text if ch.isdigit())
+
+
+def is_run(cells: list[Optional[Token]], n: int) -> Optional[Token]:
+    """The token when the cells read for a row of ``n > 1`` cells are one string of at
+    least ``n`` ASCII digits and nothing else (the other cells missing or blank) in a text
+    table (tokens without a grid position: the loader tables keep their separators)."""
+    filled = [c for c in cells if c is not None and not c.empty]
+    if n < 2 or len(filled) != 1 or filled[0].row is not None:
+        return None
+    t = filled[0].text.strip()
+    return filled[0] if len(t) >= n and t.isascii() and t.isdigit() else None
 
 
 def _column(d: dict, unit: str) -> Column:
@@ -136,6 +166,25 @@ def _load(folder: str) -> tuple[Template, ...]:
 def load_templates() -> tuple[Template, ...]:
     """Every template of configs/templates/, sorted by file name."""
     return _load(str(configs_dir() / "templates"))
+
+
+def vocabulary() -> frozenset[str]:
+    """Every row label, header cell, title and detect word of the "rows" templates,
+    normalised: the cells the tokenizer keeps whole (``grid.tokenize``)."""
+    return _vocabulary(str(configs_dir() / "templates"))
+
+
+@lru_cache(maxsize=8)
+def _vocabulary(folder: str) -> frozenset[str]:
+    out: set[str] = set()
+    for tpl in _load(folder):
+        if tpl.kind != "rows":
+            continue
+        out |= set(tpl.detect) | {norm_label(x) for x in tpl.raw.get("header_cells", [])}
+        for g in tpl.groups:
+            out |= set(g.titles) | {s for c in g.columns for s in c.synonyms}
+            out |= {lab for r in g.rows for lab in (r.labels or ())}
+    return frozenset(x for x in out if x)
 
 
 # ---- the matcher ---------------------------------------------------------------------
@@ -242,6 +291,13 @@ def match_rows(tpl: Template, toks: list[Token]) -> Optional[Match]:
                 label = toks[at[r.id]]
                 m.lo = min(m.lo, at[r.id])
             cells, end, note = read_values(toks, i0, len(cols))
+            run = is_run(cells, len(cols))
+            if run is not None:  # figures printed without separators: recover.py
+                m.runs.append(Run(g.id, r, tuple(cols), run, label, label.text if label is not None else r.id))
+                rows_found += 1
+                numbers += 1
+                m.hi, cur = max(m.hi, end), max(cur, end)
+                continue
             if all(c is None for c in cells):
                 if label is not None:
                     m.warnings.append(("table_row_empty", f"{tpl.id}: row {label.text!r} has no cells", label))
