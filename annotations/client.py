@@ -17,22 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from inference.errors import (LabelStudioAuthError, LabelStudioError,  # noqa: F401
+                              LabelStudioUnreachable)
+
 ENV_URL = "GOVIE_LS_URL"
 ENV_TOKEN = "GOVIE_LS_TOKEN"
 ENV_CONFIG = "GOVIE_LS_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/govie/labelstudio.toml")
-
-
-class LabelStudioError(RuntimeError):
-    """A Label Studio call failed; the message says why and never holds the token."""
-
-
-class LabelStudioUnreachable(LabelStudioError):
-    pass
-
-
-class LabelStudioAuthError(LabelStudioError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,12 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from inference.data import AnnotatedText, Relation, Span, to_dict
+from inference.errors import SetExistsError  # noqa: F401  (re-exported)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPANS_FILE = "spans.jsonl"
 MANIFEST_FILE = "manifest.json"
 EXPORT_FILE = "export.json"
-
-
-class SetExistsError(FileExistsError):
-    """A set folder of that name exists with different content."""
 
 
 def doc_from_dict(d: dict) -> AnnotatedText:

@@ -14,12 +14,10 @@ from typing import Any
 
 import yaml
 
+from .errors import ConfigError  # noqa: F401  (re-exported)
+
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
-
-
-class ConfigError(ValueError):
-    """A config file is missing or malformed."""
 
 
 def configs_dir() -> Path:

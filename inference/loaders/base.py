@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..data import Cell, Table
-
-
-class LoadError(ValueError):
-    """An input that cannot be read as a report; the message says why."""
+from ..errors import InputTooLarge, LoadError  # noqa: F401  (re-exported)
 
 
 _WS = re.compile(r"\s+")
