@@ -138,4 +138,4 @@ def load_pdf(data: bytes, name: str):
     text = out.text()
     if not text.strip():
         raise LoadError(f"{name}: no extractable text in the PDF (a scan? OCR is not supported)")
-    return text, None, out.tables
+    return text, None, out.tables, out.notes
