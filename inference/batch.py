@@ -120,6 +120,20 @@ def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
                         fh = tf.extractfile(i)
                         return fh.read() if fh else b""
                     yield info.name, info.size, read
+            _check_tar_end(tf)
+
+
+def _check_tar_end(tf: tarfile.TarFile) -> None:
+    """``tarfile`` ends its walk silently at a damaged header; read on to the end (which
+    also checks the gzip/xz/bz2 checksum) and raise if anything but zero padding is left."""
+    tf.fileobj.seek(tf.offset)
+    while True:
+        chunk = tf.fileobj.read(1 << 20)
+        if not chunk:
+            return
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("damaged archive: unreadable data after the last "
+                                    "member read")
 
 
 def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[Item]:
