@@ -299,8 +299,29 @@ def lock_output(out: Path) -> int:
     return fd
 
 
-def _on_sigterm(signum, frame):
-    raise Interrupted(f"signal {signum}")
+class _Stop:
+    """SIGTERM/SIGINT handler of the main process: raises ``Interrupted``, but not while a
+    record is being written and counted (``critical``); then right after it."""
+
+    def __init__(self) -> None:
+        self.critical = False
+        self.pending: Optional[int] = None
+
+    def __call__(self, signum, frame) -> None:
+        if self.critical:
+            self.pending = signum
+        else:
+            raise Interrupted(f"signal {signum}")
+
+    def __enter__(self) -> "_Stop":
+        self.critical = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.critical = False
+        if self.pending is not None and exc[0] is None:
+            signum, self.pending = self.pending, None
+            raise Interrupted(f"signal {signum}")
 
 
 def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
@@ -332,14 +353,18 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
                dynamic_ncols=True)
     writer = JsonlWriter(out)
 
+    stop = _Stop()
+
     def emit(rec: dict[str, Any]) -> None:
-        writer.write(rec)
+        with stop:  # a signal cannot fall between writing a record and counting it
+            writer.write(rec)
+            if rec.get("error"):
+                summary.failed += 1
+            else:
+                summary.ok += 1
         if rec.get("error"):
-            summary.failed += 1
             bar.write(f"govie: {rec['error']['kind']} error: {rec['error']['message']}",
                       file=sys.stderr)
-        else:
-            summary.ok += 1
         bar.update(1)
 
     def todo() -> Iterator[tuple[str, bytes]]:
@@ -362,7 +387,8 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
             seen.add(sha)
             yield item.source, item.data
 
-    old_term = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    old = ({sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+           if _main_thread() else {})
     try:
         if engine == "ray":
             from .ray_engine import ray_records
@@ -381,8 +407,8 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
         writer.close()
         bar.close()
         os.close(lock)

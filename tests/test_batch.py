@@ -224,7 +224,7 @@ def _corrupt_tar(path, mode):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode=mode) as tf:
         for i in range(40):
-            data = (REPORT(n=i) * 400 + f"{i}" * 2000).encode()
+            data = (REPORT(n=i) * 60 + f"{i}" * 3000).encode()
             info = tarfile.TarInfo(f"r/{i:02d}.txt")
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
@@ -346,3 +346,63 @@ def test_time_limit_per_report(tmp_path, inputs, capsys, args, timed_out):
     assert len(recs) == 5 and (len(limited) == 5) is timed_out
     assert code == (1 if timed_out else 1)  # corrupt.pdf and empty.txt fail either way
     assert "ok," in capsys.readouterr().err  # the summary line
+
+
+def _children(pid: int) -> list[int]:
+    import os
+
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_stopping_the_main_process_leaves_no_workers(tmp_path, samples_dir, sig):
+    """SIGTERM: the run stops, keeps its records and prints its summary line; SIGKILL: the
+    workers notice their parent is gone and exit (they were left blocked on a pipe)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    d = tmp_path / "in"
+    d.mkdir()
+    seed = (samples_dir / "seed-000.txt").read_text(encoding="utf-8")
+    for i in range(300):
+        (d / f"r{i:03d}.txt").write_text(seed + f"\n第{i}份\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "inference.cli", "extract", str(d), "-o",
+                             str(out), "--no-model", "-q", "--jobs", "2"], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (out.exists() and out.stat().st_size):
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2 and proc.poll() is None
+        proc.send_signal(getattr(signal, sig))
+        err = proc.communicate(timeout=30)[1]
+        gone_by = time.monotonic() + 10
+        while time.monotonic() < gone_by and any(_alive(w) for w in workers):
+            time.sleep(0.2)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    recs = list(read_jsonl(out))
+    assert 0 < len(recs) < 300 and all(not r["error"] for r in recs)
+    if sig == "SIGTERM":
+        assert proc.returncode == 130
+        assert f"{len(recs)} ok, 0 failed, 0 skipped" in err and "(interrupted)" in err
