@@ -195,6 +195,7 @@ def _rule_matches(text: str, region: Region, pats: Patterns) -> list[tuple[Span,
     out: list[tuple[Span, Rule]] = []
     ctx = pats.context
     for rule in pats.rules:
+        deadline.check("ner (patterns)")
         for m in rule.regex.finditer(text, rs, re_):
             s, e = m.span(rule.group)
             if e <= s:
