@@ -207,3 +207,61 @@ def test_model_spans_follow_the_label_rules(text, piece, label, kept):
     assert ((label, piece) in [(s.label, s.text) for s in spans]) is kept
     assert ner.patterns().model_metric_needs_value
     assert dict(ner.patterns().model_min_chars) == {"METRIC": 2, "ORG": 2}
+
+
+# ---- combine in one sweep (issue 19: it compared every pair) -----------------------------
+
+def _pairwise_combine(text, model, rules, pats):
+    """The pairwise combine of before issue 19, kept as the oracle of the sweep."""
+    from dataclasses import replace
+
+    def overlaps(a, b):
+        return a.start < b.end and b.start < a.end
+
+    kept_rules = [s for s, r in rules if not r.rules_only and (
+        not r.weak or any(m.label == s.label and overlaps(m, s) for m in model))]
+    out = list(kept_rules)
+    min_chars = dict(pats.model_min_chars)
+    for m in sorted(model, key=lambda x: (x.start, x.end)):
+        s, e = ner.trim_span(text, m.start, m.end, pats.trim_chars)
+        if e - s < max(1, min_chars.get(m.label, 1)):
+            continue
+        m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
+        hits = [r for r in kept_rules if overlaps(m, r)]
+        if (not hits and pats.model_fill is not None and m.label not in pats.model_labels
+                and m.label not in pats.model_fill):
+            continue
+        if hits:
+            if m.label not in pats.model_labels:
+                continue
+            m = ner._cut_outside(text, m, hits, pats.trim_chars)
+            if m is None:
+                continue
+        if any(overlaps(m, o) for o in out):
+            continue
+        out.append(m)
+    if pats.model_metric_needs_value:
+        out = ner._metrics_with_values(text, out, pats, sources=("model",))
+    return sorted(out, key=lambda x: (x.start, x.end))
+
+
+@pytest.mark.parametrize("seed", ["seed-000", "seed-002", "seed-003"])
+def test_combine_sweep_gives_what_pairwise_comparison_gave(seed_texts, seed):
+    """Model spans made to collide with the rule spans in every way (inside, across,
+    touching, same label or not) on real reports: the same result as the pairwise loop."""
+    import random
+
+    text = seed_texts[seed]
+    pats = ner.patterns()
+    rules = ner.rule_spans(text)
+    rng = random.Random(seed)
+    labels = sorted({s.label for s, _ in rules} | {"METRIC", "ORG"})
+    model = []
+    for s, _ in rules:
+        for _ in range(2):
+            a = max(0, s.start + rng.randint(-6, 4))
+            b = min(len(text), max(a + 1, s.end + rng.randint(-3, 8)))
+            model.append(Span(a, b, text[a:b], rng.choice(labels), 0.7, "model"))
+    got = ner.combine(text, model, rules, pats)
+    assert got == _pairwise_combine(text, model, rules, pats)
+    assert len(got) > len(rules) // 2
