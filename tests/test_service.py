@@ -211,3 +211,63 @@ def test_a_half_sent_request_head_is_closed(guarded_server):
     assert _raw(guarded_server, b"POST /extract HTTP/1.1\r\nHost: x\r\n", wait=2) == b""
     assert 1.5 < time.monotonic() - t0 < 2 + 1.5
     assert httpx.get(guarded_server + "/health").status_code == 200
+
+
+def _soak_request(url: str, kind: str) -> tuple[str, object, float]:
+    """One request of the soak mix: (kind, status or what happened, seconds)."""
+    t0 = time.monotonic()
+    post = lambda **kw: httpx.post(url + "/extract", timeout=30, **kw).status_code  # noqa: E731
+    try:
+        if kind == "small":
+            got = post(json={"text": TEXT})
+        elif kind == "upload":
+            got = post(files={"file": ("r.txt", TEXT.encode("gb18030"), "text/plain")})
+        elif kind == "slow":
+            got = post(json={"text": SLOW_TEXT})
+        elif kind == "declared_too_large":
+            head = (b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 1000000000\r\n\r\n{")
+            got = int(_raw(url, head, wait=1, first_only=True)[9:12] or 0)
+        elif kind == "chunked_too_large":
+            got = post(content=_chunks(16 * 1024 * 1024),
+                       headers={"content-type": "multipart/form-data; boundary=govieboundary"})
+        elif kind == "malformed":
+            got = post(content=b'{"text": ', headers={"content-type": "application/json"})
+        elif kind == "deep":
+            got = post(content=b"[" * 50_000 + b"]" * 50_000,
+                       headers={"content-type": "application/json"})
+        else:  # "stalled": a body that never comes
+            head = (b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 500\r\n\r\n{")
+            got = int(_raw(url, head, wait=1, first_only=True)[9:12] or 0)
+    except httpx.TransportError as exc:  # a server that closes an oversized upload early
+        got = type(exc).__name__
+    return kind, got, time.monotonic() - t0
+
+
+SOAK_STATUS = {"small": {200}, "upload": {200}, "slow": {504}, "declared_too_large": {413},
+               # 408 when the upload itself is slower than the body timeout (a loaded machine)
+               "chunked_too_large": {413, 408, "WriteError", "RemoteProtocolError",
+                                     "ReadError"},
+               "malformed": {400}, "deep": {400}, "stalled": {408}}
+
+
+def test_soak_the_service_stays_up(guarded_server):
+    """64 requests, 8 at a time, mixing ordinary texts and uploads with slow extractions,
+    oversized and chunked bodies, malformed and deep JSON and stalled clients: every one is
+    answered as it should be within the timeout + 1 s (plus upload time), and the service
+    then serves the next request at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    kinds = list(SOAK_STATUS) * 8
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda k: _soak_request(guarded_server, k), kinds))
+    wrong = [(k, got) for k, got, _ in results if got not in SOAK_STATUS[k]]
+    assert not wrong, wrong
+    slowest = max(secs for _, _, secs in results)
+    assert slowest < 1 + 1 + 2, sorted(results, key=lambda r: -r[2])[:3]
+    assert time.monotonic() - t0 < 60
+    r, secs = _timed(httpx.post, guarded_server + "/extract", json={"text": TEXT}, timeout=30)
+    assert r.status_code == 200 and secs < 1
+    assert httpx.get(guarded_server + "/health").json() == {"status": "ok"}
