@@ -294,7 +294,7 @@ def test_table_spans_are_capped(data, name):
     out, grown_mb, secs = run_bounded(_load_summary, data, name, seconds=30)
     assert out[0] == "ok", out
     assert grown_mb < 300 and secs < 10, (grown_mb, secs)
-    doc = load_bytes(data, name)
+    doc = load_bytes(data, name)  # now known to be quick
     assert all(t.n_rows * t.n_cols <= MAX_TABLE_CELLS for t in doc.tables)
     assert "主动公开政府信息" in doc.text or "指标0" in doc.text
     assert_cells_point_into_text(doc)
@@ -309,10 +309,16 @@ def test_spans_within_the_cap_are_kept_and_only_clipped():
     assert not doc.warnings
 
 
+def _warnings_and_spans(data: bytes, name: str) -> tuple:
+    doc = load_bytes(data, name)
+    return ([w.code for w in doc.warnings],
+            {(c.rowspan, c.colspan) for t in doc.tables for c in t.cells})
+
+
 def test_spans_over_the_cap_are_dropped_with_a_warning():
-    doc = load_bytes(_span_html(200, 1000, 1000), "r.html")  # 2 rows x 200,000 columns
-    assert [w.code for w in doc.warnings] == ["table_spans_dropped"]
-    assert all(c.rowspan == c.colspan == 1 for c in doc.tables[0].cells)
+    out, grown_mb, secs = run_bounded(_warnings_and_spans,  # 2 rows x 200,000 columns
+                                      _span_html(200, 1000, 1000), "r.html", seconds=30)
+    assert out == ("ok", repr((["table_spans_dropped"], {(1, 1)})))
 
 
 def test_table_grid_refuses_a_huge_hand_made_table():
@@ -370,5 +376,13 @@ def test_devices_and_fifos_are_refused_by_type(tmp_path, kind):
     else:
         p = tmp_path / "pipe.txt"
         os.mkfifo(p)  # opening it for reading would block forever
-    with pytest.raises(LoadError, match="not a regular file"):
-        load_path(p, limit_mb=1)
+    out, grown_mb, secs = run_bounded(_load_error, str(p), seconds=10, mb=300)
+    assert out[0] == "ok" and "not a regular file" in out[1], out  # was: hang / MemoryError
+
+
+def _load_error(path: str) -> str:
+    try:
+        load_path(path, limit_mb=1)
+    except LoadError as exc:
+        return str(exc)
+    return "loaded"
