@@ -44,7 +44,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Optional, Protocol, Sequence
+from typing import Iterator, Optional, Protocol, Sequence
 
 from . import deadline
 from .config import ConfigError, load_config
@@ -366,10 +366,56 @@ def _accepts_regions(tagger: Tagger) -> bool:
         return False
 
 
+MODEL_CHUNK_CHARS = 100_000
+"""Most region characters the model reads in one call: a longer text is read in chunks of
+whole regions (a longer region is cut), one after the other, so the memory of the model's
+windows and probabilities stays bounded whatever the length of the report."""
+
+
 def model_spans_many(texts: Sequence[str], tagger: Tagger,
                      regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
     """Model spans of several texts at once (the tagger batches all their windows by
-    length), each restricted to its regions; offsets into each text."""
+    length), each restricted to its regions; offsets into each text. A text with more than
+    ``MODEL_CHUNK_CHARS`` characters of regions is read chunk by chunk."""
+    big = {i for i, regs in enumerate(regions) if sum(e - s for s, e in regs) > MODEL_CHUNK_CHARS}
+    small = [i for i in range(len(texts)) if i not in big]
+    out: list[list[Span]] = [[] for _ in texts]
+    if small:
+        got = _model_spans([texts[i] for i in small], tagger, [regions[i] for i in small])
+        for i, spans in zip(small, got):
+            out[i] = spans
+    for i in sorted(big):
+        for group in _chunks(list(regions[i]), MODEL_CHUNK_CHARS):
+            deadline.check("ner (model chunks)")
+            a, b = group[0][0], group[-1][1]
+            (spans,) = _model_spans([texts[i][a:b]], tagger, [[(s - a, e - a) for s, e in group]])
+            out[i] += [replace(x, start=x.start + a, end=x.end + a) for x in spans]
+    return out
+
+
+def _chunks(regions: list[Region], size: int) -> Iterator[list[Region]]:
+    """``regions`` (sorted, disjoint) in groups of at most ``size`` characters; a region
+    longer than ``size`` is cut into pieces of ``size``."""
+    group: list[Region] = []
+    total = 0
+    for s, e in regions:
+        while e - s > size:
+            if group:
+                yield group
+                group, total = [], 0
+            yield [(s, s + size)]
+            s += size
+        if group and total + (e - s) > size:
+            yield group
+            group, total = [], 0
+        group.append((s, e))
+        total += e - s
+    if group:
+        yield group
+
+
+def _model_spans(texts: Sequence[str], tagger: Tagger,
+                 regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
     if _accepts_regions(tagger):
         return tagger.predict_entities(list(texts), regions=[list(r) for r in regions])
     pieces = [(i, s, t[s:e]) for i, (t, regs) in enumerate(zip(texts, regions)) for s, e in regs]

@@ -265,3 +265,40 @@ def test_combine_sweep_gives_what_pairwise_comparison_gave(seed_texts, seed):
     got = ner.combine(text, model, rules, pats)
     assert got == _pairwise_combine(text, model, rules, pats)
     assert len(got) > len(rules) // 2
+
+
+class RegionTagger:
+    """Tags every 主动公开政府信息 inside the regions it is given as METRIC; records how
+    many region characters each call reads."""
+
+    model_version, labels = "fake", ("METRIC",)
+
+    def __init__(self):
+        self.read = []
+
+    def predict_entities(self, texts, regions=None):
+        out = []
+        for t, regs in zip(texts, regions):
+            self.read.append(sum(e - s for s, e in regs))
+            spans = []
+            for s, e in regs:
+                k = t.find("主动公开政府信息", s, e)
+                while k >= 0 and k + 8 <= e:
+                    spans.append(Span(k, k + 8, t[k:k + 8], "METRIC", 0.9, "model"))
+                    k = t.find("主动公开政府信息", k + 8, e)
+            out.append(spans)
+        return out
+
+
+@pytest.mark.parametrize("lines, one_line", [(3, False), (12000, False), (12000, True)])
+def test_a_long_text_is_read_by_the_model_in_bounded_chunks(lines, one_line):
+    sentence = "全市共主动公开政府信息30659条。"
+    text = ("" if one_line else "\n").join([sentence] * lines)
+    regions = [(0, len(text))] if one_line else [
+        (k * (len(sentence) + 1), k * (len(sentence) + 1) + len(sentence)) for k in range(lines)]
+    tagger = RegionTagger()
+    (spans,) = ner.model_spans_many([text], tagger, [regions])
+    assert max(tagger.read) <= ner.MODEL_CHUNK_CHARS
+    assert sum(tagger.read) == sum(e - s for s, e in regions)
+    assert all(text[s.start:s.end] == s.text == "主动公开政府信息" for s in spans)
+    assert len(spans) >= lines - len(tagger.read)  # a cut region may split one phrase
