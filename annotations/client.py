@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from inference.errors import (LabelStudioAuthError, LabelStudioError,  # noqa: F401
+                              LabelStudioUnreachable)
+
 ENV_URL = "GOVIE_LS_URL"
 ENV_TOKEN = "GOVIE_LS_TOKEN"
 # label-studio-sdk's own variables, read after govie's
@@ -24,18 +27,6 @@ SDK_ENV_URL = "LABEL_STUDIO_URL"
 SDK_ENV_TOKEN = "LABEL_STUDIO_API_KEY"
 ENV_CONFIG = "GOVIE_LS_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/govie/labelstudio.toml")
-
-
-class LabelStudioError(RuntimeError):
-    """A Label Studio call failed; the message says why and never holds the token."""
-
-
-class LabelStudioUnreachable(LabelStudioError):
-    pass
-
-
-class LabelStudioAuthError(LabelStudioError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -86,7 +77,23 @@ def load_settings(url: Optional[str] = None, token: Optional[str] = None,
             f"Label Studio {missing} not set: set {ENV_URL} / {ENV_TOKEN} (or {SDK_ENV_URL} / "
             f"{SDK_ENV_TOKEN}) or write url = ... "
             f"and token = ... to {path}")
-    return Settings(url=str(url).rstrip("/"), token=str(token), timeout=timeout)
+    return Settings(url=check_url(str(url)), token=str(token), timeout=timeout)
+
+
+def check_url(url: str) -> str:
+    """``url`` without its trailing slash; ``LabelStudioError`` unless it is an http(s)
+    URL with a host (and a valid port)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise LabelStudioError(f"invalid Label Studio URL {url!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LabelStudioError(f"invalid Label Studio URL {url!r}: expected "
+                               "http(s)://host[:port], e.g. http://127.0.0.1:8080")
+    return url.strip().rstrip("/")
 
 
 class Connection:
@@ -126,7 +133,7 @@ def wrap_error(what: str, exc: BaseException, settings: Settings) -> LabelStudio
                 "and that the server allows legacy API tokens")
         return LabelStudioError(
             f"{what}: Label Studio at {url} answered HTTP {exc.status_code}: "
-            f"{redact(str(detail)[:500], settings.token)}")
+            f"{redact(str(detail), settings.token)[:500]}")
     return LabelStudioError(f"{what}: {type(exc).__name__}: {redact(str(exc), settings.token)}")
 
 
@@ -139,12 +146,13 @@ def connect(settings: Optional[Settings] = None, check_timeout: float = 10.0) ->
     from label_studio_sdk import LabelStudio
 
     settings = settings or load_settings()
+    check_url(settings.url)
     headers_probe = None
     try:
         with httpx.Client(timeout=check_timeout) as probe:
             r = probe.get(f"{settings.url}/api/version")
             headers_probe = r.json().get("release") if r.status_code == 200 else None
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise wrap_error("connect", exc, settings) from None
     try:
         sdk = LabelStudio(base_url=settings.url, api_key=settings.token,

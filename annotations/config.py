@@ -15,13 +15,10 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 from inference.config import load_config
+from inference.errors import LabelConfigError  # noqa: F401  (re-exported)
 
 FROM_NAME = "label"
 TO_NAME = "text"
-
-
-class LabelConfigError(ValueError):
-    """A labelling config that is malformed or does not match ``configs/labels.yaml``."""
 
 
 def _labels_cfg(cfg: Optional[dict] = None) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from inference.data import Document, Span
+from inference.errors import ModelLoadError  # noqa: F401  (re-exported)
 from inference.ner import model_blocks, model_regions
 from inference.pipeline import Pipeline
 
@@ -164,8 +165,6 @@ def task_key(data: dict) -> tuple:
 
 # --- predictions --------------------------------------------------------------------------
 
-class ModelLoadError(RuntimeError):
-    """The model asked for (``--model``) cannot be loaded."""
 
 
 def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: bool = True

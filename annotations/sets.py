@@ -23,15 +23,12 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from inference.data import AnnotatedText, Relation, Span, to_dict
+from inference.errors import GoldFormatError, SetExistsError  # noqa: F401  (re-exported)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPANS_FILE = "spans.jsonl"
 MANIFEST_FILE = "manifest.json"
 EXPORT_FILE = "export.json"
-
-
-class SetExistsError(FileExistsError):
-    """A set folder of that name exists with different content."""
 
 
 def doc_from_dict(d: dict) -> AnnotatedText:
@@ -59,8 +56,6 @@ def write_spans_jsonl(docs: Iterable[AnnotatedText], path: Union[str, Path]) -> 
     Path(path).write_bytes(spans_jsonl_bytes(docs))
 
 
-class GoldFormatError(ValueError):
-    """A gold file that is neither an annotation set nor a usable Label Studio export."""
 
 
 def load_set(path: Union[str, Path]) -> list[AnnotatedText]:

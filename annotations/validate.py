@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from inference.data import AnnotatedText, Span
+from inference.errors import ValidationError  # noqa: F401  (re-exported)
 
 REPAIR_WINDOW = 16
 """How far (characters) around the given offsets a shifted region is looked for."""
@@ -39,17 +40,6 @@ class Issue:
         if self.region is not None:
             where += f", region {self.region}"
         return f"{self.level}: {self.code}: {where}: {self.message}"
-
-
-class ValidationError(ValueError):
-    """Conversion or validation found errors; ``issues`` lists them all."""
-
-    def __init__(self, issues: list[Issue], what: str = "annotations"):
-        self.issues = issues
-        errors = [i for i in issues if i.level == "error"]
-        shown = "\n  ".join(str(i) for i in errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{what}: {len(errors)} error(s):\n  {shown}{more}")
 
 
 def errors(issues: Iterable[Issue]) -> list[Issue]:

@@ -4,6 +4,7 @@
     ex = Extractor.load("path/to/model")       # another model folder
     ex = Extractor.load(runtime="onnx")        # "auto" (ONNX int8 when exported), "torch", "onnx"
     ex = Extractor.load(rules_only=True)       # no model: patterns and table rules only
+    ex = Extractor.load(time_limit=60)         # TimeLimitExceeded for a report over 60 s
     report = ex.extract(Path("report.pdf"))    # a file
     report = ex.extract("全市共主动公开政府信息30659条。")  # a text
     report.facts, report.to_dict(), report.to_frame()
@@ -24,6 +25,8 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import __version__, ner
 from .data import Document, Warning
+from .deadline import time_limit as _time_limit
+from .errors import TimeLimitExceeded
 from .load import FORMATS, LoadError, from_text, load_bytes, load_path
 from .pipeline import Pipeline
 
@@ -113,13 +116,22 @@ class Extractor:
     model_path: Optional[str] = None
     notes: list[str] = field(default_factory=list)  # load-time warnings (e.g. no model)
     limit_mb: float = 50.0
+    time_limit: Optional[float] = None  # seconds per report (TimeLimitExceeded); None: none
 
     def __post_init__(self) -> None:
         self.pipeline = Pipeline(self.tagger)
 
     @classmethod
     def load(cls, path: Union[str, Path, None] = None, runtime: str = "auto",
-             rules_only: bool = False) -> "Extractor":
+             rules_only: bool = False, time_limit: Optional[float] = None) -> "Extractor":
+        """See ``_load_model``; ``time_limit``: seconds per report (None: no limit)."""
+        ex = cls._load_model(path, runtime, rules_only)
+        ex.time_limit = time_limit
+        return ex
+
+    @classmethod
+    def _load_model(cls, path: Union[str, Path, None], runtime: str,
+                    rules_only: bool) -> "Extractor":
         """The extractor with the model of ``path`` (default: the embedded
         ``models/default``). With no default model (or no torch/onnxruntime installed) it
         runs rules only and warns; a ``path`` given that holds no model, or a ``runtime``
@@ -149,7 +161,7 @@ class Extractor:
 
     @classmethod
     def _rules_only(cls, message: str) -> "Extractor":
-        _warnings.warn(message, stacklevel=3)
+        _warnings.warn(message, stacklevel=4)
         return cls(notes=[message])
 
     @property
@@ -192,13 +204,16 @@ class Extractor:
     def extract(self, x: Input, name: Optional[str] = None) -> Report:
         """One report: a ``Path`` (file), ``bytes`` (file content, ``name`` gives its
         type) or ``str`` (text; see the module docstring for paths)."""
-        return self._finish(self.pipeline(self._load(x, name)))
+        with _time_limit(self.time_limit):
+            return self._finish(self.pipeline(self._load(x, name)))
 
     def extract_text(self, text: str, source: str = "<text>") -> Report:
-        return self._finish(self.pipeline(from_text(text, source=source)))
+        with _time_limit(self.time_limit):
+            return self._finish(self.pipeline(from_text(text, source=source)))
 
     def extract_file(self, path: Union[str, Path]) -> Report:
-        return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb)))
+        with _time_limit(self.time_limit):
+            return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb)))
 
     def extract_many(self, items: Iterable[Input], batch_size: int = 8,
                      progress: bool = False) -> Iterator[Report]:
@@ -242,7 +257,11 @@ class Extractor:
 
         def guard(i: int, stage: str, fn) -> None:
             try:
-                docs[i] = fn(docs[i])
+                with _time_limit(self.time_limit):
+                    docs[i] = fn(docs[i])
+            except TimeLimitExceeded as exc:
+                docs[i] = None
+                errs[i] = (f"{stage}: {exc}", "pipeline")
             except Exception as exc:  # one bad report must not end the run
                 docs[i] = None
                 errs[i] = (f"{stage} failed: {type(exc).__name__}: {exc}", "pipeline")
@@ -252,10 +271,13 @@ class Extractor:
                 guard(i, "pipeline", pre)
         if "ner" in stages:
             live = [i for i, d in enumerate(docs) if d is not None]
+            batch_limit = self.time_limit * len(live) if self.time_limit else None
             try:
-                for i, d in zip(live, ner.tag_many([docs[i] for i in live], self.tagger)):
+                with _time_limit(batch_limit):
+                    tagged = ner.tag_many([docs[i] for i in live], self.tagger)
+                for i, d in zip(live, tagged):
                     docs[i] = d
-            except Exception:  # find the culprit: one document at a time
+            except Exception:  # find the culprit (or the slow one): one document at a time
                 for i in live:
                     guard(i, "ner", lambda d: ner.tag_many([d], self.tagger)[0])
         for i in range(len(docs)):

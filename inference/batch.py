@@ -8,27 +8,31 @@ once), and appends one record per report. Bad input gives an error record; the r
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import lzma
 import os
+import signal
 import sys
 import tarfile
-import warnings
 import zipfile
+import zlib
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
-from .load import DEFAULT_LIMIT_MB, FORMATS, LoadError, load_bytes
-from .output import (JsonlWriter, error_record, read_jsonl, record, write_facts_csv,
-                     write_facts_parquet)
+from . import worker as _worker
+from .errors import LoadError, OutputLocked, UsageError
+from .load import DEFAULT_LIMIT_MB, FORMATS
+from .output import JsonlWriter, error_record, read_jsonl, write_facts_csv, write_facts_parquet
+from .worker import Worker
+
+__all__ = ["ARCHIVES", "Item", "Summary", "UsageError", "iter_items", "process",
+           "resolve_model", "run_extract", "safe_name", "worker_threads"]
 
 ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
-
-
-class UsageError(ValueError):
-    """Bad arguments (a missing input path, an unloadable model): exit code 2."""
 
 
 @dataclass
@@ -51,13 +55,30 @@ class Summary:
     skipped: int = 0  # already in the output, or duplicate content in this run
     ignored: list[str] = field(default_factory=list)  # files of unknown type in folders
     warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False  # stopped by SIGTERM / Ctrl-C before the end
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         return 0 if self.failed == 0 else 1
 
 
 # ---- inputs -----------------------------------------------------------------------------
+
+def safe_name(name: str) -> str:
+    """``name`` as valid Unicode: bytes of a file name that are not UTF-8 (kept by Python
+    as lone surrogates) become ``\\xff`` escapes, so the record can be written."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 def _is_archive(name: str) -> bool:
     return name.lower().endswith(ARCHIVES)
@@ -65,11 +86,23 @@ def _is_archive(name: str) -> bool:
 
 def _hidden(name: str) -> bool:
     """Hidden files and folders (.DS_Store, ._report.txt, __MACOSX/) are not reports."""
-    return any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
+    return any(part.startswith(".") and part not in (".", "..") or part == "__MACOSX"
+               for part in Path(name).parts)
+
+
+def _escapes(name: str) -> bool:
+    """An archive member whose path climbs out of the archive (``../x``, ``/etc/x``)."""
+    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
 
 
 def _known(name: str) -> bool:
     return Path(name).suffix.lower() in FORMATS
+
+
+# what a damaged archive raises while it is read (zlib, bz2 and lzma streams, bad headers)
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, zlib.error,
+                  lzma.LZMAError, EOFError, OSError, RuntimeError, ValueError,
+                  NotImplementedError)
 
 
 def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
@@ -87,14 +120,35 @@ def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
                         fh = tf.extractfile(i)
                         return fh.read() if fh else b""
                     yield info.name, info.size, read
+            _check_tar_end(tf)
+
+
+def _check_tar_end(tf: tarfile.TarFile) -> None:
+    """``tarfile`` ends its walk silently at a damaged header; read on to the end (which
+    also checks the gzip/xz/bz2 checksum) and raise if anything but zero padding is left."""
+    tf.fileobj.seek(tf.offset)
+    while True:
+        chunk = tf.fileobj.read(1 << 20)
+        if not chunk:
+            return
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("damaged archive: unreadable data after the last "
+                                    "member read")
 
 
 def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[Item]:
+    """One item per report member; a member that cannot be read, and an archive damaged
+    past some point, give error items (the members before it are kept)."""
     limit = limit_mb * 1024 * 1024 if limit_mb else None
+    arch = safe_name(str(path))
     try:
         for name, size, read in _members(path):
-            src = f"{path}!{name}"
+            src = f"{arch}!{safe_name(name)}"
             if _hidden(name):
+                continue
+            if _escapes(name):
+                yield Item(src, error=f"{src}: member path leaves the archive ('..' or "
+                           "absolute): not read")
                 continue
             if not _known(name):
                 summary.ignored.append(src)
@@ -105,30 +159,57 @@ def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[It
                 continue
             try:
                 yield Item(src, read())
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                yield Item(src, error=f"{src}: cannot read archive member ({exc})")
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
-        yield Item(str(path), error=f"{path}: not a readable archive ({type(exc).__name__}: {exc})")
+            except ARCHIVE_ERRORS as exc:
+                yield Item(src, error=f"{src}: cannot read archive member "
+                           f"({type(exc).__name__}: {exc})")
+    except ARCHIVE_ERRORS as exc:
+        yield Item(arch, error=f"{arch}: not a readable archive, or damaged after the members "
+                   f"read so far ({type(exc).__name__}: {exc})")
 
 
 def _file_item(path: Path, limit_mb: float) -> Item:
     from .load import read_limited
 
     try:
-        return Item(str(path), read_limited(path, limit_mb))
+        return Item(safe_name(str(path)), read_limited(path, limit_mb))
     except LoadError as exc:
-        return Item(str(path), error=str(exc))
+        return Item(safe_name(str(path)), error=safe_name(str(exc)))
+
+
+def _folder_files(root: Path, follow_symlinks: bool, summary: Summary) -> list[Path]:
+    """The files under ``root``, sorted. Symbolic links that lead outside ``root`` are not
+    followed (listed in ``summary.ignored``) unless ``follow_symlinks``."""
+    base = root.resolve()
+    out: list[Path] = []
+    for d, dirs, files in os.walk(root, followlinks=follow_symlinks):
+        for name in dirs if not follow_symlinks else []:
+            p = Path(d) / name
+            if p.is_symlink():
+                summary.ignored.append(f"{safe_name(str(p))} (symbolic link to a folder; "
+                                       "--follow-symlinks to read)")
+        for name in files:
+            p = Path(d) / name
+            if p.is_symlink() and not follow_symlinks:
+                target = p.resolve()
+                if not target.is_relative_to(base):
+                    summary.ignored.append(f"{safe_name(str(p))} (symbolic link outside the "
+                                           "folder; --follow-symlinks to read)")
+                    continue
+            if p.is_file():
+                out.append(p)
+    return sorted(out)
 
 
 def iter_items(paths: Sequence[Union[str, Path]], limit_mb: float = DEFAULT_LIMIT_MB,
-               summary: Optional[Summary] = None) -> Iterator[Item]:
+               summary: Optional[Summary] = None, follow_symlinks: bool = False
+               ) -> Iterator[Item]:
     """Every report under ``paths``. Named files are always tried; inside folders and
     archives only files of known types (others are listed in ``summary.ignored``)."""
     summary = summary if summary is not None else Summary()
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            for f in _folder_files(p, follow_symlinks, summary):
                 if _hidden(str(f.relative_to(p))):
                     continue
                 if _is_archive(f.name):
@@ -136,30 +217,14 @@ def iter_items(paths: Sequence[Union[str, Path]], limit_mb: float = DEFAULT_LIMI
                 elif _known(f.name):
                     yield _file_item(f, limit_mb)
                 else:
-                    summary.ignored.append(str(f))
-        elif _is_archive(p.name):
+                    summary.ignored.append(safe_name(str(f)))
+        elif _is_archive(p.name) and p.is_file():
             yield from _archive_items(p, limit_mb, summary)
         else:
             yield _file_item(p, limit_mb)
 
 
 # ---- the work of one report ---------------------------------------------------------------
-
-_PIPELINE = None
-
-
-def build_pipeline(model: Optional[str], threads: Optional[int] = None):
-    """The pipeline with the tagger of ``model`` (a model folder, run on ``threads`` CPU
-    threads), or rules only."""
-    from .pipeline import Pipeline
-
-    tagger = None
-    if model is not None:
-        from .tagger import load_tagger
-
-        tagger = load_tagger(model, threads=threads)
-    return Pipeline(tagger)
-
 
 def resolve_model(model: Optional[str], no_model: bool) -> tuple[Optional[str], list[str]]:
     """The model folder to use (None: rules only) and warnings to show. A model asked for
@@ -183,37 +248,16 @@ def resolve_model(model: Optional[str], no_model: bool) -> tuple[Optional[str], 
     return str(d), []
 
 
-_INIT_ERROR: Optional[str] = None
-
-
-def init_worker(model: Optional[str], threads: Optional[int] = None) -> None:
-    """Build the pipeline once per worker; a model that fails to load makes every report
-    of this worker an error record (rather than a broken pool)."""
-    global _PIPELINE, _INIT_ERROR
-    warnings.simplefilter("ignore")
-    try:
-        _PIPELINE, _INIT_ERROR = build_pipeline(model, threads), None
-    except Exception as exc:
-        _PIPELINE, _INIT_ERROR = None, f"cannot load model {model}: {type(exc).__name__}: {exc}"
+def init_worker(model: Optional[str], threads: Optional[int] = None,
+                seconds: Optional[float] = None) -> None:
+    """The initializer of a pool worker process (``inference.worker.init_worker``)."""
+    _worker.init_worker(model, threads, seconds)
 
 
 def process(source: str, data: bytes, limit_mb: float = DEFAULT_LIMIT_MB) -> dict[str, Any]:
-    """The record of one report (an error record if it cannot be processed)."""
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        doc = load_bytes(data, source, limit_mb=limit_mb)
-    except LoadError as exc:
-        return error_record(source, sha, str(exc), "load")
-    except Exception as exc:  # a loader bug must not stop the run
-        return error_record(source, sha, f"{source}: {type(exc).__name__}: {exc}", "internal")
-    if _INIT_ERROR is not None:
-        return error_record(source, sha, f"{source}: {_INIT_ERROR}", "internal")
-    try:
-        pipeline = _PIPELINE if _PIPELINE is not None else build_pipeline(None)
-        return record(pipeline(doc))
-    except Exception as exc:
-        return error_record(source, sha, f"{source}: pipeline failed: {type(exc).__name__}: {exc}",
-                            "pipeline")
+    """The record of one report by this process's Worker (an error record if it cannot be
+    processed)."""
+    return _worker.current().process(source, data, limit_mb)
 
 
 # ---- the run ------------------------------------------------------------------------------
@@ -232,50 +276,99 @@ def _done(out: Path) -> tuple[dict[str, bool], set[str]]:
     return done, unhashed
 
 
+DEFAULT_TIME_LIMIT = 600.0  # seconds per report (``--time-limit``)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) in the main process: the run stops and still ends with its
+    summary line."""
+
+
+def lock_output(out: Path) -> int:
+    """An exclusive lock on the output file (``fcntl.flock``: held by this open file,
+    released by the kernel when the process ends, however it ends); ``OutputLocked`` if
+    another run holds it. Returns the descriptor to close when done."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutputLocked(f"{out} is being written by another govie extract run; wait for "
+                           "it to end or choose another output") from None
+    return fd
+
+
+class _Stop:
+    """SIGTERM/SIGINT handler of the main process: raises ``Interrupted``, but not while a
+    record is being written and counted (``critical``); then right after it."""
+
+    def __init__(self) -> None:
+        self.critical = False
+        self.pending: Optional[int] = None
+
+    def __call__(self, signum, frame) -> None:
+        if self.critical:
+            self.pending = signum
+        else:
+            raise Interrupted(f"signal {signum}")
+
+    def __enter__(self) -> "_Stop":
+        self.critical = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.critical = False
+        if self.pending is not None and exc[0] is None:
+            signum, self.pending = self.pending, None
+            raise Interrupted(f"signal {signum}")
+
+
 def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
                 csv: Optional[Union[str, Path]] = None,
                 parquet: Optional[Union[str, Path]] = None, jobs: int = 1,
                 model: Optional[str] = None, no_model: bool = False,
                 limit_mb: float = DEFAULT_LIMIT_MB, progress: bool = True,
-                engine: str = "local", address: Optional[str] = None) -> Summary:
+                engine: str = "local", address: Optional[str] = None,
+                time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
+                follow_symlinks: bool = False) -> Summary:
     """Extract every report under ``paths`` into the JSON Lines file ``out`` (appending,
     resuming), then write the facts of the whole output as CSV/Parquet if asked.
     ``engine="ray"`` runs the pipeline in a Ray actor pool of ``jobs`` actors (the cluster
-    at ``address``, or a local Ray; ``inference.ray_engine``)."""
+    at ``address``, or a local Ray; ``inference.ray_engine``). ``time_limit``: seconds per
+    report (None or 0: none). The output is locked for the run (``OutputLocked``). SIGTERM
+    or Ctrl-C stop the run: the records done are kept and ``summary.interrupted`` is set."""
     from tqdm import tqdm
 
-    missing = [str(p) for p in paths if not Path(p).exists()]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if engine not in ("local", "ray"):
-        raise UsageError(f"unknown engine {engine!r} (local, ray)")
-    if address and engine != "ray":
-        raise UsageError("--address needs --engine ray")
+    _check_args(paths, jobs, engine, address, time_limit)
     model_dir, warns = resolve_model(model, no_model)
     summary = Summary(warnings=warns)
     for w in warns:
         print(f"govie: warning: {w}", file=sys.stderr)
     out = Path(out)
+    lock = lock_output(out)
     done, unhashed = _done(out)
     seen: set[str] = set()
     bar = tqdm(desc="reports", unit="report", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
     writer = JsonlWriter(out)
 
+    stop = _Stop()
+
     def emit(rec: dict[str, Any]) -> None:
-        writer.write(rec)
+        with stop:  # a signal cannot fall between writing a record and counting it
+            writer.write(rec)
+            if rec.get("error"):
+                summary.failed += 1
+            else:
+                summary.ok += 1
         if rec.get("error"):
-            summary.failed += 1
             bar.write(f"govie: {rec['error']['kind']} error: {rec['error']['message']}",
                       file=sys.stderr)
-        else:
-            summary.ok += 1
         bar.update(1)
 
     def todo() -> Iterator[tuple[str, bytes]]:
-        for item in iter_items(paths, limit_mb, summary):
+        for item in iter_items(paths, limit_mb, summary, follow_symlinks):
             if item.error is not None:
                 if item.source in unhashed:
                     summary.skipped += 1
@@ -294,33 +387,62 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
             seen.add(sha)
             yield item.source, item.data
 
+    old = ({sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+           if _main_thread() else {})
     try:
         if engine == "ray":
             from .ray_engine import ray_records
 
-            for rec in ray_records(todo(), model_dir, limit_mb, jobs=jobs, address=address):
+            for rec in ray_records(todo(), model_dir, limit_mb, jobs=jobs, address=address,
+                                   time_limit=time_limit):
                 emit(rec)
         elif jobs == 1:
-            init_worker(model_dir)
-            if _INIT_ERROR is not None:
-                raise UsageError(_INIT_ERROR)
+            w = Worker(model_dir, seconds=time_limit)
+            if w.init_error is not None:
+                raise UsageError(w.init_error)
             for source, data in todo():
-                emit(process(source, data, limit_mb))
+                emit(w.process(source, data, limit_mb))
         else:
-            _run_pool(todo(), jobs, model_dir, limit_mb, emit)
+            _run_pool(todo(), jobs, model_dir, limit_mb, emit, time_limit)
+    except KeyboardInterrupt:
+        summary.interrupted = True
     finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
         writer.close()
         bar.close()
+        os.close(lock)
     if summary.ignored:
-        print(f"govie: {len(summary.ignored)} file(s) of unknown type ignored, e.g. "
-              f"{summary.ignored[0]}", file=sys.stderr)
-    if csv or parquet:
+        print(f"govie: {len(summary.ignored)} file(s) ignored (unknown type or symbolic "
+              f"link), e.g. {summary.ignored[0]}", file=sys.stderr)
+    if (csv or parquet) and not summary.interrupted:
         records = list(read_jsonl(out))
         if csv:
             write_facts_csv(records, csv)
         if parquet:
             write_facts_parquet(records, parquet)
     return summary
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _check_args(paths, jobs: int, engine: str, address: Optional[str],
+                time_limit: Optional[float]) -> None:
+    missing = [safe_name(str(p)) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if engine not in ("local", "ray"):
+        raise UsageError(f"unknown engine {engine!r} (local, ray)")
+    if address and engine != "ray":
+        raise UsageError("--address needs --engine ray")
+    if time_limit is not None and time_limit < 0:
+        raise UsageError("--time-limit must be 0 (none) or more seconds")
 
 
 def worker_threads(jobs: int) -> int:
@@ -330,13 +452,15 @@ def worker_threads(jobs: int) -> int:
 
 
 def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional[str],
-              limit_mb: float, emit: Callable[[dict[str, Any]], None]) -> None:
+              limit_mb: float, emit: Callable[[dict[str, Any]], None],
+              time_limit: Optional[float] = None) -> None:
     """Process ``items`` in ``jobs`` worker processes, at most 4 per worker in flight. A
     worker that dies (out of memory, killed) breaks the pool: the reports in flight get
-    "internal" error records (retried on resume) and a fresh pool takes the rest."""
+    "internal" error records (retried on resume) and a fresh pool takes the rest. If the
+    run is stopped, the results already done are still emitted."""
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
-                                   initargs=(model_dir, worker_threads(jobs)))
+                                   initargs=(model_dir, worker_threads(jobs), time_limit))
 
     pool = new_pool()
     pending: dict = {}  # future -> (source, data): the bytes are hashed only if a worker dies
@@ -369,8 +493,16 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
                 pool = restart()
         if pending:
             drain(True)
+    except BaseException:
+        for fut in [f for f in pending if f.done() and not f.cancelled()]:
+            emit(_result(fut, *pending.pop(fut)))
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=not pending, cancel_futures=True)
+        for proc in procs:  # a stopped run leaves no worker behind
+            if proc.is_alive():
+                proc.terminate()
 
 
 def _result(fut, source: str, data: bytes) -> dict[str, Any]:

@@ -27,6 +27,19 @@ def _patterns() -> tuple[list[re.Pattern], re.Pattern, int]:
     return lines, tokens, int(cfg.get("max_line_chars", 120))
 
 
+@lru_cache(maxsize=None)
+def _max_header_line() -> int:
+    return int(load_config("chrome").get("max_header_line_chars", 300))
+
+
+def header_chrome(header_lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The header lines (名称: ..., 索引号: ...) that are chrome: only those up to
+    ``max_header_line_chars`` long; a longer "line" is report text that lost its line
+    breaks, not a header field."""
+    limit = _max_header_line()
+    return [r for r in header_lines if 0 < r[1] - r[0] <= limit]
+
+
 def chrome_ranges(text: str) -> list[tuple[int, int]]:
     """Ranges of page chrome: whole lines that match a chrome line pattern, or lines made
     only of chrome tokens. Report sentences that merely mention a chrome word stay."""
@@ -57,7 +70,7 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def clean(doc: Document) -> Document:
     metadata, header_lines = extract_metadata(doc.text, doc.source)
-    ranges = chrome_ranges(doc.text) + [r for r in header_lines if r[0] < r[1]]
+    ranges = chrome_ranges(doc.text) + header_chrome(header_lines)
     noise = noise_ranges(doc.text)
     warnings = list(doc.warnings)
     mirror = [(s, e) for s, e, k in noise if k == "mirror"]

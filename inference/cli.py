@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "govie.commands"
 
 
 def register_extract(sub) -> None:
+    from .batch import DEFAULT_TIME_LIMIT
     from .load import DEFAULT_LIMIT_MB
 
     p = sub.add_parser(
@@ -39,6 +40,12 @@ def register_extract(sub) -> None:
     g.add_argument("--no-model", action="store_true", help="rules only, no NER model")
     p.add_argument("--limit-mb", type=float, default=DEFAULT_LIMIT_MB, metavar="N",
                    help=f"skip inputs larger than N MB (default {DEFAULT_LIMIT_MB:g})")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
+                   help="seconds per report before it gets an error record (0: no limit; "
+                        f"default {DEFAULT_TIME_LIMIT:g})")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="in folders, follow symbolic links that lead outside the folder "
+                        "(default: listed as ignored)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: this machine (--jobs processes); ray: a Ray actor pool of "
@@ -62,12 +69,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         summary = run_extract(args.paths, args.output, csv=args.csv, parquet=args.parquet,
                               jobs=args.jobs, model=args.model, no_model=args.no_model,
                               limit_mb=args.limit_mb, progress=not args.quiet,
-                              engine=args.engine, address=args.address)
+                              engine=args.engine, address=args.address,
+                              time_limit=args.time_limit or None,
+                              follow_symlinks=args.follow_symlinks)
     except UsageError as exc:
         print(f"govie extract: error: {exc}", file=sys.stderr)
         return 2
+    stopped = " (interrupted)" if summary.interrupted else ""
     print(f"govie: {summary.ok} ok, {summary.failed} failed, {summary.skipped} skipped "
-          f"-> {args.output}", file=sys.stderr)
+          f"-> {args.output}{stopped}", file=sys.stderr)
     return summary.exit_code
 
 

@@ -14,14 +14,12 @@ from typing import Any, Callable, TypeVar
 
 import yaml
 
+from .errors import ConfigError  # noqa: F401  (re-exported)
+
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
-
-
-class ConfigError(ValueError):
-    """A config file is missing or malformed."""
 
 
 def configs_dir() -> Path:

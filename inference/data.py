@@ -109,8 +109,17 @@ class Table:
     def n_cols(self) -> int:
         return 1 + max((c.col + c.colspan - 1 for c in self.cells), default=-1)
 
+    MAX_GRID_CELLS = 1_000_000
+
     def grid(self) -> list[list[str]]:
-        """Rows of cell texts with spans expanded (a merged cell repeats its text)."""
+        """Rows of cell texts with spans expanded (a merged cell repeats its text).
+        ``InputTooLarge`` if the grid would exceed ``MAX_GRID_CELLS`` (loaders already keep
+        tables far below it; a Table built by hand may not be)."""
+        if self.n_rows * self.n_cols > self.MAX_GRID_CELLS:
+            from .errors import InputTooLarge
+
+            raise InputTooLarge(f"table {self.id}: {self.n_rows} x {self.n_cols} grid cells "
+                                f"> limit {self.MAX_GRID_CELLS}")
         g = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
         for c in self.cells:
             for r in range(c.row, c.row + c.rowspan):

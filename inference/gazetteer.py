@@ -19,13 +19,11 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Optional
 
-from .config import ConfigError
+from .errors import GazetteerUnavailable
 
 Level = str  # "province", "city", "county"
 
 
-class GazetteerUnavailable(ConfigError):
-    """The region data (the jionlp package's dictionaries) is not installed."""
 
 
 @dataclass(frozen=True)

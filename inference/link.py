@@ -11,7 +11,7 @@ the normalise stage turns into ``Fact.parent``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
@@ -32,15 +32,20 @@ def rules() -> dict:
 
 
 def sentence_bounds(text: str, pos: int, cfg: Optional[dict] = None) -> tuple[int, int]:
-    """Start and end of the sentence holding character ``pos``."""
-    end_re = (cfg or rules())["sentence_end_re"]
-    s = pos
-    while s > 0 and not end_re.match(text[s - 1]):
-        s -= 1
-    e = pos
-    while e < len(text) and not end_re.match(text[e]):
-        e += 1
-    return s, e
+    """Start and end of the sentence holding character ``pos`` (``sentence_end`` is one
+    character). The sentence ends of a text are found once and bisected: scanning
+    character by character made a long text without sentence ends quadratic (issue 19)."""
+    cfg = cfg or rules()
+    ends = _sentence_ends(text, cfg["sentence_end_re"])
+    i = bisect_left(ends, pos)
+    s, e = (ends[i - 1] + 1 if i else 0), (ends[i] if i < len(ends) else len(text))
+    cap = cfg.get("max_sentence_chars")  # a "sentence" of a text without its punctuation
+    return (max(s, pos - cap), min(e, pos + cap)) if cap else (s, e)
+
+
+@lru_cache(maxsize=2)  # the text being processed (and one more thread's)
+def _sentence_ends(text: str, end_re: re.Pattern) -> list[int]:
+    return [m.start() for m in end_re.finditer(text)]
 
 
 def _sentences(text: str, spans: list[Span], cfg: dict) -> list[list[Span]]:
@@ -53,9 +58,10 @@ def _sentences(text: str, spans: list[Span], cfg: dict) -> list[list[Span]]:
 
 
 def _pick(value: Span, sent: list[Span], text: str, cfg: dict,
-          linked: dict[str, str], carried: set[str]) -> Optional[str]:
+          linked: dict[str, str], carried: set[str], i: Optional[int] = None) -> Optional[str]:
     vl, ml = set(cfg["value_labels"]), cfg["metric_label"]
-    i = next(k for k, s in enumerate(sent) if s is value)
+    if i is None:
+        i = next(k for k, s in enumerate(sent) if s is value)
     before, after = sent[:i], sent[i + 1:]
     punct = cfg["clause_punct_re"]
     # inherit: 占X% and scope breakdowns take the metric of the previous value
@@ -105,10 +111,10 @@ def find_relations(text: str, spans: list[Span], cfg: Optional[dict] = None) -> 
     linked: dict[str, str] = {}
     for sent in _sentences(text, [s for s in spans if s.id], cfg):
         carried: set[str] = set()
-        for v in sent:
+        for i, v in enumerate(sent):
             if v.label not in vl:
                 continue
-            m = _pick(v, sent, text, cfg, linked, carried)
+            m = _pick(v, sent, text, cfg, linked, carried, i)
             if m is not None:
                 linked[v.id] = m
                 carried.add(m)
@@ -129,7 +135,7 @@ def breakdowns(text: str, spans: list[Span], unit_of, cfg: Optional[dict] = None
         if not marks:
             continue
         mpos = marks[-1].start()
-        for p in reversed(values[:k]):
+        for p in (values[j] for j in range(k - 1, -1, -1)):
             if p.end > mpos:
                 continue
             if mpos - p.end > cfg["breakdown"]["max_back"]:

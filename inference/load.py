@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Optional, Union
 
-from .data import Document
-from .loaders.base import LoadError
+from .data import Document, Warning
+from .errors import InputTooLarge, LoadError, UnsupportedInput
 from .loaders.txt import decode, normalise_newlines
 
 __all__ = ["LoadError", "from_text", "load_path", "load_bytes", "detect_format",
@@ -55,9 +56,9 @@ def detect_format(data: bytes, name: str) -> str:
     if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low[:512]:
         return "html"
     if ext in UNSUPPORTED:
-        raise LoadError(f"{name}: unsupported file type {ext}: {UNSUPPORTED[ext]}")
+        raise UnsupportedInput(f"{name}: unsupported file type {ext}: {UNSUPPORTED[ext]}")
     if ext and ext not in ("", ".dat", ".log"):
-        raise LoadError(f"{name}: unknown file type {ext} (known: "
+        raise UnsupportedInput(f"{name}: unknown file type {ext} (known: "
                         f"{', '.join(sorted(set(FORMATS)))})")
     return "txt"
 
@@ -74,54 +75,76 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
     loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input.
     ``ocr``: auto | always | never, for PDF pages (see ``ocr_mode``)."""
     if limit_mb and len(data) > limit_mb * 1024 * 1024:
-        raise LoadError(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit {limit_mb:g} MB)")
+        raise InputTooLarge(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit "
+                            f"{limit_mb:g} MB)")
     if not data.strip():
         raise LoadError(f"{name}: empty file")
     fmt = detect_format(data, name)
-    tables, ocr_lines = [], []
+    tables: list = []
+    ocr_lines: list = []
+    notes: list[tuple[str, str]] = []
     if fmt == "txt":
-        text, enc = decode(data, name)
+        text, enc = decode(data, name, notes)
         text = normalise_newlines(text)
     elif fmt == "html":
         from .loaders.html import load_html
 
-        text, enc, tables = load_html(data, name)
+        text, enc, tables, notes = load_html(data, name)
     elif fmt == "pdf":
         from .loaders.pdf import load_pdf
 
-        text, enc, tables, ocr_lines = load_pdf(data, name, ocr_mode(ocr))
+        text, enc, tables, ocr_lines, notes = load_pdf(data, name, ocr_mode(ocr))
     elif fmt in ("doc", "wps"):
         from .loaders.legacy_word import load_legacy_word
 
-        text, enc, tables = load_legacy_word(data, name)
+        text, enc, tables, notes = load_legacy_word(data, name)
     elif fmt in ("xls", "xlsx"):
         from .loaders.sheet import load_sheet
 
-        text, enc, tables = load_sheet(data, name, fmt)
+        text, enc, tables, notes = load_sheet(data, name, fmt)
     elif fmt == "mht":
         from .loaders.mht import load_mht
 
-        text, enc, tables = load_mht(data, name)
+        text, enc, tables, notes = load_mht(data, name)
     else:
         from .loaders.docx import load_docx
 
-        text, enc, tables = load_docx(data, name)
+        text, enc, tables, notes = load_docx(data, name)
     if not text.strip():
         raise LoadError(f"{name}: empty file (no text)")
     return Document(source=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
-                    format=fmt, encoding=enc, tables=list(tables), ocr=list(ocr_lines))
+                    format=fmt, encoding=enc, tables=list(tables), ocr=list(ocr_lines),
+                    warnings=[_warning(text, code, msg) for code, msg in notes])
+
+
+def _warning(text: str, code: str, message: str) -> Warning:
+    """A loader's note as a Document warning; a replaced character is located."""
+    if code == "decode_replaced" and "\ufffd" in text:
+        i = text.index("\ufffd")
+        return Warning(code, message, i, i + 1)
+    return Warning(code, message)
 
 
 def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> bytes:
-    """The bytes of a file, ``LoadError`` if unreadable or over the size limit."""
+    """The bytes of a regular file, ``LoadError`` if unreadable, not a regular file (a
+    folder, a device such as /dev/zero, a FIFO, a socket) or over the size limit. The read
+    itself stops after the limit too (a file that grows while read)."""
     p = Path(path)
+    limit = int(limit_mb * 1024 * 1024) if limit_mb else None
     try:
-        size = os.stat(p).st_size
-        if p.is_dir():
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
             raise LoadError(f"{p}: is a directory")
-        if limit_mb and size > limit_mb * 1024 * 1024:
-            raise LoadError(f"{p}: too large ({size / 1048576:.1f} MB > limit {limit_mb:g} MB)")
-        return p.read_bytes()
+        if not stat.S_ISREG(st.st_mode):
+            raise LoadError(f"{p}: not a regular file (a device, FIFO or socket)")
+        if limit and st.st_size > limit:
+            raise InputTooLarge(f"{p}: too large ({st.st_size / 1048576:.1f} MB > limit "
+                                f"{limit_mb:g} MB)")
+        with open(p, "rb") as fh:
+            data = fh.read(limit + 1) if limit else fh.read()
+        if limit and len(data) > limit:
+            raise InputTooLarge(f"{p}: too large (> limit {limit_mb:g} MB)")
+        return data
     except OSError as exc:
         raise LoadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
 

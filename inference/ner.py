@@ -44,8 +44,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Optional, Protocol, Sequence
+from typing import Iterator, Optional, Protocol, Sequence
 
+from . import deadline
 from .config import ConfigError, load_config
 from .data import Block, Document, Span
 from .windows import trim as _trim_punct
@@ -194,6 +195,7 @@ def _rule_matches(text: str, region: Region, pats: Patterns) -> list[tuple[Span,
     out: list[tuple[Span, Rule]] = []
     ctx = pats.context
     for rule in pats.rules:
+        deadline.check("ner (patterns)")
         for m in rule.regex.finditer(text, rs, re_):
             s, e = m.span(rule.group)
             if e <= s:
@@ -214,19 +216,42 @@ def _rule_matches(text: str, region: Region, pats: Patterns) -> list[tuple[Span,
     return out
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end
+class _Taken:
+    """Characters of a text already covered by chosen spans: the overlap test of the
+    greedy choices in O(span length) instead of against every span chosen before."""
+
+    def __init__(self, n: int) -> None:
+        self.marks = bytearray(n)
+
+    def free(self, s: Span) -> bool:
+        return self.marks.find(1, s.start, s.end) < 0
+
+    def take(self, s: Span) -> None:
+        self.marks[s.start:s.end] = b"\x01" * (s.end - s.start)
 
 
 def _resolve(cands: list[tuple[Span, Rule]], prio: dict[str, int]) -> list[tuple[Span, Rule]]:
     """Greedy non-overlapping choice: priority, then longer, then earlier."""
     order = sorted(cands, key=lambda c: (prio.get(c[0].label, len(prio)), c[1].weak,
                                          -(c[0].end - c[0].start), c[0].start))
+    taken = _Taken(max((c[0].end for c in cands), default=0))
     kept: list[tuple[Span, Rule]] = []
     for c in order:
-        if not any(_overlaps(c[0], k[0]) for k in kept):
+        if taken.free(c[0]):
+            taken.take(c[0])
             kept.append(c)
     return kept
+
+
+def _overlapping(sorted_spans: list[Span], ends: list[int], m: Span) -> list[Span]:
+    """The spans of ``sorted_spans`` (disjoint, by start; ``ends`` their ends) that overlap
+    ``m``."""
+    out = []
+    for i in range(bisect_right(ends, m.start), len(sorted_spans)):
+        if sorted_spans[i].start >= m.end:
+            break
+        out.append(sorted_spans[i])
+    return out
 
 
 def rule_spans(text: str, regions: Optional[Sequence[Region]] = None,
@@ -282,16 +307,26 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
-    kept_rules = [s for s, r in rules if not r.rules_only and (
-        not r.weak or any(m.label == s.label and _overlaps(m, s) for m in model))]
+    by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
+    for m in model:
+        by_label.setdefault(m.label, _Taken(len(text))).take(m)
+    kept_rules = sorted((s for s, r in rules if not r.rules_only and (
+        not r.weak or (s.label in by_label and not by_label[s.label].free(s)))),
+        key=lambda x: x.start)
+    rule_ends = [r.end for r in kept_rules]
     out = list(kept_rules)
+    taken = _Taken(len(text))
+    for r in kept_rules:
+        taken.take(r)
     min_chars = dict(pats.model_min_chars)
-    for m in sorted(model, key=lambda x: (x.start, x.end)):
+    for i, m in enumerate(sorted(model, key=lambda x: (x.start, x.end))):
+        if i % 256 == 0:
+            deadline.check("ner")
         s, e = trim_span(text, m.start, m.end, pats.trim_chars)
         if e - s < max(1, min_chars.get(m.label, 1)):
             continue
         m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
-        hits = [r for r in kept_rules if _overlaps(m, r)]
+        hits = _overlapping(kept_rules, rule_ends, m)
         if (not hits and pats.model_fill is not None and m.label not in pats.model_labels
                 and m.label not in pats.model_fill):
             continue
@@ -301,8 +336,9 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
             m = _cut_outside(text, m, hits, pats.trim_chars)
             if m is None:
                 continue
-        if any(_overlaps(m, o) for o in out):
+        if not taken.free(m):
             continue
+        taken.take(m)
         out.append(m)
     if pats.model_metric_needs_value:
         out = _metrics_with_values(text, out, pats, sources=("model",))
@@ -330,10 +366,56 @@ def _accepts_regions(tagger: Tagger) -> bool:
         return False
 
 
+MODEL_CHUNK_CHARS = 100_000
+"""Most region characters the model reads in one call: a longer text is read in chunks of
+whole regions (a longer region is cut), one after the other, so the memory of the model's
+windows and probabilities stays bounded whatever the length of the report."""
+
+
 def model_spans_many(texts: Sequence[str], tagger: Tagger,
                      regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
     """Model spans of several texts at once (the tagger batches all their windows by
-    length), each restricted to its regions; offsets into each text."""
+    length), each restricted to its regions; offsets into each text. A text with more than
+    ``MODEL_CHUNK_CHARS`` characters of regions is read chunk by chunk."""
+    big = {i for i, regs in enumerate(regions) if sum(e - s for s, e in regs) > MODEL_CHUNK_CHARS}
+    small = [i for i in range(len(texts)) if i not in big]
+    out: list[list[Span]] = [[] for _ in texts]
+    if small:
+        got = _model_spans([texts[i] for i in small], tagger, [regions[i] for i in small])
+        for i, spans in zip(small, got):
+            out[i] = spans
+    for i in sorted(big):
+        for group in _chunks(list(regions[i]), MODEL_CHUNK_CHARS):
+            deadline.check("ner (model chunks)")
+            a, b = group[0][0], group[-1][1]
+            (spans,) = _model_spans([texts[i][a:b]], tagger, [[(s - a, e - a) for s, e in group]])
+            out[i] += [replace(x, start=x.start + a, end=x.end + a) for x in spans]
+    return out
+
+
+def _chunks(regions: list[Region], size: int) -> Iterator[list[Region]]:
+    """``regions`` (sorted, disjoint) in groups of at most ``size`` characters; a region
+    longer than ``size`` is cut into pieces of ``size``."""
+    group: list[Region] = []
+    total = 0
+    for s, e in regions:
+        while e - s > size:
+            if group:
+                yield group
+                group, total = [], 0
+            yield [(s, s + size)]
+            s += size
+        if group and total + (e - s) > size:
+            yield group
+            group, total = [], 0
+        group.append((s, e))
+        total += e - s
+    if group:
+        yield group
+
+
+def _model_spans(texts: Sequence[str], tagger: Tagger,
+                 regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
     if _accepts_regions(tagger):
         return tagger.predict_entities(list(texts), regions=[list(r) for r in regions])
     pieces = [(i, s, t[s:e]) for i, (t, regs) in enumerate(zip(texts, regions)) for s, e in regs]

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .config import configs_dir
 from .data import Document, to_dict
+from .errors import OffsetError
 
 SCHEMA_VERSION = "1.2"  # 1.2: metadata.issuer, checks[].cells, facts[].key_score, zero, recovered, ocr, noise;
 # 1.1: "model" (the NER model version); 1.0 and 1.1 records still validate
@@ -73,8 +74,6 @@ def _validator():
     return cls(schema())
 
 
-class OffsetError(ValueError):
-    """A record whose offsets do not locate its texts."""
 
 
 def validate_record(rec: dict[str, Any], text: Optional[str] = None) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
-from . import clean, issuer, link, load, ner, normalise, segment, tables
+from . import clean, deadline, issuer, link, load, ner, normalise, segment, tables
 from .data import Document
 
 Stage = Callable[[Document], Document]
@@ -44,6 +44,7 @@ class Pipeline:
 
     def __call__(self, doc: Document) -> Document:
         for name in self.stages:
+            deadline.check(f"before {name}")  # the per-report time limit, if one is set
             doc = self.stage(name)(doc)
         return doc
 

@@ -7,9 +7,9 @@ duplicate skipping) still decides WHAT to process; Ray only runs the pipeline:
   path (the actor reads it, so on a cluster the inputs must be on storage every node
   sees), an archive member as its bytes (archives are expanded by the walker);
 - ``map_batches`` runs :class:`ExtractBatch` in an actor pool of ``jobs`` actors: each
-  actor builds the pipeline and loads the model ONCE, then processes batch after batch
-  with ``inference.batch.process`` — the same record function (``inference.output.record``)
-  and error records as the local engine;
+  actor builds its ``inference.worker.Worker`` (the pipeline and the model) ONCE, then
+  processes batch after batch with ``Worker.process`` — the same record function
+  (``inference.output.record``), error records and time limit as the local engine;
 - the records stream back to the driver, which appends them to the JSON Lines output
   (so resume, the progress bar and ``--csv``/``--parquet`` work as with the local engine).
 
@@ -24,11 +24,10 @@ import logging
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
-from .batch import UsageError
-
-
-class RayUnavailable(UsageError, ImportError):
-    """ray (the extra ``govie[ray]``) is not installed (a usage error: exit code 2)."""
+from .errors import LoadError, RayUnavailable, UsageError  # noqa: F401  (re-exported)
+from .load import read_limited
+from .output import error_record
+from .worker import Worker
 
 
 def rows(items: Iterable[tuple[str, bytes]]) -> list[dict[str, Any]]:
@@ -48,17 +47,12 @@ class ExtractBatch:
     """The callable class of the actor pool: the pipeline (with the model of
     ``model_dir``, or rules only) is built once per actor, in the constructor."""
 
-    def __init__(self, model_dir: Optional[str], limit_mb: float) -> None:
-        from . import batch
-
-        batch.init_worker(model_dir)
+    def __init__(self, model_dir: Optional[str], limit_mb: float,
+                 time_limit: Optional[float] = None) -> None:
+        self.worker = Worker(model_dir, seconds=time_limit)
         self.limit_mb = limit_mb
 
     def one(self, source: str, path: str, data: bytes) -> dict[str, Any]:
-        from .batch import process
-        from .load import LoadError, read_limited
-        from .output import error_record
-
         if path:
             try:
                 data = read_limited(Path(path), self.limit_mb)
@@ -66,7 +60,7 @@ class ExtractBatch:
                 return error_record(source, None, str(exc).replace(path, source), "load")
             except OSError as exc:
                 return error_record(source, None, f"{source}: cannot read ({exc})", "load")
-        return process(source, bytes(data), self.limit_mb)
+        return self.worker.process(source, bytes(data), self.limit_mb)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -114,7 +108,8 @@ def pool_size(jobs: int) -> int:
 
 def ray_records(items: Iterable[tuple[str, bytes]], model_dir: Optional[str],
                 limit_mb: float, jobs: int = 1, address: Optional[str] = None,
-                batch_size: int = 1) -> Iterator[dict[str, Any]]:
+                batch_size: int = 1, time_limit: Optional[float] = None
+                ) -> Iterator[dict[str, Any]]:
     """The records of ``items`` ((source, bytes) pairs from the local walker), processed
     by a pool of ``jobs`` actors; records come back as they are done (in no fixed order)."""
     ray = _ray()
@@ -131,7 +126,8 @@ def ray_records(items: Iterable[tuple[str, bytes]], model_dir: Optional[str],
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars off"
         ds = ray.data.from_items(todo)
         out = ds.map_batches(
-            ExtractBatch, fn_constructor_kwargs={"model_dir": model_dir, "limit_mb": limit_mb},
+            ExtractBatch, fn_constructor_kwargs={"model_dir": model_dir, "limit_mb": limit_mb,
+                                   "time_limit": time_limit},
             compute=ray.data.ActorPoolStrategy(size=pool_size(jobs)), batch_size=batch_size,
             batch_format="numpy", num_cpus=1)
         for row in out.iter_rows():

@@ -21,6 +21,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from .data import Span
+from .errors import ModelNotFound
 from .windows import Encoding, decode, encode, length_batches, merge_probs, softmax
 
 MODEL_INFO = "govie_model.json"
@@ -29,8 +30,6 @@ MODEL_INFO = "govie_model.json"
 Regions = Optional[Sequence[tuple[int, int]]]
 
 
-class ModelNotFound(FileNotFoundError):
-    """No model folder (config.json + weights) where one was expected."""
 
 
 def read_model_info(path: Union[str, Path]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
+from . import deadline
 from .config import load_config
 from .data import Block, Document, Section
 
@@ -203,6 +204,8 @@ def segment(doc: Document) -> Document:
     table_of: dict[int, str] = {}
     chrome = sorted(doc.chrome)
     for i, (s, e) in enumerate(lines):
+        if i % 1024 == 0:
+            deadline.check("segment")
         body = text[s:e].strip()
         if not body:
             continue
@@ -228,6 +231,8 @@ def segment(doc: Document) -> Document:
     # pieces: (kind, start, end, heading-info)
     pieces: list[tuple[str, int, int, Optional[tuple]]] = []
     for i, (s, e) in enumerate(lines):
+        if i % 1024 == 0:
+            deadline.check("segment")
         line = text[s:e]
         if not line.strip():
             continue
@@ -273,12 +278,7 @@ def segment(doc: Document) -> Document:
         end = nxt.start if nxt else len(text)
         sections[k] = dataclasses.replace(sec, end=_trim(text, sec.start, end)[1])
 
-    def section_at(pos: int) -> Optional[str]:
-        best = None
-        for sec in sections:
-            if sec.start <= pos < max(sec.end, sec.heading_end):
-                best = sec.id  # later sections are deeper or later
-        return best
+    section_at = _section_finder(sections)
 
     blocks: list[Block] = []
     for kind, s, e, info in pieces:
@@ -306,3 +306,25 @@ def _new_table(text: str, lines: list[Line], prev: Block, start: int) -> bool:
     line_end = text.find("\n", start)
     line = text[start: len(text) if line_end < 0 else line_end].strip()
     return any(_rx(p).match(line) for p in load_config("sections")["tables"]["split"])
+
+
+def _section_finder(sections: list[Section]):
+    """``section_at(pos)``: the id of the last section (deeper or later) whose range holds
+    ``pos``. Positions asked in increasing order are answered by one sweep over the sections
+    (amortised O(1) each, where scanning every section made segmenting quadratic); a
+    smaller position than the one before restarts the sweep."""
+    state = {"pos": -1, "next": 0, "open": []}
+
+    def section_at(pos: int) -> Optional[str]:
+        if pos < state["pos"]:
+            state.update(next=0, open=[])
+        state["pos"] = pos
+        open_: list[Section] = state["open"]
+        while state["next"] < len(sections) and sections[state["next"]].start <= pos:
+            open_.append(sections[state["next"]])
+            state["next"] += 1
+        while open_ and not pos < max(open_[-1].end, open_[-1].heading_end):
+            open_.pop()
+        return open_[-1].id if open_ else None
+
+    return section_at

@@ -10,10 +10,16 @@ FastAPI + uvicorn; the model is loaded once at start-up and shared by all reques
 - ``GET /version`` — govie version, model version and path, runtime, labels.
 - ``GET /docs`` — OpenAPI documentation.
 
-Errors: 400 bad input (malformed JSON, empty or unreadable file), 413 request larger than
-``max_mb``, 415 unsupported content or file type, 422 well-formed JSON without a usable
-``text``, 504 extraction slower than ``timeout`` seconds (the extraction runs in a worker
-thread; a timed-out thread finishes in the background and its result is dropped).
+Errors (the status is chosen by exception class, ``inference.errors.http_status``): 400
+bad input (malformed or too deeply nested JSON, empty or unreadable file), 408 a body not
+received within ``body_timeout`` seconds (slow clients), 413 request larger than ``max_mb``
+(checked while the body streams in, chunked uploads included), 415 unsupported content or
+file type, 422 well-formed JSON without a usable ``text`` (not a string, empty, or holding
+lone surrogates), 504 extraction slower than ``timeout`` seconds. The extraction runs in a
+worker thread under a per-report deadline (``inference.deadline``): a timed-out extraction
+stops at its next check (between stages, every window batch), so its thread is free for the
+next request. Connections that send no complete request head within ``header_timeout``
+seconds are closed (``TimedH11Protocol``).
 """
 # no "from __future__ import annotations": FastAPI must see the real Request type
 import argparse
@@ -29,18 +35,23 @@ from . import __version__
 
 DEFAULT_MAX_MB = float(os.environ.get("GOVIE_MAX_MB", 20))
 DEFAULT_TIMEOUT = float(os.environ.get("GOVIE_TIMEOUT", 120))
+BODY_TIMEOUT = 30.0  # seconds to receive a request body
+HEADER_TIMEOUT = 10.0  # seconds to receive a request head
+LIMIT_CONCURRENCY = 64  # open connections + tasks before uvicorn answers 503
 
 
 def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: str = "auto",
                max_mb: float = DEFAULT_MAX_MB, timeout: float = DEFAULT_TIMEOUT,
-               workers: int = 2):
+               workers: int = 2, body_timeout: float = BODY_TIMEOUT):
     """The FastAPI app. ``extractor``: an ``inference.Extractor`` already loaded; else one is
     loaded now from ``model`` (default model, rules only if none)."""
     from fastapi import FastAPI, HTTPException, Request
     from fastapi.responses import JSONResponse
 
     from .api import Extractor, version_info
-    from .load import LoadError
+    from .batch import safe_name
+    from .deadline import time_limit
+    from .errors import GovieError, http_status
 
     ex = extractor if extractor is not None else Extractor.load(model, runtime=runtime)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="govie-extract")
@@ -58,26 +69,74 @@ def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: s
     def fail(status: int, message: str):
         raise HTTPException(status_code=status, detail=message)
 
+    def limited(receive):
+        """``receive`` that counts the body as it streams in: 413 past the limit (a chunked
+        upload has no Content-Length to check first)."""
+        seen = 0
+
+        async def wrapped():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                fail(413, f"request too large (> limit {limit} bytes)")
+            return message
+
+        return wrapped
+
+    async def within(coro, what: str):
+        """``coro`` within ``body_timeout`` seconds, else 408 (a slow or stalled client)."""
+        try:
+            return await asyncio.wait_for(coro, body_timeout)
+        except asyncio.TimeoutError:
+            fail(408, f"{what} not received within {body_timeout:g} s")
+
     async def read_body(request: Request) -> bytes:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                fail(413, f"request too large (> limit {limit} bytes)")
+
+        async def read() -> None:
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    fail(413, f"request too large (> limit {limit} bytes)")
+
+        await within(read(), "request body")
         return bytes(body)
+
+    def limited_call(fn, *args):
+        with time_limit(timeout):
+            return fn(*args)
 
     async def run(fn, *args):
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(pool, fn, *args), timeout)
+            return await asyncio.wait_for(loop.run_in_executor(pool, limited_call, fn, *args),
+                                          timeout)
         except asyncio.TimeoutError:
             fail(504, f"extraction took longer than {timeout:g} s")
+        except GovieError as exc:
+            fail(http_status(exc), str(exc))
 
-    def unsupported(msg: str) -> bool:
-        return "unsupported file type" in msg or "unknown file type" in msg
+    def parse_json(body: bytes) -> dict:
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            fail(400, f"malformed JSON: {exc}")
+        except RecursionError:
+            fail(400, "malformed JSON: nested too deeply")
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            fail(422, 'expected a JSON object with a string field "text"')
+        if not payload["text"].strip():
+            fail(422, '"text" is empty')
+        try:
+            payload["text"].encode("utf-8")
+        except UnicodeEncodeError as exc:
+            fail(422, f'"text" holds a lone surrogate at character {exc.start} (not valid '
+                      "Unicode text)")
+        return payload
 
     @app.get("/health")
     async def health() -> dict:
@@ -87,29 +146,22 @@ def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: s
     async def version() -> dict:
         return version_info(ex)
 
-    @app.post("/extract", responses={400: {}, 413: {}, 415: {}, 422: {}, 504: {}})
+    @app.post("/extract", responses={400: {}, 408: {}, 413: {}, 415: {}, 422: {}, 504: {}})
     async def extract(request: Request) -> JSONResponse:
         """Extract one report: JSON ``{"text": ..., "source": ...}`` or a multipart upload
         with the report in field ``file``."""
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype == "application/json":
-            body = await read_body(request)
-            try:
-                payload = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                fail(400, f"malformed JSON: {exc}")
-            if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-                fail(422, 'expected a JSON object with a string field "text"')
-            if not payload["text"].strip():
-                fail(422, '"text" is empty')
-            source = str(payload.get("source") or "<text>")
+            payload = parse_json(await read_body(request))
+            source = safe_name(str(payload.get("source") or "<text>"))
             report = await run(ex.extract_text, payload["text"], source)
         elif ctype == "multipart/form-data":
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
             try:
-                form = await request.form(max_part_size=limit + 1)
+                form = await within(Request(request.scope, limited(request.receive)).form(
+                    max_part_size=limit + 1), "multipart body")
             except HTTPException:
                 raise
             except Exception as exc:
@@ -120,28 +172,24 @@ def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: s
             data = await upload.read()
             if len(data) > limit:
                 fail(413, f"file too large ({len(data)} bytes > limit {limit} bytes)")
-            name = upload.filename or "upload"
-            try:
-                report = await run(ex.extract, data, name)
-            except LoadError as exc:
-                fail(415 if unsupported(str(exc)) else 400, str(exc))
+            name = safe_name(upload.filename or "upload")
+            report = await run(ex.extract, data, name)
         else:
             fail(415, f"unsupported content type {ctype or '(none)'!r}: send application/json "
                       '{"text": ...} or multipart/form-data with a "file"')
         return JSONResponse(report.to_dict())
 
-    add_view_routes(app, ex, fail, run, unsupported, limit, max_mb)
+    add_view_routes(app, ex, fail, run, limit, max_mb)
     return app
 
 
-def add_view_routes(app, ex, fail, run, unsupported, limit: int, max_mb: float) -> None:
+def add_view_routes(app, ex, fail, run, limit: int, max_mb: float) -> None:
     """``GET /``: a page to upload a report or paste its text; ``POST /view``: its evidence
     view (``inference.view``), with the limits and errors of ``POST /extract`` (an HTML
     page with the message and the same status code)."""
     from fastapi import HTTPException, Request
     from fastapi.responses import HTMLResponse
 
-    from .load import LoadError
     from .view import render, render_form
 
     async def report_of_form(request: Request):
@@ -162,10 +210,7 @@ def add_view_routes(app, ex, fail, run, unsupported, limit: int, max_mb: float) 
             data = await upload.read()
             if len(data) > limit:
                 fail(413, f"file too large ({len(data)} bytes > limit {limit} bytes)")
-            try:
-                return await run(ex.extract, data, upload.filename)
-            except LoadError as exc:
-                fail(415 if unsupported(str(exc)) else 400, str(exc))
+            return await run(ex.extract, data, upload.filename)  # errors: their HTTP status
         text = form.get("text")
         if not isinstance(text, str) or not text.strip():
             fail(422, "give a report file or paste the text of a report")
@@ -191,9 +236,34 @@ def add_view_routes(app, ex, fail, run, unsupported, limit: int, max_mb: float) 
         return HTMLResponse(render(report.to_dict(), report.text, back="./"))
 
 
+def timed_h11(header_timeout: float = HEADER_TIMEOUT):
+    """uvicorn's h11 protocol, closing a connection that has not sent a complete request
+    head within ``header_timeout`` seconds of opening (uvicorn itself times out only idle
+    keep-alive connections; a client that opens a socket and trickles bytes would hold it
+    forever)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class TimedH11Protocol(H11Protocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._head_timer = self.loop.call_later(header_timeout, self._head_expired)
+
+        def _head_expired(self) -> None:
+            if self.cycle is None and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_lost(self, exc) -> None:
+            self._head_timer.cancel()
+            super().connection_lost(exc)
+
+    return TimedH11Protocol
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, model: Optional[str] = None,
           runtime: str = "auto", max_mb: float = DEFAULT_MAX_MB,
-          timeout: float = DEFAULT_TIMEOUT, no_model: bool = False) -> None:
+          timeout: float = DEFAULT_TIMEOUT, no_model: bool = False,
+          body_timeout: float = BODY_TIMEOUT, header_timeout: float = HEADER_TIMEOUT,
+          limit_concurrency: int = LIMIT_CONCURRENCY) -> None:
     """Load the model once and run the app under uvicorn until stopped."""
     import uvicorn
 
@@ -202,8 +272,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, model: Optional[str] = None
     ex = Extractor.load(rules_only=True) if no_model else Extractor.load(model, runtime=runtime)
     print(f"govie serve: model {ex.model_version or '(rules only)'} runtime "
           f"{ex.runtime or 'rules'} on http://{host}:{port}", file=sys.stderr)
-    uvicorn.run(create_app(ex, max_mb=max_mb, timeout=timeout), host=host, port=port,
-                log_level="info")
+    uvicorn.run(create_app(ex, max_mb=max_mb, timeout=timeout, body_timeout=body_timeout),
+                host=host, port=port, log_level="info", http=timed_h11(header_timeout),
+                timeout_keep_alive=5, limit_concurrency=limit_concurrency)
 
 
 def register_serve(sub) -> None:
@@ -217,11 +288,19 @@ def register_serve(sub) -> None:
     p.add_argument("--runtime", choices=["auto", "torch", "onnx"], default="auto")
     p.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB, help="request size limit (413)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="seconds per extraction before 504")
+                   help="seconds per extraction before 504 (the extraction stops too)")
+    p.add_argument("--body-timeout", type=float, default=BODY_TIMEOUT, metavar="S",
+                   help=f"seconds to receive a request body before 408 (default {BODY_TIMEOUT:g})")
+    p.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT, metavar="S",
+                   help="seconds to receive a request head before the connection is closed "
+                        f"(default {HEADER_TIMEOUT:g})")
+    p.add_argument("--limit-concurrency", type=int, default=LIMIT_CONCURRENCY, metavar="N",
+                   help="connections and requests at once before 503 "
+                        f"(default {LIMIT_CONCURRENCY})")
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     serve(args.host, args.port, args.model, args.runtime, args.max_mb, args.timeout,
-          args.no_model)
+          args.no_model, args.body_timeout, args.header_timeout, args.limit_concurrency)
     return 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
+from .errors import ViewError
 from .load import LoadError, load_bytes, read_limited
 from .output import read_jsonl
 from .view import render, render_index
@@ -24,9 +25,6 @@ from .view import render, render_index
 PathLike = Union[str, Path]
 
 
-class ViewError(ValueError):
-    """Bad arguments of ``govie view`` (no such records file, no matching report, several
-    reports for one output file): exit code 2."""
 
 
 @dataclass

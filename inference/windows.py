@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
+from . import deadline
 from .data import Span
 
 IGNORE = -100
@@ -128,6 +129,7 @@ def length_batches(seqs: Sequence[Sequence[int]], batch_size: int, pad_id: int =
     (int64 arrays)."""
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
     for b in range(0, len(order), batch_size):
+        deadline.check("ner (model windows)")  # a report over its time limit stops here
         rows = order[b:b + batch_size]
         width = max(len(seqs[i]) for i in rows)
         ids = np.full((len(rows), width), pad_id, dtype=np.int64)

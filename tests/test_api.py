@@ -166,3 +166,20 @@ def test_extract_many_goes_on_when_the_model_fails_on_one_report():
     assert "ner failed: RuntimeError: tokenizer blew up" in out[1].error
     assert out[1].to_dict()["error"]["kind"] == "pipeline"
     assert any(f.value == 30659 for f in out[0].facts) and any(f.value == 30659 for f in out[2].facts)
+
+
+@pytest.mark.parametrize("limit, limited", [(0.000001, True), (None, False)])
+def test_time_limit_per_report(seed_texts, limit, limited):
+    from inference import Extractor
+    from inference.errors import TimeLimitExceeded
+
+    ex = Extractor.load(rules_only=True, time_limit=limit)
+    text = seed_texts["seed-002"]
+    if limited:
+        with pytest.raises(TimeLimitExceeded, match="time limit"):
+            ex.extract_text(text)
+    else:
+        assert ex.extract_text(text).facts
+    reports = list(ex.extract_many([text, "全市共主动公开政府信息30659条。"], batch_size=2))
+    assert [bool(r.error and "time limit" in r.error) for r in reports] == [limited, limited]
+    assert all(r.to_dict()["error"]["kind"] == "pipeline" for r in reports if r.error)

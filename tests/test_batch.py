@@ -198,3 +198,211 @@ def test_workers_share_the_cores(monkeypatch, cores, jobs, threads):
 
     monkeypatch.setattr(batch.os, "cpu_count", lambda: cores)
     assert batch.worker_threads(jobs) == threads
+
+
+# ---- hostile inputs (issue 19) -----------------------------------------------------------
+
+REPORT = "一、总体情况\n全年主动公开政府信息{n}条。\n".format
+
+
+def _corrupt_zip(path):
+    """A zip whose second member has its deflate data overwritten with garbage."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.txt", REPORT(n=1) * 50)
+        zf.writestr("b.txt", REPORT(n=2) * 50)
+        zf.writestr("c.txt", REPORT(n=3) * 50)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("b.txt")
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[start + 2:start + 12] = b"\xff" * 10
+    path.write_bytes(bytes(raw))
+
+
+def _corrupt_tar(path, mode):
+    """A compressed tar with its stream damaged in the middle."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tf:
+        for i in range(40):
+            data = (REPORT(n=i) * 60 + f"{i}" * 3000).encode()
+            info = tarfile.TarInfo(f"r/{i:02d}.txt")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    raw = bytearray(buf.getvalue())
+    mid = len(raw) // 2
+    raw[mid:mid + 64] = bytes(range(64))
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("name, make", [
+    ("bad.zip", _corrupt_zip),
+    ("bad.tar.gz", lambda p: _corrupt_tar(p, "w:gz")),
+    ("bad.tar.xz", lambda p: _corrupt_tar(p, "w:xz")),
+])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_corrupt_archive_gives_error_records_and_the_batch_goes_on(tmp_path, inputs, name,
+                                                                     make, jobs):
+    d, _ = inputs
+    bad = tmp_path / name
+    make(bad)
+    out = tmp_path / "o.jsonl"
+    s = run([bad, d], out, jobs=jobs)
+    recs = list(read_jsonl(out))
+    for r in recs:
+        validate_record(r)
+    errors = [r for r in recs if r["error"] and name in r["source"]]
+    assert errors and all(r["error"]["kind"] == "load" for r in errors)
+    # the folder's 6 good reports are all there, whatever the archive did
+    assert sum(1 for r in recs if not r["error"] and str(d) in r["source"]) == 6
+    assert s.ok + s.failed == len(recs) and not s.interrupted
+
+
+def test_file_names_that_are_not_utf8(tmp_path):
+    import os
+
+    d = tmp_path / "in"
+    d.mkdir()
+    bad = os.fsencode(str(d)) + b"/bad\xff\xfename.txt"
+    with open(bad, "wb") as fh:
+        fh.write(REPORT(n=5).encode())
+    tar = tmp_path / "t.tar"
+    with tarfile.open(tar, "w", encoding="utf-8", errors="surrogateescape") as tf:
+        tf.add(bad.decode("utf-8", "surrogateescape"), arcname="m\udcff.txt")
+    out = tmp_path / "o.jsonl"
+    s = run([d, tar], out)
+    sources = sorted(r["source"] for r in read_jsonl(out))
+    assert s.ok == 1 and s.skipped == 1  # the member is the same bytes
+    assert sources == [f"{d}/bad\\xff\\xfename.txt"]
+
+
+def test_members_that_climb_out_of_the_archive_get_an_error_record(tmp_path):
+    z = tmp_path / "evil.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("../../etc/report.txt", REPORT(n=1))
+        zf.writestr("ok/report.txt", REPORT(n=2))
+    out = tmp_path / "o.jsonl"
+    s = run([z], out)
+    recs = {r["source"].split("!")[1]: r for r in read_jsonl(out)}
+    assert "leaves the archive" in recs["../../etc/report.txt"]["error"]["message"]
+    assert not recs["ok/report.txt"]["error"] and (s.ok, s.failed) == (1, 1)
+
+
+def test_a_loader_error_is_not_retried_on_resume(tmp_path):
+    from .test_load import _span_docx
+
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "bad.docx").write_bytes(_span_docx("two", cells=3))
+    out = tmp_path / "o.jsonl"
+    run([d], out)
+    run([d], out)
+    (rec,) = list(read_jsonl(out))
+    assert rec["error"]["kind"] == "load" and "gridSpan" in rec["error"]["message"]
+
+
+def test_symlinks_out_of_a_folder_are_not_followed_unless_asked(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text(REPORT(n=9), encoding="utf-8")
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "inside.txt").write_text(REPORT(n=1), encoding="utf-8")
+    (d / "link.txt").symlink_to(outside)
+    (d / "dirlink").symlink_to(tmp_path)
+    s = run([d], tmp_path / "a.jsonl")
+    assert s.ok == 1 and any("link.txt" in x and "symbolic link" in x for x in s.ignored)
+    s2 = run([d], tmp_path / "b.jsonl", follow_symlinks=True)
+    assert s2.ok == 2
+
+
+def test_a_second_run_into_the_same_output_refuses(tmp_path, inputs):
+    from inference.batch import lock_output
+    from inference.cli import main
+    from inference.errors import OutputLocked
+
+    d, _ = inputs
+    out = tmp_path / "o.jsonl"
+    fd = lock_output(out)  # another run holds it
+    try:
+        with pytest.raises(OutputLocked, match="another govie extract run"):
+            run([d], out)
+        assert main(["extract", str(d), "-o", str(out), "--no-model", "-q"]) == 2
+    finally:
+        import os
+
+        os.close(fd)
+    assert run([d], out).ok == 6  # released: the next run goes
+
+
+@pytest.mark.parametrize("args, timed_out", [(["--time-limit", "0.000001"], True),
+                                             (["--time-limit", "0"], False)])
+def test_time_limit_per_report(tmp_path, inputs, capsys, args, timed_out):
+    from inference.cli import main
+
+    d, _ = inputs
+    out = tmp_path / "o.jsonl"
+    code = main(["extract", str(d), "-o", str(out), "--no-model", "-q", *args])
+    recs = [r for r in read_jsonl(out) if "seed" in r["source"]]
+    limited = [r for r in recs if r["error"] and "time limit of" in r["error"]["message"]]
+    assert len(recs) == 5 and (len(limited) == 5) is timed_out
+    assert code == (1 if timed_out else 1)  # corrupt.pdf and empty.txt fail either way
+    assert "ok," in capsys.readouterr().err  # the summary line
+
+
+def _children(pid: int) -> list[int]:
+    import os
+
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_stopping_the_main_process_leaves_no_workers(tmp_path, samples_dir, sig):
+    """SIGTERM: the run stops, keeps its records and prints its summary line; SIGKILL: the
+    workers notice their parent is gone and exit (they were left blocked on a pipe)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    d = tmp_path / "in"
+    d.mkdir()
+    seed = (samples_dir / "seed-000.txt").read_text(encoding="utf-8")
+    for i in range(300):
+        (d / f"r{i:03d}.txt").write_text(seed + f"\n第{i}份\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "inference.cli", "extract", str(d), "-o",
+                             str(out), "--no-model", "-q", "--jobs", "2"], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (out.exists() and out.stat().st_size):
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2 and proc.poll() is None
+        proc.send_signal(getattr(signal, sig))
+        err = proc.communicate(timeout=30)[1]
+        gone_by = time.monotonic() + 10
+        while time.monotonic() < gone_by and any(_alive(w) for w in workers):
+            time.sleep(0.2)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    recs = list(read_jsonl(out))
+    assert 0 < len(recs) < 300 and all(not r["error"] for r in recs)
+    if sig == "SIGTERM":
+        assert proc.returncode == 130
+        assert f"{len(recs)} ok, 0 failed, 0 skipped" in err and "(interrupted)" in err

@@ -59,3 +59,23 @@ def test_seed_chrome_and_header_block(seed_texts):
     chrome3 = [doc3.text[a:b] for a, b in doc3.chrome]
     assert "当前栏目:市政府部门" in chrome3 and "分享:" in chrome3
     assert "2018年黄石市政府信息公开工作年度报告" not in chrome3  # the title is kept
+
+
+def test_a_report_without_line_breaks_is_not_all_chrome(seed_texts):
+    """``tr '\\n' ' '`` on a report: the one long "line" starts with a header label, but
+    it is report text, not a header line (issue 19: it was all chrome, 0 facts)."""
+    from inference.metadata import read_header
+    from inference.pipeline import Pipeline
+
+    flat = seed_texts["seed-004"].replace("\n", " ")
+    assert read_header(flat)[1] == [(0, len(flat))]  # the header reader sees one header line
+    doc = Pipeline()(from_text(flat))
+    assert sum(b - a for a, b in doc.chrome) < len(flat) / 10
+    assert len(doc.facts) > 0
+
+
+@pytest.mark.parametrize("n_chars, chrome", [(40, True), (300, True), (301, False), (8000, False)])
+def test_header_chrome_lines_are_capped(n_chars, chrome):
+    from inference.clean import header_chrome
+
+    assert (header_chrome([(0, n_chars)]) == [(0, n_chars)]) is chrome

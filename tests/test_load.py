@@ -246,3 +246,144 @@ def test_load_path_picks_loader_by_extension(tmp_path):
     q = tmp_path / "noext"
     q.write_bytes(_docx())
     assert load_path(q).format == "docx"  # sniffed from the content
+
+
+# ---- hostile inputs (issue 19) -----------------------------------------------------------
+
+from .bounds import run_bounded  # noqa: E402
+
+
+def _span_html(n_cells: int, rowspan: int, colspan: int) -> bytes:
+    cells = "".join(f'<td rowspan="{rowspan}" colspan="{colspan}">{i}</td>' for i in range(n_cells))
+    return (f"<html><body><p>一、总体情况</p><table><tr><td>主动公开政府信息</td>{cells}</tr>"
+            "<tr><td>本年</td><td>10143</td></tr></table></body></html>").encode()
+
+
+def _span_docx(grid_span: str, cells: int = 20) -> bytes:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.oxml import OxmlElement
+
+    d = docx.Document()
+    d.add_paragraph("一、总体情况")
+    t = d.add_table(rows=2, cols=cells)
+    for k, c in enumerate(t.rows[0].cells):
+        c.text = f"指标{k}"
+        gs = OxmlElement("w:gridSpan")
+        gs.set(qn("w:val"), grid_span)
+        c._tc.get_or_add_tcPr().append(gs)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _load_summary(data: bytes, name: str) -> tuple:
+    doc = load_bytes(data, name)
+    return (len(doc.text), [(t.n_rows, t.n_cols) for t in doc.tables],
+            [w.code for w in doc.warnings])
+
+
+@pytest.mark.parametrize("data, name", [
+    (_span_html(20, 1000, 1000), "spans.html"),       # 800 bytes: was 40 s and 2.5 GB
+    (_span_html(2000, 1, 1000), "wide.html"),
+    (_span_html(20, 65534, 1), "tall.html"),
+    (_span_docx("1000000"), "span.docx"),             # was 7 GB
+])
+def test_table_spans_are_capped(data, name):
+    from inference.loaders.base import MAX_TABLE_CELLS
+
+    out, grown_mb, secs = run_bounded(_load_summary, data, name, seconds=30)
+    assert out[0] == "ok", out
+    assert grown_mb < 300 and secs < 10, (grown_mb, secs)
+    doc = load_bytes(data, name)  # now known to be quick
+    assert all(t.n_rows * t.n_cols <= MAX_TABLE_CELLS for t in doc.tables)
+    assert "主动公开政府信息" in doc.text or "指标0" in doc.text
+    assert_cells_point_into_text(doc)
+
+
+def test_spans_within_the_cap_are_kept_and_only_clipped():
+    doc = load_bytes(b"<table><tr><td rowspan=5>\xe6\x8c\x87\xe6\xa0\x87</td><td>1</td></tr>"
+                     b"<tr><td>2</td></tr></table>", "r.html")
+    (t,) = doc.tables
+    assert t.n_rows == 2  # rowspan 5 clipped to the 2 rows of the table (the HTML rule)
+    assert t.grid() == [["指标", "1"], ["指标", "2"]]
+    assert not doc.warnings
+
+
+def _warnings_and_spans(data: bytes, name: str) -> tuple:
+    doc = load_bytes(data, name)
+    return ([w.code for w in doc.warnings],
+            {(c.rowspan, c.colspan) for t in doc.tables for c in t.cells})
+
+
+def test_spans_over_the_cap_are_dropped_with_a_warning():
+    out, grown_mb, secs = run_bounded(_warnings_and_spans,  # 2 rows x 200,000 columns
+                                      _span_html(200, 1000, 1000), "r.html", seconds=30)
+    assert out == ("ok", repr((["table_spans_dropped"], {(1, 1)})))
+
+
+def test_table_grid_refuses_a_huge_hand_made_table():
+    from inference.data import Cell, Table
+    from inference.errors import InputTooLarge
+
+    t = Table("t1", 0, 1, [Cell(0, 0, "x", rowspan=100_000, colspan=100_000)])
+    with pytest.raises(InputTooLarge, match="grid cells"):
+        t.grid()
+
+
+@pytest.mark.parametrize("value", ["2.5", "two", "", "1e9"])
+def test_docx_grid_span_that_is_not_an_integer_is_a_load_error(value):
+    with pytest.raises(LoadError, match="gridSpan"):
+        load_bytes(_span_docx(value, cells=3), "r.docx")
+
+
+@pytest.mark.parametrize("depth", [300, 1500, 5000])
+def test_deep_html_is_not_silently_truncated(depth):
+    html = ("<html><body>" + "<div>" * depth + "<p>全年主动公开政府信息10143条。</p>"
+            + "</div>" * depth + "<p>二、主动公开政府信息情况</p></body></html>")
+    doc = load_bytes(html.encode(), "deep.html")
+    assert "全年主动公开政府信息10143条。" in doc.text
+    assert "二、主动公开政府信息情况" in doc.text
+    if depth > 2048:  # beyond what the parser holds: read as plain text, and said so
+        assert [w.code for w in doc.warnings] == ["html_too_deep"]
+
+
+GB_REPORT = "一、总体情况\n全年主动公开政府信息10143条。\n二、主动公开政府信息情况\n".encode("gb18030")
+
+
+@pytest.mark.parametrize("bad, line", [(b"\xff", 2), (b"\x81\x20", 3)])
+def test_gb18030_with_a_bad_byte_is_read_with_a_located_warning(bad, line):
+    cut = GB_REPORT.index("。".encode("gb18030")) + 2
+    if line == 3:
+        cut = GB_REPORT.index("二".encode("gb18030"))
+    doc = load_bytes(GB_REPORT[:cut] + bad + GB_REPORT[cut:], "r.txt")
+    assert doc.encoding == "gb18030" and "全年主动公开政府信息10143条" in doc.text
+    (w,) = doc.warnings
+    assert w.code == "decode_replaced" and f"line {line}," in w.message
+    assert doc.text[w.start:w.end] == "\ufffd"
+
+
+def test_binary_is_still_rejected():
+    with pytest.raises(LoadError, match="binary"):
+        load_bytes(bytes(range(256)) * 50, "r.txt")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_devices_and_fifos_are_refused_by_type(tmp_path, kind):
+    import os
+
+    if kind == "device":
+        p = "/dev/zero"
+    else:
+        p = tmp_path / "pipe.txt"
+        os.mkfifo(p)  # opening it for reading would block forever
+    out, grown_mb, secs = run_bounded(_load_error, str(p), seconds=10, mb=300)
+    assert out[0] == "ok" and "not a regular file" in out[1], out  # was: hang / MemoryError
+
+
+def _load_error(path: str) -> str:
+    try:
+        load_path(path, limit_mb=1)
+    except LoadError as exc:
+        return str(exc)
+    return "loaded"

@@ -205,3 +205,98 @@ def _model_span(text: str, piece: str, label: str) -> Span:
 def test_model_spans_follow_the_label_rules(text, piece, label, kept):
     spans = ner.combine(text, [_model_span(text, piece, label)], ner.rule_spans(text))
     assert ((label, piece) in [(s.label, s.text) for s in spans]) is kept
+
+
+# ---- combine in one sweep (issue 19: it compared every pair) -----------------------------
+
+def _pairwise_combine(text, model, rules, pats):
+    """The pairwise combine of before issue 19, kept as the oracle of the sweep."""
+    from dataclasses import replace
+
+    def overlaps(a, b):
+        return a.start < b.end and b.start < a.end
+
+    kept_rules = [s for s, r in rules if not r.rules_only and (
+        not r.weak or any(m.label == s.label and overlaps(m, s) for m in model))]
+    out = list(kept_rules)
+    min_chars = dict(pats.model_min_chars)
+    for m in sorted(model, key=lambda x: (x.start, x.end)):
+        s, e = ner.trim_span(text, m.start, m.end, pats.trim_chars)
+        if e - s < max(1, min_chars.get(m.label, 1)):
+            continue
+        m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
+        hits = [r for r in kept_rules if overlaps(m, r)]
+        if (not hits and pats.model_fill is not None and m.label not in pats.model_labels
+                and m.label not in pats.model_fill):
+            continue
+        if hits:
+            if m.label not in pats.model_labels:
+                continue
+            m = ner._cut_outside(text, m, hits, pats.trim_chars)
+            if m is None:
+                continue
+        if any(overlaps(m, o) for o in out):
+            continue
+        out.append(m)
+    if pats.model_metric_needs_value:
+        out = ner._metrics_with_values(text, out, pats, sources=("model",))
+    return sorted(out, key=lambda x: (x.start, x.end))
+
+
+@pytest.mark.parametrize("seed", ["seed-000", "seed-002", "seed-003"])
+def test_combine_sweep_gives_what_pairwise_comparison_gave(seed_texts, seed):
+    """Model spans made to collide with the rule spans in every way (inside, across,
+    touching, same label or not) on real reports: the same result as the pairwise loop."""
+    import random
+
+    text = seed_texts[seed]
+    pats = ner.patterns()
+    rules = ner.rule_spans(text)
+    rng = random.Random(seed)
+    labels = sorted({s.label for s, _ in rules} | {"METRIC", "ORG"})
+    model = []
+    for s, _ in rules:
+        for _ in range(2):
+            a = max(0, s.start + rng.randint(-6, 4))
+            b = min(len(text), max(a + 1, s.end + rng.randint(-3, 8)))
+            model.append(Span(a, b, text[a:b], rng.choice(labels), 0.7, "model"))
+    got = ner.combine(text, model, rules, pats)
+    assert got == _pairwise_combine(text, model, rules, pats)
+    assert len(got) > len(rules) // 2
+
+
+class RegionTagger:
+    """Tags every 主动公开政府信息 inside the regions it is given as METRIC; records how
+    many region characters each call reads."""
+
+    model_version, labels = "fake", ("METRIC",)
+
+    def __init__(self):
+        self.read = []
+
+    def predict_entities(self, texts, regions=None):
+        out = []
+        for t, regs in zip(texts, regions):
+            self.read.append(sum(e - s for s, e in regs))
+            spans = []
+            for s, e in regs:
+                k = t.find("主动公开政府信息", s, e)
+                while k >= 0 and k + 8 <= e:
+                    spans.append(Span(k, k + 8, t[k:k + 8], "METRIC", 0.9, "model"))
+                    k = t.find("主动公开政府信息", k + 8, e)
+            out.append(spans)
+        return out
+
+
+@pytest.mark.parametrize("lines, one_line", [(3, False), (12000, False), (12000, True)])
+def test_a_long_text_is_read_by_the_model_in_bounded_chunks(lines, one_line):
+    sentence = "全市共主动公开政府信息30659条。"
+    text = ("" if one_line else "\n").join([sentence] * lines)
+    regions = [(0, len(text))] if one_line else [
+        (k * (len(sentence) + 1), k * (len(sentence) + 1) + len(sentence)) for k in range(lines)]
+    tagger = RegionTagger()
+    (spans,) = ner.model_spans_many([text], tagger, [regions])
+    assert max(tagger.read) <= ner.MODEL_CHUNK_CHARS
+    assert sum(tagger.read) == sum(e - s for s, e in regions)
+    assert all(text[s.start:s.end] == s.text == "主动公开政府信息" for s in spans)
+    assert len(spans) >= lines - len(tagger.read)  # a cut region may split one phrase

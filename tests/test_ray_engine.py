@@ -69,8 +69,10 @@ def test_rows_send_files_as_paths_and_members_as_bytes(tmp_path):
 
 def test_actor_builds_pipeline_once_and_gives_local_records(tmp_path, samples_dir, monkeypatch):
     calls = []
-    real = batch.build_pipeline
-    monkeypatch.setattr(batch, "build_pipeline",
+    from inference import worker
+
+    real = worker.build_pipeline
+    monkeypatch.setattr(worker, "build_pipeline",
                         lambda m, threads=None: calls.append(m) or real(m, threads))
     seed = samples_dir / "seed-002.txt"
     actor = ExtractBatch(None, 50.0)

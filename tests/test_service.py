@@ -19,11 +19,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(max_mb: float, timeout: float):
+def start(max_mb: float, timeout: float, *extra: str):
     port = free_port()
     # the real command: govie serve
     cmd = [sys.executable, "-m", "inference.cli", "serve", "--no-model", "--host", "127.0.0.1",
-           "--port", str(port), "--max-mb", str(max_mb), "--timeout", str(timeout)]
+           "--port", str(port), "--max-mb", str(max_mb), "--timeout", str(timeout), *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -95,6 +95,10 @@ def test_extract_uploaded_file(server):
     ({"files": {"file": ("r.txt", b"   ", "text/plain")}}, 400),
     ({"files": {"other": ("r.txt", b"abc", "text/plain")}}, 422),
     ({"json": {"text": "字" * 30000}}, 413),
+    ({"content": b'{"text": "\\ud800 \xe5\x85\xa8\xe5\xb9\xb4"}',  # a lone surrogate
+      "headers": {"content-type": "application/json"}}, 422),
+    ({"content": b"[" * 20_000 + b"]" * 20_000,  # 20k-deep JSON (under the size limit)
+      "headers": {"content-type": "application/json"}}, 400),
     ({"files": {"file": ("r.txt", "字".encode() * 30000, "text/plain")}}, 413),
 ])
 def test_errors(server, kwargs, status):
@@ -113,3 +117,158 @@ def test_openapi_docs(server):
     assert httpx.get(server + "/docs").status_code == 200
     spec = httpx.get(server + "/openapi.json").json()
     assert "/extract" in spec["paths"] and "/version" in spec["paths"]
+
+
+# ---- hostile clients (issue 19) ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def guarded_server():
+    """Small limits so the hostile cases are quick: 1 s per extraction, 1 s for a body,
+    2 s for a request head."""
+    proc, url = start(8, 1, "--body-timeout", "1", "--header-timeout", "2")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+SEED = (ROOT / "samples" / "reports" / "seed-002.txt").read_text(encoding="utf-8")
+SLOW_TEXT = SEED * 400  # about 2 M characters: several seconds of rules-only extraction
+
+
+def _timed(fn, *args, **kw):
+    t0 = time.monotonic()
+    r = fn(*args, **kw)
+    return r, time.monotonic() - t0
+
+
+def test_timeout_stops_the_work_and_the_next_request_is_served(guarded_server):
+    """Two slow extractions take both worker threads; each gets 504 at the timeout and
+    stops, so the next request is served (it used to wait behind them for minutes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        slow = list(pool.map(lambda _: _timed(httpx.post, guarded_server + "/extract",
+                                              json={"text": SLOW_TEXT}, timeout=30), range(2)))
+    for r, secs in slow:
+        assert r.status_code == 504 and secs < 1 + 1 + 1.5  # timeout + 1 s (+ upload)
+    r, secs = _timed(httpx.post, guarded_server + "/extract", json={"text": TEXT}, timeout=30)
+    assert r.status_code == 200 and secs < 2
+
+
+def _chunks(total: int, size: int = 65536):
+    boundary = b"govieboundary"
+    yield (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
+           b'filename="r.txt"\r\nContent-Type: text/plain\r\n\r\n')
+    sent = 0
+    while sent < total:
+        yield b"x" * size
+        sent += size
+    yield b"\r\n--" + boundary + b"--\r\n"
+
+
+def test_chunked_upload_without_length_is_capped_while_streaming(guarded_server):
+    """No Content-Length: the 413 comes when the limit is passed, not after the whole body
+    has been stored."""
+    try:
+        r = httpx.post(guarded_server + "/extract", content=_chunks(64 * 1024 * 1024),
+                       headers={"content-type": "multipart/form-data; boundary=govieboundary"},
+                       timeout=30)
+        assert r.status_code == 413
+    except httpx.TransportError:  # the server answered 413 and closed while we sent
+        pass
+    assert httpx.get(guarded_server + "/health").status_code == 200
+
+
+def _raw(url: str, data: bytes, wait: float, first_only: bool = False) -> bytes:
+    """What the server sends back on a raw connection after ``data`` (until it closes, or
+    its first bytes)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait + 5) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not b:
+                break
+            chunks.append(b)
+            if first_only:
+                break
+        return b"".join(chunks)
+
+
+def test_a_slow_body_gets_408(guarded_server):
+    t0 = time.monotonic()
+    head = (b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{\"text\": \"")
+    answer = _raw(guarded_server, head, wait=1, first_only=True)
+    assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - t0 < 1 + 1.5
+
+
+def test_a_half_sent_request_head_is_closed(guarded_server):
+    t0 = time.monotonic()
+    assert _raw(guarded_server, b"POST /extract HTTP/1.1\r\nHost: x\r\n", wait=2) == b""
+    assert 1.5 < time.monotonic() - t0 < 2 + 1.5
+    assert httpx.get(guarded_server + "/health").status_code == 200
+
+
+def _soak_request(url: str, kind: str) -> tuple[str, object, float]:
+    """One request of the soak mix: (kind, status or what happened, seconds)."""
+    t0 = time.monotonic()
+    post = lambda **kw: httpx.post(url + "/extract", timeout=30, **kw).status_code  # noqa: E731
+    try:
+        if kind == "small":
+            got = post(json={"text": TEXT})
+        elif kind == "upload":
+            got = post(files={"file": ("r.txt", TEXT.encode("gb18030"), "text/plain")})
+        elif kind == "slow":
+            got = post(json={"text": SLOW_TEXT})
+        elif kind == "declared_too_large":
+            head = (b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 1000000000\r\n\r\n{")
+            got = int(_raw(url, head, wait=1, first_only=True)[9:12] or 0)
+        elif kind == "chunked_too_large":
+            got = post(content=_chunks(16 * 1024 * 1024),
+                       headers={"content-type": "multipart/form-data; boundary=govieboundary"})
+        elif kind == "malformed":
+            got = post(content=b'{"text": ', headers={"content-type": "application/json"})
+        elif kind == "deep":
+            got = post(content=b"[" * 50_000 + b"]" * 50_000,
+                       headers={"content-type": "application/json"})
+        else:  # "stalled": a body that never comes
+            head = (b"POST /extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 500\r\n\r\n{")
+            got = int(_raw(url, head, wait=1, first_only=True)[9:12] or 0)
+    except httpx.TransportError as exc:  # a server that closes an oversized upload early
+        got = type(exc).__name__
+    return kind, got, time.monotonic() - t0
+
+
+SOAK_STATUS = {"small": {200}, "upload": {200}, "slow": {504}, "declared_too_large": {413},
+               # 408 when the upload itself is slower than the body timeout (a loaded machine)
+               "chunked_too_large": {413, 408, "WriteError", "RemoteProtocolError",
+                                     "ReadError"},
+               "malformed": {400}, "deep": {400}, "stalled": {408}}
+
+
+def test_soak_the_service_stays_up(guarded_server):
+    """64 requests, 8 at a time, mixing ordinary texts and uploads with slow extractions,
+    oversized and chunked bodies, malformed and deep JSON and stalled clients: every one is
+    answered as it should be within the timeout + 1 s (plus upload time), and the service
+    then serves the next request at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    kinds = list(SOAK_STATUS) * 8
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda k: _soak_request(guarded_server, k), kinds))
+    wrong = [(k, got) for k, got, _ in results if got not in SOAK_STATUS[k]]
+    assert not wrong, wrong
+    slowest = max(secs for _, _, secs in results)
+    assert slowest < 1 + 1 + 2, sorted(results, key=lambda r: -r[2])[:3]
+    assert time.monotonic() - t0 < 60
+    r, secs = _timed(httpx.post, guarded_server + "/extract", json={"text": TEXT}, timeout=30)
+    assert r.status_code == 200 and secs < 1
+    assert httpx.get(guarded_server + "/health").json() == {"status": "ok"}

@@ -33,15 +33,13 @@ from typing import Callable, Optional
 import numpy as np
 
 from inference.config import load_config
+from inference.errors import BaseEncoderError
 
 log = logging.getLogger(__name__)
 
 NAME = "zh-char-e5-small"
 
 
-class BaseEncoderError(RuntimeError):
-    """The base encoder cannot be rebuilt: a download failed, a checksum or the file format
-    is wrong, or the rebuilt weights do not match the recipe's fingerprint."""
 
 
 def recipe() -> dict:

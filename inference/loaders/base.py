@@ -7,15 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..data import Cell, Table
-
-
-class LoadError(ValueError):
-    """An input that cannot be read as a report; the message says why."""
-
-
-class MissingToolError(LoadError):
-    """A format needs a system tool or an extra that is not installed; the message names
-    what to install (LibreOffice for .doc/.wps, ``govie[ocr]`` for scanned PDFs)."""
+from ..errors import InputTooLarge, LoadError, MissingToolError  # noqa: F401  (re-exported)
 
 
 _WS = re.compile(r"\s+")
@@ -39,11 +31,45 @@ class CellSpec:
     col: Optional[int] = None
 
 
-def resolve_grid(rows: list[list[CellSpec]]) -> list[list[tuple[int, int, CellSpec]]]:
+MAX_SPAN = 1000
+"""Largest rowspan/colspan/gridSpan kept (HTML's own cap for colspan); larger ones are
+clipped."""
+MAX_TABLE_CELLS = 100_000
+"""Largest grid of one table (rows x columns after spans are expanded). Real report
+tables have a few hundred; a table whose spans would make more is laid out with every
+span 1 (and a warning), so a tiny file cannot take gigabytes."""
+
+
+def resolve_grid(rows: list[list[CellSpec]], notes: Optional[list[tuple[str, str]]] = None
+                 ) -> list[list[tuple[int, int, CellSpec]]]:
     """Grid positions of the cells of each row (the HTML table model): a cell takes the
-    first column not covered by a rowspan/colspan from an earlier cell."""
+    first column not covered by a rowspan/colspan from an earlier cell. Spans are clipped
+    (a rowspan to the rows left, any span to ``MAX_SPAN``); if the grid would still exceed
+    ``MAX_TABLE_CELLS`` the spans are dropped and a warning goes to ``notes``."""
+    for r, row in enumerate(rows):
+        for spec in row:
+            spec.rowspan = max(1, min(int(spec.rowspan), MAX_SPAN, len(rows) - r))
+            spec.colspan = max(1, min(int(spec.colspan), MAX_SPAN))
+    placed = _place(rows, MAX_TABLE_CELLS)
+    if placed is None:
+        if notes is not None:
+            notes.append(("table_spans_dropped", f"a table's row/column spans would make more "
+                          f"than {MAX_TABLE_CELLS} grid cells; its spans were dropped"))
+        for row in rows:
+            for spec in row:
+                spec.rowspan = spec.colspan = 1
+                spec.row = spec.col = None
+        placed = _place(rows, None)
+    return placed
+
+
+def _place(rows: list[list[CellSpec]], cap: Optional[int]
+           ) -> Optional[list[list[tuple[int, int, CellSpec]]]]:
+    """The placement of ``resolve_grid``; None as soon as the rows x columns of the grid
+    would exceed ``cap``."""
     taken: set[tuple[int, int]] = set()
     out: list[list[tuple[int, int, CellSpec]]] = []
+    n_rows = n_cols = 0
     for r, row in enumerate(rows):
         placed: list[tuple[int, int, CellSpec]] = []
         c = 0
@@ -54,11 +80,15 @@ def resolve_grid(rows: list[list[CellSpec]]) -> list[list[tuple[int, int, CellSp
                 while (r, c) in taken:
                     c += 1
                 rr, cc = r, c
-            for i in range(rr, rr + max(1, spec.rowspan)):
-                for k in range(cc, cc + max(1, spec.colspan)):
+            n_rows = max(n_rows, rr + spec.rowspan)
+            n_cols = max(n_cols, cc + spec.colspan)
+            if cap is not None and n_rows * n_cols > cap:
+                return None
+            for i in range(rr, rr + spec.rowspan):
+                for k in range(cc, cc + spec.colspan):
                     taken.add((i, k))
             placed.append((rr, cc, spec))
-            c = cc + max(1, spec.colspan)
+            c = cc + spec.colspan
         out.append(sorted(placed, key=lambda x: x[1]))
     return out
 
@@ -72,6 +102,7 @@ class TextBuilder:
         self.parts: list[str] = []
         self.pos = 0
         self.tables: list[Table] = []
+        self.notes: list[tuple[str, str]] = []  # (code, message) warnings for the Document
 
     def add_line(self, line: str) -> None:
         line = line.rstrip("\n")
@@ -85,7 +116,7 @@ class TextBuilder:
             return None
         start = self.pos
         cells: list[Cell] = []
-        for placed in resolve_grid(rows):
+        for placed in resolve_grid(rows, self.notes):
             line_start = self.pos
             pieces: list[str] = []
             offset = 0
@@ -101,6 +132,11 @@ class TextBuilder:
             self.add_line(" | ".join(pieces) + " |")
         table = Table(id=f"t{len(self.tables) + 1}", start=start, end=self.pos - 1,
                       cells=cells, origin=origin, caption=caption)
+        if table.n_rows * table.n_cols > MAX_TABLE_CELLS:  # ragged even without spans
+            self.notes.append(("table_too_large", f"a table of {table.n_rows} rows x "
+                               f"{table.n_cols} columns (> {MAX_TABLE_CELLS} cells) is kept "
+                               "as text lines only"))
+            return None
         self.tables.append(table)
         return table
 
@@ -114,6 +150,7 @@ class TextBuilder:
         tmp = TextBuilder()
         tmp.pos = self.pos
         tmp.add_table(shifted, table.origin)
+        self.notes += tmp.notes
         if not tmp.tables:
             return
         for cell in tmp.tables[0].cells:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from .base import CellSpec, LoadError, TextBuilder, squash
+from .base import MAX_SPAN, CellSpec, LoadError, TextBuilder, squash
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -22,6 +22,15 @@ def _text(el) -> str:
     return "".join(parts)
 
 
+def grid_span(value: object) -> int:
+    """The integer of a ``w:gridSpan`` value, at most ``MAX_SPAN``; ``LoadError`` if it is
+    not an integer (a damaged or hand-made file)."""
+    try:
+        return max(1, min(int(str(value).strip()), MAX_SPAN))
+    except ValueError:
+        raise LoadError(f"bad w:gridSpan value {str(value)[:40]!r} (not an integer)") from None
+
+
 def _table_rows(tbl) -> list[list[CellSpec]]:
     """Rows of CellSpec with explicit grid positions; a vMerge="continue" cell extends the
     rowspan of the cell above it instead of making a cell."""
@@ -36,7 +45,7 @@ def _table_rows(tbl) -> list[list[CellSpec]]:
             if pr is not None:
                 gs = pr.find(W + "gridSpan")
                 if gs is not None:
-                    span = max(1, int(gs.get(W + "val", "1")))
+                    span = grid_span(gs.get(W + "val", "1"))
                 vm = pr.find(W + "vMerge")
                 if vm is not None:
                     vmerge = vm.get(W + "val", "continue")
@@ -67,8 +76,11 @@ def load_docx(data: bytes, name: str):
             if line:
                 out.add_line(line)
         elif el.tag == W + "tbl":
-            out.add_table(_table_rows(el), "docx")
+            try:
+                out.add_table(_table_rows(el), "docx")
+            except LoadError as exc:
+                raise LoadError(f"{name}: {exc}") from None
     text = out.text()
     if not text.strip():
         raise LoadError(f"{name}: empty .docx document (no text)")
-    return text, None, out.tables
+    return text, None, out.tables, out.notes

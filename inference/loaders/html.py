@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .base import CellSpec, LoadError, TextBuilder, squash
+from .base import MAX_SPAN, CellSpec, LoadError, TextBuilder, squash
 from .txt import decode, normalise_newlines
 
 SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "head",
@@ -38,7 +38,7 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
 
 def _span(el, attr: str) -> int:
     try:
-        return max(1, min(int(str(el.get(attr, "1")).strip() or 1), 1000))
+        return max(1, min(int(str(el.get(attr, "1")).strip() or 1), MAX_SPAN))
     except ValueError:
         return 1
 
@@ -58,32 +58,32 @@ class _Walker:
         if s:
             self.buf.append(s)
 
-    def walk(self, el) -> None:
-        tag = el.tag.lower() if isinstance(el.tag, str) else None
-        if tag is None:  # comments, processing instructions
-            self.text(el.tail)
-            return
-        if tag in SKIP:
-            self.text(el.tail)
-            return
-        if tag == "table":
-            self.flush()
-            self.table(el)
-            self.text(el.tail)
-            return
-        if tag == "br":
-            self.flush()
-            self.text(el.tail)
-            return
-        block = tag in BLOCK
-        if block:
-            self.flush()
-        self.text(el.text)
-        for child in el:
-            self.walk(child)
-        if block:
-            self.flush()
-        self.text(el.tail)
+    def walk(self, root) -> None:
+        """Lines of the element tree, depth first, with an explicit stack (no recursion
+        limit for deeply nested pages)."""
+        stack = [(root, False)]
+        while stack:
+            el, closing = stack.pop()
+            tag = el.tag.lower() if isinstance(el.tag, str) else None
+            if closing:
+                if tag in BLOCK:
+                    self.flush()
+                self.text(el.tail)
+                continue
+            if tag is None or tag in SKIP:  # comments, processing instructions, furniture
+                self.text(el.tail)
+                continue
+            if tag in ("table", "br"):
+                self.flush()
+                if tag == "table":
+                    self.table(el)
+                self.text(el.tail)
+                continue
+            if tag in BLOCK:
+                self.flush()
+            self.text(el.text)
+            stack.append((el, True))
+            stack.extend((child, False) for child in reversed(list(el)))
 
     def table(self, el) -> None:
         caption = None
@@ -110,20 +110,53 @@ def _is(el, tag: str) -> bool:
     return isinstance(el.tag, str) and el.tag.lower() == tag
 
 
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*>|<!--.*?-->", re.S)
+_DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.S | re.I)
+
+
+def strip_tags(text: str) -> str:
+    """Plain text of an HTML page without a parser: block and row tags become line breaks,
+    cells ``|``, other tags vanish, entities are decoded (for pages the parser cannot
+    hold)."""
+    import html
+
+    def tag(m: re.Match) -> str:
+        name = (m.group(2) or "").lower()
+        if name in ("td", "th") and m.group(1):
+            return " | "
+        return "\n" if name in BLOCK or name in ("br", "table") else ""
+
+    return html.unescape(_TAG.sub(tag, _DROP.sub("", text)))
+
+
 def load_html(data: bytes, name: str):
-    """(text, encoding, tables) of an HTML page."""
+    """(text, encoding, tables, notes) of an HTML page. Pages nested deeper than the parser
+    holds (libxml2: 2048 levels) are read as plain text, with a warning."""
+    import lxml.etree
     import lxml.html
 
     text, enc = decode_html(data, name)
     text = _XMLDECL.sub("", normalise_newlines(text))
     if not text.strip():
         raise LoadError(f"{name}: empty HTML page")
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except Exception as exc:  # lxml raises ParserError / XMLSyntaxError
-        raise LoadError(f"{name}: cannot parse HTML: {exc}") from exc
-    body = root.find("body")
+        root = None
+        error = exc
+    deep = any("depth" in e.message.lower() for e in parser.error_log)
     walker = _Walker()
-    walker.walk(body if body is not None else root)
-    walker.flush()
-    return walker.out.text(), enc, walker.out.tables
+    if deep or root is None:
+        if root is None and not deep:
+            raise LoadError(f"{name}: cannot parse HTML: {error}") from error
+        for line in strip_tags(text).split("\n"):
+            walker.text(line)
+            walker.flush()
+        walker.out.notes.append(("html_too_deep", "HTML nested deeper than the parser holds: "
+                                 "read as plain text, without tables"))
+    else:
+        body = root.find("body")
+        walker.walk(body if body is not None else root)
+        walker.flush()
+    return walker.out.text(), enc, walker.out.tables, walker.out.notes

@@ -126,7 +126,7 @@ def _needs_ocr(page, mode: str) -> bool:
 
 
 def load_pdf(data: bytes, name: str, ocr_mode: str = "auto"):
-    """(text, encoding, tables, OCR lines) of a PDF. ``ocr_mode``: "auto" reads pages
+    """(text, encoding, tables, OCR lines, loader notes) of a PDF. ``ocr_mode``: "auto" reads pages
     without a text layer by OCR, "always" every page, "never" none."""
     if ocr_mode not in OCR_MODES:
         raise ValueError(f"ocr mode must be one of {OCR_MODES}, not {ocr_mode!r}")
@@ -197,4 +197,4 @@ def load_pdf(data: bytes, name: str, ocr_mode: str = "auto"):
                 raise MissingToolError(f"{name}: no text layer in the PDF (a scan): OCR needs "
                                        "pip install 'govie[ocr]'")
         raise LoadError(f"{name}: no extractable text in the PDF")
-    return text, None, out.tables, ocr_lines
+    return text, None, out.tables, ocr_lines, out.notes

@@ -97,4 +97,4 @@ def load_sheet(data: bytes, name: str, fmt: str):
     text = out.text()
     if not text.strip():
         raise LoadError(f"{name}: empty .{fmt} workbook (no cell has text)")
-    return text, None, out.tables
+    return text, None, out.tables, out.notes

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import Optional
 
 from .base import LoadError
 
@@ -28,9 +29,16 @@ def looks_binary(text: str) -> bool:
     return len(_CONTROL.findall(text[:20000])) > max(2, 0.01 * min(len(text), 20000))
 
 
-def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+MAX_BAD_SHARE = 0.001
+"""Share of undecodable byte sequences (at least 8 are always allowed) up to which a text
+is decoded with replacement characters and a warning, rather than rejected."""
+
+
+def decode(data: bytes, name: str = "<bytes>",
+           notes: Optional[list[tuple[str, str]]] = None) -> tuple[str, str]:
     """(text, encoding) of the bytes of a text file; ``LoadError`` for binary data or an
-    undetectable encoding."""
+    undetectable encoding. A UTF-8 or GB18030 text with a few bad bytes is decoded with
+    U+FFFD in their place and a ("decode_replaced", where) note added to ``notes``."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -48,6 +56,9 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             continue
         if not looks_binary(text):
             return text, enc
+    lenient = _lenient(data, candidates, notes)
+    if lenient is not None:
+        return lenient
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200000]).best()
@@ -59,3 +70,32 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         if text is not None and not looks_binary(text):
             return text, best.encoding
     raise LoadError(f"{name}: binary data or unknown text encoding (not a text report)")
+
+
+def _lenient(data: bytes, candidates: list[str], notes: Optional[list[tuple[str, str]]]
+             ) -> Optional[tuple[str, str]]:
+    """The candidate encoding that decodes ``data`` with the fewest bad byte sequences, if
+    they are few (``MAX_BAD_SHARE``); None otherwise."""
+    best: Optional[tuple[int, str, str]] = None
+    for enc in candidates:
+        text = data.decode(enc, errors="replace")
+        bad = text.count("\ufffd")
+        if best is None or bad < best[0]:
+            best = (bad, enc, text)
+    if best is None:
+        return None
+    bad, enc, text = best
+    if bad > max(8, MAX_BAD_SHARE * len(text)) or looks_binary(text):
+        return None
+    if notes is not None:
+        notes.append(("decode_replaced", f"{enc.upper()} text with {bad} undecodable byte "
+                      f"sequence(s), each replaced by U+FFFD; first at {_where(text)}"))
+    return text, enc
+
+
+def _where(text: str) -> str:
+    """"line L, column C" of the first U+FFFD in ``text``."""
+    i = text.index("\ufffd")
+    line = text.count("\n", 0, i) + text.count("\r", 0, i) - text.count("\r\n", 0, i)
+    col = i - max(text.rfind("\n", 0, i), text.rfind("\r", 0, i))
+    return f"line {line + 1}, column {col}"

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Optional
 
+from .. import deadline
 from ..data import Document, Table, Warning
 from .checks import run_checks
 from .facts import build_facts
@@ -116,7 +117,10 @@ def _breaks(part: list[Token], m: Optional[Match]) -> frozenset[int]:
 
 def parse_tables(doc: Document) -> Document:
     units = _units(doc)
-    cands = [match_tokens(u.tokens) for u in units]
+    cands = []
+    for u in units:
+        deadline.check("tables")
+        cands.append(match_tokens(u.tokens))
     votes = Counter()
     for ms in cands:
         if ms and (len(ms) == 1 or ms[0].score > ms[1].score or ms[0].template.format == ms[1].template.format):
@@ -127,6 +131,7 @@ def parse_tables(doc: Document) -> Document:
     n_text = 0
     taken_ids = {t.id for t in doc.tables}
     for unit, ms in zip(units, cands):
+        deadline.check("tables")
         chosen = _select(ms, prefer)
         pieces: list[tuple[Table, Optional[Match], dict[int, Token]]] = []
         if unit.table is not None:

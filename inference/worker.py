@@ -1,0 +1,123 @@
+"""The work of one report, shared by every engine: ``Worker`` holds a pipeline built once
+(with its model) and turns the bytes of a report into its record, or an error record.
+
+The local engine (``inference.batch``) makes one Worker in its own process (``--jobs 1``)
+or one per worker process (``init_worker``, the pool's initializer; ``current()`` is that
+process's Worker); the Ray engine (``inference.ray_engine``) makes one per actor. Neither
+engine imports the other.
+
+Worker processes also watch their parent: if it dies (SIGKILL, OOM killer) they exit
+instead of waiting forever on a pipe that nobody writes (``watch_parent``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+import warnings
+from typing import Any, Optional
+
+from .deadline import time_limit
+from .errors import LoadError, TimeLimitExceeded
+from .load import DEFAULT_LIMIT_MB, load_bytes
+from .output import error_record, record
+
+
+def build_pipeline(model: Optional[str], threads: Optional[int] = None):
+    """The pipeline with the tagger of ``model`` (a model folder, run on ``threads`` CPU
+    threads), or rules only."""
+    from .pipeline import Pipeline
+
+    tagger = None
+    if model is not None:
+        from .tagger import load_tagger
+
+        tagger = load_tagger(model, threads=threads)
+    return Pipeline(tagger)
+
+
+class Worker:
+    """The pipeline of one process or actor, built once. A model that fails to load makes
+    every report an error record (``init_error``) rather than a broken pool.
+    ``seconds``: the time limit per report (None: none)."""
+
+    def __init__(self, model: Optional[str] = None, threads: Optional[int] = None,
+                 seconds: Optional[float] = None) -> None:
+        self.model = model
+        self.seconds = seconds
+        self.pipeline = None
+        self.init_error: Optional[str] = None
+        try:
+            self.pipeline = build_pipeline(model, threads)
+        except Exception as exc:
+            self.init_error = f"cannot load model {model}: {type(exc).__name__}: {exc}"
+
+    def process(self, source: str, data: bytes,
+                limit_mb: float = DEFAULT_LIMIT_MB) -> dict[str, Any]:
+        """The record of one report (an error record if it cannot be processed)."""
+        sha = hashlib.sha256(data).hexdigest()
+        with time_limit(self.seconds):
+            try:
+                doc = load_bytes(data, source, limit_mb=limit_mb)
+            except (LoadError, TimeLimitExceeded) as exc:
+                return error_record(source, sha, _named(source, exc), "load")
+            except Exception as exc:  # a loader bug: the same bytes fail the same way
+                return error_record(source, sha, f"{source}: loader failed: "
+                                    f"{type(exc).__name__}: {exc}", "load")
+            if self.init_error is not None:
+                return error_record(source, sha, f"{source}: {self.init_error}", "internal")
+            try:
+                return record(self.pipeline(doc))
+            except TimeLimitExceeded as exc:
+                return error_record(source, sha, _named(source, exc), "pipeline")
+            except Exception as exc:
+                return error_record(source, sha, f"{source}: pipeline failed: "
+                                    f"{type(exc).__name__}: {exc}", "pipeline")
+
+
+def _named(source: str, exc: Exception) -> str:
+    """The message of ``exc``, starting with the report's name."""
+    msg = str(exc)
+    return msg if msg.startswith(source) else f"{source}: {msg}"
+
+
+_CURRENT: Optional[Worker] = None  # the Worker of this worker process (init_worker)
+
+
+def init_worker(model: Optional[str], threads: Optional[int] = None,
+                seconds: Optional[float] = None, watch: bool = True) -> Worker:
+    """The initializer of a worker process: build its Worker once; exit on SIGTERM and when
+    the parent dies."""
+    global _CURRENT
+    warnings.simplefilter("ignore")
+    if watch:
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+        watch_parent()
+    _CURRENT = Worker(model, threads, seconds)
+    return _CURRENT
+
+
+def current() -> Worker:
+    """This process's Worker (rules only if ``init_worker`` was not called)."""
+    global _CURRENT
+    if _CURRENT is None:
+        _CURRENT = Worker(None)
+    return _CURRENT
+
+
+def watch_parent(interval: float = 1.0) -> threading.Thread:
+    """A daemon thread that ends this process when its parent is gone (re-parented: the
+    parent pid changes)."""
+    parent = os.getppid()
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    t = threading.Thread(target=loop, name="govie-parent-watch", daemon=True)
+    t.start()
+    return t
