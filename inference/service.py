@@ -40,103 +40,161 @@ HEADER_TIMEOUT = 10.0  # seconds to receive a request head
 LIMIT_CONCURRENCY = 64  # open connections + tasks before uvicorn answers 503
 
 
-def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: str = "auto",
-               max_mb: float = DEFAULT_MAX_MB, timeout: float = DEFAULT_TIMEOUT,
-               workers: int = 2, body_timeout: float = BODY_TIMEOUT):
-    """The FastAPI app. ``extractor``: an ``inference.Extractor`` already loaded; else one is
-    loaded now from ``model`` (default model, rules only if none)."""
-    from fastapi import FastAPI, HTTPException, Request
-    from fastapi.responses import JSONResponse
+def fail(status: int, message: str):
+    """Answer the request with ``status`` and ``message`` (raises FastAPI's HTTPException)."""
+    from fastapi import HTTPException
 
-    from .api import Extractor, version_info
-    from .batch import safe_name
-    from .deadline import time_limit
-    from .errors import GovieError, http_status
+    raise HTTPException(status_code=status, detail=message)
 
-    ex = extractor if extractor is not None else Extractor.load(model, runtime=runtime)
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="govie-extract")
-    limit = int(max_mb * 1024 * 1024)
-    @asynccontextmanager
-    async def lifespan(app):
-        yield
-        pool.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="govie", version=__version__, lifespan=lifespan,
-                  description="Structured, checkable data from Chinese government "
-                              "information-disclosure annual reports.")
-    app.state.extractor = ex
+def content_type(request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def fail(status: int, message: str):
-        raise HTTPException(status_code=status, detail=message)
 
-    def limited(receive):
-        """``receive`` that counts the body as it streams in: 413 past the limit (a chunked
-        upload has no Content-Length to check first)."""
+def parse_json(body: bytes) -> dict:
+    """The payload of ``POST /extract`` as JSON: an object with a non-empty, valid string
+    ``text`` (400 malformed or too deep, 422 unusable)."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(400, f"malformed JSON: {exc}")
+    except RecursionError:
+        fail(400, "malformed JSON: nested too deeply")
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        fail(422, 'expected a JSON object with a string field "text"')
+    if not payload["text"].strip():
+        fail(422, '"text" is empty')
+    try:
+        payload["text"].encode("utf-8")
+    except UnicodeEncodeError as exc:
+        fail(422, f'"text" holds a lone surrogate at character {exc.start} (not valid Unicode text)')
+    return payload
+
+
+class Gate:
+    """What every request passes: the size limit while the body streams in (chunked
+    uploads too), the body timeout (slow clients), and the extraction in a worker thread
+    under the per-report deadline, its errors answered by their HTTP status."""
+
+    def __init__(self, ex: Any, limit: int, timeout: float, body_timeout: float, workers: int):
+        self.ex, self.limit, self.timeout, self.body_timeout = ex, limit, timeout, body_timeout
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="govie-extract")
+
+    def check_declared(self, request) -> None:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            fail(413, f"request too large ({int(declared)} bytes > limit {self.limit} bytes)")
+
+    def limited(self, receive):
+        """``receive`` that counts the body as it streams in: 413 past the limit."""
         seen = 0
 
         async def wrapped():
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > limit:
-                fail(413, f"request too large (> limit {limit} bytes)")
+            if seen > self.limit:
+                fail(413, f"request too large (> limit {self.limit} bytes)")
             return message
 
         return wrapped
 
-    async def within(coro, what: str):
-        """``coro`` within ``body_timeout`` seconds, else 408 (a slow or stalled client)."""
+    async def within(self, coro, what: str):
+        """``coro`` within the body timeout, else 408 (a slow or stalled client)."""
         try:
-            return await asyncio.wait_for(coro, body_timeout)
+            return await asyncio.wait_for(coro, self.body_timeout)
         except asyncio.TimeoutError:
-            fail(408, f"{what} not received within {body_timeout:g} s")
+            fail(408, f"{what} not received within {self.body_timeout:g} s")
 
-    async def read_body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
-        body = bytearray()
+    async def body(self, request) -> bytes:
+        self.check_declared(request)
+        data = bytearray()
 
         async def read() -> None:
             async for chunk in request.stream():
-                body.extend(chunk)
-                if len(body) > limit:
-                    fail(413, f"request too large (> limit {limit} bytes)")
+                data.extend(chunk)
+                if len(data) > self.limit:
+                    fail(413, f"request too large (> limit {self.limit} bytes)")
 
-        await within(read(), "request body")
-        return bytes(body)
+        await self.within(read(), "request body")
+        return bytes(data)
 
-    def limited_call(fn, *args):
-        with time_limit(timeout):
+    async def form(self, request):
+        """The multipart or url-encoded form, capped and timed like a body."""
+        from fastapi import HTTPException, Request
+
+        self.check_declared(request)
+        try:
+            return await self.within(Request(request.scope, self.limited(request.receive)).form(
+                max_part_size=self.limit + 1), "form body")
+        except HTTPException:
+            raise
+        except Exception as exc:
+            fail(400, f"malformed form body: {exc}")
+
+    async def upload(self, field) -> Optional[tuple[bytes, str]]:
+        """(bytes, safe file name) of an uploaded file field, None if there is none."""
+        from .batch import safe_name
+
+        if field is None or not hasattr(field, "read") or not field.filename:
+            return None
+        data = await field.read()
+        if len(data) > self.limit:
+            fail(413, f"file too large ({len(data)} bytes > limit {self.limit} bytes)")
+        return data, safe_name(field.filename)
+
+    def _limited_call(self, fn, *args):
+        from .deadline import time_limit
+
+        with time_limit(self.timeout):
             return fn(*args)
 
-    async def run(fn, *args):
+    async def run(self, fn, *args):
+        from .errors import GovieError, http_status
+
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(pool, limited_call, fn, *args),
-                                          timeout)
+            return await asyncio.wait_for(loop.run_in_executor(self.pool, self._limited_call, fn, *args),
+                                          self.timeout)
         except asyncio.TimeoutError:
-            fail(504, f"extraction took longer than {timeout:g} s")
+            fail(504, f"extraction took longer than {self.timeout:g} s")
         except GovieError as exc:
             fail(http_status(exc), str(exc))
 
-    def parse_json(body: bytes) -> dict:
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            fail(400, f"malformed JSON: {exc}")
-        except RecursionError:
-            fail(400, "malformed JSON: nested too deeply")
-        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-            fail(422, 'expected a JSON object with a string field "text"')
-        if not payload["text"].strip():
-            fail(422, '"text" is empty')
-        try:
-            payload["text"].encode("utf-8")
-        except UnicodeEncodeError as exc:
-            fail(422, f'"text" holds a lone surrogate at character {exc.start} (not valid '
-                      "Unicode text)")
-        return payload
+
+def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: str = "auto",
+               max_mb: float = DEFAULT_MAX_MB, timeout: float = DEFAULT_TIMEOUT,
+               workers: int = 2, body_timeout: float = BODY_TIMEOUT):
+    """The FastAPI app. ``extractor``: an ``inference.Extractor`` already loaded; else one is
+    loaded now from ``model`` (default model, rules only if none)."""
+    from fastapi import FastAPI
+
+    from .api import Extractor
+
+    ex = extractor if extractor is not None else Extractor.load(model, runtime=runtime)
+    gate = Gate(ex, int(max_mb * 1024 * 1024), timeout, body_timeout, workers)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        gate.pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="govie", version=__version__, lifespan=lifespan,
+                  description="Structured, checkable data from Chinese government "
+                              "information-disclosure annual reports.")
+    app.state.extractor = ex
+    add_api_routes(app, gate)
+    add_view_routes(app, gate, max_mb)
+    return app
+
+
+def add_api_routes(app, gate: Gate) -> None:
+    """``GET /health``, ``GET /version``, ``POST /extract``."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    from .api import version_info
+    from .batch import safe_name
 
     @app.get("/health")
     async def health() -> dict:
@@ -144,46 +202,27 @@ def create_app(extractor: Any = None, *, model: Optional[str] = None, runtime: s
 
     @app.get("/version")
     async def version() -> dict:
-        return version_info(ex)
+        return version_info(gate.ex)
 
     @app.post("/extract", responses={400: {}, 408: {}, 413: {}, 415: {}, 422: {}, 504: {}})
     async def extract(request: Request) -> JSONResponse:
         """Extract one report: JSON ``{"text": ..., "source": ...}`` or a multipart upload
         with the report in field ``file``."""
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype = content_type(request)
         if ctype == "application/json":
-            payload = parse_json(await read_body(request))
+            payload = parse_json(await gate.body(request))
             source = safe_name(str(payload.get("source") or "<text>"))
-            report = await run(ex.extract_text, payload["text"], source)
-        elif ctype == "multipart/form-data":
-            declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
-            try:
-                form = await within(Request(request.scope, limited(request.receive)).form(
-                    max_part_size=limit + 1), "multipart body")
-            except HTTPException:
-                raise
-            except Exception as exc:
-                fail(400, f"malformed multipart body: {exc}")
-            upload = form.get("file")
-            if upload is None or not hasattr(upload, "read"):
-                fail(422, 'expected an uploaded file in the multipart field "file"')
-            data = await upload.read()
-            if len(data) > limit:
-                fail(413, f"file too large ({len(data)} bytes > limit {limit} bytes)")
-            name = safe_name(upload.filename or "upload")
-            report = await run(ex.extract, data, name)
-        else:
+            return JSONResponse((await gate.run(gate.ex.extract_text, payload["text"], source)).to_dict())
+        if ctype != "multipart/form-data":
             fail(415, f"unsupported content type {ctype or '(none)'!r}: send application/json "
                       '{"text": ...} or multipart/form-data with a "file"')
-        return JSONResponse(report.to_dict())
+        upload = await gate.upload((await gate.form(request)).get("file"))
+        if upload is None:
+            fail(422, 'expected an uploaded file in the multipart field "file"')
+        return JSONResponse((await gate.run(gate.ex.extract, *upload)).to_dict())
 
-    add_view_routes(app, ex, fail, run, limit, max_mb)
-    return app
 
-
-def add_view_routes(app, ex, fail, run, limit: int, max_mb: float) -> None:
+def add_view_routes(app, gate: Gate, max_mb: float) -> None:
     """``GET /``: a page to upload a report or paste its text; ``POST /view``: its evidence
     view (``inference.view``), with the limits and errors of ``POST /extract`` (an HTML
     page with the message and the same status code)."""
@@ -193,30 +232,18 @@ def add_view_routes(app, ex, fail, run, limit: int, max_mb: float) -> None:
     from .view import render, render_form
 
     async def report_of_form(request: Request):
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            fail(415, f"unsupported content type {ctype or '(none)'!r}: send the form of GET /")
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            fail(413, f"request too large ({int(declared)} bytes > limit {limit} bytes)")
-        try:
-            form = await request.form(max_part_size=limit + 1)
-        except HTTPException:
-            raise
-        except Exception as exc:
-            fail(400, f"malformed form: {exc}")
-        upload = form.get("file")
-        if upload is not None and hasattr(upload, "read") and upload.filename:
-            data = await upload.read()
-            if len(data) > limit:
-                fail(413, f"file too large ({len(data)} bytes > limit {limit} bytes)")
-            return await run(ex.extract, data, upload.filename)  # errors: their HTTP status
+        if content_type(request) not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            fail(415, f"unsupported content type {content_type(request) or '(none)'!r}: send the form of GET /")
+        form = await gate.form(request)
+        upload = await gate.upload(form.get("file"))
+        if upload is not None:
+            return await gate.run(gate.ex.extract, *upload)
         text = form.get("text")
         if not isinstance(text, str) or not text.strip():
             fail(422, "give a report file or paste the text of a report")
-        if len(text.encode("utf-8")) > limit:
-            fail(413, f"text too large (> limit {limit} bytes)")
-        return await run(ex.extract_text, text, str(form.get("source") or "<text>"))
+        if len(text.encode("utf-8")) > gate.limit:
+            fail(413, f"text too large (> limit {gate.limit} bytes)")
+        return await gate.run(gate.ex.extract_text, text, str(form.get("source") or "<text>"))
 
     @app.get("/", response_class=HTMLResponse)
     async def home() -> HTMLResponse:
@@ -224,7 +251,7 @@ def add_view_routes(app, ex, fail, run, limit: int, max_mb: float) -> None:
         return HTMLResponse(render_form(max_mb=max_mb))
 
     @app.post("/view", response_class=HTMLResponse,
-              responses={400: {}, 413: {}, 415: {}, 422: {}, 504: {}})
+              responses={400: {}, 408: {}, 413: {}, 415: {}, 422: {}, 504: {}})
     async def view(request: Request) -> HTMLResponse:
         """The evidence view of the report of the upload form (multipart: ``file``, or
         ``text`` and ``source``)."""
