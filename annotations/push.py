@@ -25,7 +25,7 @@ from inference.pipeline import Pipeline
 
 from .client import Connection
 from .config import TO_NAME, check_label_config, label_config_xml
-from .convert import region, with_ids
+from .convert import region, relation_result, with_ids
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +194,16 @@ def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: 
     return (lambda text: predict_spans(text, None)), "patterns", "pre-annotations from patterns only"
 
 
-def prediction_for(text: str, predictor: Predictor, model_version: str) -> dict:
-    """A Label Studio prediction: regions with per-region scores, overall mean score."""
+def prediction_for(text: str, predictor: Predictor, model_version: str, relations: bool = True) -> dict:
+    """A Label Studio prediction: regions with per-region scores, the ``measures`` relations
+    the linking stage finds among them (``inference.link.find_relations``), overall mean score."""
     spans = [s for s in with_ids(list(predictor(text)), "p") if text[s.start:s.end] == s.text]
-    results = [region(s, score=s.score) for s in sorted(spans, key=lambda s: s.start)]
+    spans.sort(key=lambda s: s.start)
+    results = [region(s, score=s.score) for s in spans]
+    if relations and spans:
+        from inference.link import find_relations
+
+        results += [relation_result(r) for r in find_relations(text, spans)]
     pred: dict[str, Any] = {"model_version": model_version, "result": results}
     pred["score"] = round(sum(s.score for s in spans) / len(spans), 6) if spans else 0.0
     return pred

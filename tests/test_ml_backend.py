@@ -1,0 +1,169 @@
+"""annotations.ml_backend: the Label Studio ML backend, served by uvicorn on 127.0.0.1 and
+connected to a real Label Studio 1.23 (tests/labelstudio_server.py, started with loopback
+backends allowed): predictions on tasks, training from the "Start training" webhook."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from annotations.client import Settings, connect
+from annotations.config import label_config_xml
+from annotations.ml_backend import MLBackend, create_app, promote_decision
+from annotations.push import push
+from annotations.sets import list_sets, load_manifest
+from tests.labelstudio_server import free_port
+from tests.test_tagger import make_tiny_model
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "reports"
+REPORT = SAMPLES / "seed-001.txt"
+TINY_TRAIN = ["max_steps=2", "epochs=1", "export_onnx=false", "refit_all=false", "max_minutes=null",
+              "fp16_weights=false", "checkpoint=false", "dev_fraction=0.5", "threads=1",
+              "max_length=64", "stride=16", "batch_size=4", "eval_batch_size=8"]
+
+
+@contextmanager
+def running(app):
+    """``app`` served by uvicorn on 127.0.0.1 in a thread; its URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    t0 = time.monotonic()
+    while not server.started:
+        assert th.is_alive() and time.monotonic() - t0 < 30, "backend did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        th.join(10)
+
+
+@pytest.mark.parametrize("policy, serving, new, expected", [
+    ("better", 0.62, 0.71, True),
+    ("better", 0.71, 0.71, False),   # equal is not better: keep what annotators already trust
+    ("better", 0.71, 0.40, False),
+    ("better", None, 0.10, True),    # nothing to compare with (patterns only): serve the model
+    ("better", 0.50, None, False),   # the new run had no dev documents
+    ("always", 0.90, 0.10, True),
+    ("never", 0.10, 0.90, False),
+])
+def test_promote_decision(policy, serving, new, expected):
+    assert promote_decision(policy, serving, new) is expected
+
+
+def test_promote_decision_rejects_unknown_policy():
+    with pytest.raises(ValueError, match="better, always, never"):
+        promote_decision("sometimes", 0.1, 0.2)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny-serving"))
+
+
+def _count_annotation(text: str) -> list[dict]:
+    """What an annotator draws: each 'N件|条|次' as COUNT, the 2 characters before as METRIC, measures."""
+    result, last_end = [], -1
+    for k, m in enumerate(re.finditer(r"\d+[件条次]", text)):
+        if m.start() < 2 or m.start() - 2 < last_end:
+            continue
+        c, mt = f"c{k}", f"m{k}"
+        for rid, s, e, lab in ((mt, m.start() - 2, m.start(), "METRIC"), (c, m.start(), m.end(), "COUNT")):
+            result.append({"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
+                           "value": {"start": s, "end": e, "text": text[s:e], "labels": [lab]}})
+        result.append({"from_id": c, "to_id": mt, "type": "relation", "direction": "right",
+                       "labels": ["measures"]})
+        last_end = m.end()
+    return result
+
+
+def test_protocol_endpoints_over_http(tiny, tmp_path):
+    backend = MLBackend(tiny, tmp_path / "models", tmp_path / "sets")
+    text = "2023年，本机关共收到政府信息公开申请126件，办结121件。"
+    with running(create_app(backend)) as url:
+        assert httpx.get(f"{url}/health").json() == {"status": "UP", "model_class": "govie",
+                                                      "model_version": "tiny-test"}
+        ok = httpx.post(f"{url}/setup", json={"project": "1.1", "schema": label_config_xml()})
+        assert ok.json() == {"model_version": "tiny-test"}
+        bad = httpx.post(f"{url}/setup", json={"project": "1.1", "schema": "<View><Text name='t' value='$t'/></View>"})
+        assert bad.status_code == 400 and "govie annotations config" in bad.json()["detail"]
+        r = httpx.post(f"{url}/predict", json={"tasks": [{"id": 1, "data": {"text": text}}, {"id": 2, "data": {}}],
+                                               "label_config": label_config_xml(), "project": "1.1"}).json()
+        first, empty = r["results"]
+        assert first["model_version"] == "tiny-test" and empty["result"] == []
+        regions = {x["id"]: x for x in first["result"] if x["type"] == "labels"}
+        assert {x["value"]["text"] for x in regions.values()} >= {"126件", "121件"}  # the patterns' COUNTs
+        for x in regions.values():
+            v = x["value"]
+            assert text[v["start"]:v["end"]] == v["text"] and 0.0 <= x["score"] <= 1.0
+        for rel in (x for x in first["result"] if x["type"] == "relation"):
+            assert rel["labels"] == ["measures"] and regions[rel["from_id"]]["value"]["labels"][0] in (
+                "COUNT", "PERCENT", "MONEY") and regions[rel["to_id"]]["value"]["labels"] == ["METRIC"]
+        assert httpx.post(f"{url}/webhook", json={"action": "PROJECT_UPDATED"}).json()["status"] == "ignored"
+        assert httpx.get(f"{url}/train/status").json()["status"] == "idle"
+        assert httpx.post(f"{url}/models/rollback").status_code == 409  # nothing before the first model
+
+
+def test_label_studio_predictions_and_training(labelstudio_loopback_backends, tiny, tmp_path):
+    ls = labelstudio_loopback_backends
+    settings = Settings(ls.url, ls.token)
+    conn = connect(settings)
+    short = tmp_path / "seed-001-part.txt"
+    short.write_text(REPORT.read_text(encoding="utf-8")[:2400], encoding="utf-8")
+    res = push(conn, "govie ml backend", [short], None, max_chars=300)
+    assert res.tasks_created >= 4
+    models_dir, data_dir = tmp_path / "models", tmp_path / "sets"
+    backend = MLBackend(tiny, models_dir, data_dir, settings, overrides=TINY_TRAIN, promote="always")
+    auth = {"Authorization": f"Token {ls.token}"}
+    with running(create_app(backend)) as url, httpx.Client(base_url=ls.url, headers=auth, timeout=120) as api:
+        ml = api.post("/api/ml/", json={"url": url, "project": res.project_id, "title": "govie"})
+        assert ml.status_code == 201, ml.text
+        ml_id = ml.json()["id"]
+        assert api.get(f"/api/ml/{ml_id}").json()["state"] == "CO"  # connected: /health and /setup answered
+        act = api.post("/api/dm/actions", params={"id": "retrieve_tasks_predictions", "project": res.project_id},
+                       json={"selectedItems": {"all": True, "excluded": []}})
+        assert act.status_code == 200, act.text
+        tasks = list(conn.sdk.tasks.list(project=res.project_id, fields="all"))
+        assert len(tasks) == res.tasks_created
+        for t in tasks:
+            (pred,) = t.predictions
+            assert pred.model_version == "tiny-test"
+            for r in pred.result:
+                if r["type"] == "labels":
+                    assert t.data["text"][r["value"]["start"]:r["value"]["end"]] == r["value"]["text"]
+        assert sum(len(t.predictions[0].result) for t in tasks) > 0
+
+        annotated = [t for t in tasks if _count_annotation(t.data["text"])]
+        assert len(annotated) >= 2
+        for t in annotated:
+            conn.sdk.annotations.create(id=t.id, result=_count_annotation(t.data["text"]), ground_truth=True)
+        assert api.post(f"/api/ml/{ml_id}/train").status_code == 200  # the "Start training" button
+        run = backend.wait(timeout=600)
+        status = httpx.get(f"{url}/train/status").json()
+        assert status["status"] == "done", status
+        assert "model written to" in httpx.get(f"{url}/train/log").text
+        (pulled,) = list_sets(data_dir)
+        assert Path(status["set_path"]) == pulled
+        assert load_manifest(pulled)["project"]["id"] == res.project_id and load_manifest(pulled)["docs"] == len(annotated)
+        new_dir = Path(status["out_dir"])
+        assert (new_dir / "govie_model.json").is_file() and new_dir.parent == models_dir
+        assert status["figures"]["dev_docs"] >= 1 and isinstance(status["figures"]["new"], float)
+        assert status["promoted"] is True and run.model_version != "tiny-test"
+        assert httpx.get(f"{url}/health").json()["model_version"] == run.model_version
+        assert api.get(f"/api/ml/{ml_id}").json()["state"] in ("CO", "TR")
+        assert httpx.post(f"{url}/train", json={"project": f"{res.project_id}.0"}).status_code == 200
+        assert httpx.post(f"{url}/train", json={"project": f"{res.project_id}.0"}).status_code == 409  # one at a time
+        backend.wait(timeout=600)
+        back = httpx.post(f"{url}/models/rollback").json()
+        assert back["model_version"] == run.model_version  # the second run's model was served; back one step
+        models = httpx.get(f"{url}/models").json()
+        assert len(models["trained"]) == 2 and str(tiny) in models["history"]
