@@ -45,8 +45,12 @@ def _push(args: argparse.Namespace) -> int:
             return _fail(exc)
     print(note, file=sys.stderr)
     try:
+        select = _selection(args, predictor)
+    except (ModelLoadError, ValueError) as exc:
+        return _fail(exc)
+    try:
         res = push(connect(_settings(args)), args.project, args.reports, predictor, version,
-                   max_chars=args.max_chars, progress=True)
+                   max_chars=args.max_chars, progress=True, select=select)
     except (LabelStudioError, LabelConfigError, OSError) as exc:
         return _fail(exc)
     for n in res.notes:
@@ -55,6 +59,25 @@ def _push(args: argparse.Namespace) -> int:
           f"{res.tasks_created} tasks created, {res.tasks_skipped} already there, "
           f"{res.predictions} with predictions ({res.model_version or 'none'})")
     return 0
+
+
+def _selection(args: argparse.Namespace, predictor):
+    """The ``--select HOW N`` of push: None, or a function choosing the tasks to push."""
+    if not args.select:
+        return None
+    from .select import selector
+
+    how, n = args.select[0], args.select[1]
+    if how not in ("uncertain", "random") or not n.isdigit():
+        raise ValueError(f"--select expects 'uncertain N' or 'random N', got {' '.join(args.select)}")
+    tagger = getattr(predictor, "tagger", None)
+    if how == "uncertain" and tagger is None:
+        from .push import default_predictor
+
+        tagger = getattr(default_predictor(args.model)[0], "tagger", None)
+        if tagger is None:
+            raise ValueError("--select uncertain needs a model; none loads (see --model)")
+    return selector(int(n), how, tagger)
 
 
 def _pull(args: argparse.Namespace) -> int:
@@ -168,6 +191,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="auto: the model (+patterns) if one loads, else patterns (default)")
     p.add_argument("--model", help="model folder (default: models/default)")
     p.add_argument("--max-chars", type=int, default=3000, help="longest task text (default: %(default)s)")
+    p.add_argument("--select", nargs=2, metavar=("HOW", "N"),
+                   help="push only N of the new tasks: 'uncertain N' (where the model is least sure, "
+                        "spread over reports) or 'random N'")
     _server_args(p)
     p.set_defaults(func=_push)
 

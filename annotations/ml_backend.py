@@ -36,6 +36,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 from .client import Settings
 from .config import TO_NAME, LabelConfigError, check_label_config
 from .push import Predictor, default_predictor, prediction_for
+from .select import confidence
 from .sets import DATA_DIR, list_sets
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,11 @@ class MLBackend:
             if not isinstance(text, str) or served.predictor is None:
                 out.append({"result": [], "score": 0.0, "model_version": served.version})
                 continue
-            out.append(prediction_for(text, served.predictor, served.version))
+            pred = prediction_for(text, served.predictor, served.version)
+            conf = confidence(getattr(served.predictor, "tagger", None), text)
+            if conf is not None:  # sort by prediction score: the most doubtful tasks first
+                pred["score"] = conf
+            out.append(pred)
         return out
 
     def use(self, path: Optional[str]) -> Served:

@@ -168,6 +168,19 @@ class ModelLoadError(RuntimeError):
     """The model asked for (``--model``) cannot be loaded."""
 
 
+class ModelPredictor:
+    """The model plus the patterns (``inference.ner.predict_spans``); keeps its ``tagger``
+    (uncertainty selection and the ML backend read the window probabilities)."""
+
+    def __init__(self, tagger: Any):
+        self.tagger = tagger
+
+    def __call__(self, text: str) -> list[Span]:
+        from inference.ner import predict_spans
+
+        return predict_spans(text, self.tagger)
+
+
 def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: bool = True
                       ) -> tuple[Optional[Predictor], Optional[str], str]:
     """(predictor, model_version, note): the current model plus patterns if a model loads,
@@ -184,7 +197,7 @@ def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: 
 
             tagger = load_tagger(model_path)
             version = str(getattr(tagger, "model_version", "unversioned"))
-            return (lambda text: predict_spans(text, tagger)), version, f"pre-annotations from model {version}"
+            return ModelPredictor(tagger), version, f"pre-annotations from model {version}"
         except (ImportError, FileNotFoundError, OSError, ValueError) as exc:
             if model_path is not None:
                 raise ModelLoadError(f"cannot load model {model_path}: "
@@ -254,9 +267,11 @@ def existing_keys(conn: Connection, project_id: int) -> tuple[set, dict]:
 
 def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
          predictor: Optional[Predictor] = None, model_version: Optional[str] = None,
-         max_chars: int = MAX_CHARS, progress: bool = False) -> PushResult:
+         max_chars: int = MAX_CHARS, progress: bool = False,
+         select: Optional[Callable[[list[dict]], list[dict]]] = None) -> PushResult:
     """Create or reuse the project ``title`` and import the reports' units as tasks, skipping
-    those already there; each new task gets a prediction when ``predictor`` is given."""
+    those already there; each new task gets a prediction when ``predictor`` is given.
+    ``select`` (``annotations.select.selector``) picks which of the new tasks go, in order."""
     tasks, notes = report_tasks(reports, max_chars)
     project_id, created = ensure_project(conn, title)
     result = PushResult(project_id, title, created, notes=notes, model_version=model_version)
@@ -273,6 +288,10 @@ def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
             changed.add(data["doc_id"])
         keys.add(k)
         new.append(data)
+    if select is not None:
+        n_new = len(new)
+        new = select(new)
+        result.notes.append(f"selected {len(new)} of {n_new} new tasks")
     for d in sorted(changed):
         result.notes.append(f"{d}: already in the project with other content (sha256); new tasks added")
     from tqdm import tqdm

@@ -119,8 +119,14 @@ def test_label_studio_predictions_and_training(labelstudio_loopback_backends, ti
     conn = connect(settings)
     short = tmp_path / "seed-001-part.txt"
     short.write_text(REPORT.read_text(encoding="utf-8")[:2400], encoding="utf-8")
-    res = push(conn, "govie ml backend", [short], None, max_chars=300)
-    assert res.tasks_created >= 4
+    from annotations.select import selector
+    from inference.tagger import load_tagger
+
+    res = push(conn, "govie ml backend", [short], None, max_chars=300,
+               select=selector(6, "uncertain", load_tagger(tiny)))  # --select uncertain 6
+    assert res.tasks_created == 6 and "selected 6 of" in res.notes[-1]
+    rest = push(conn, "govie ml backend", [short], None, max_chars=300)  # and then the others
+    assert rest.tasks_skipped == 6 and rest.tasks_created >= 2
     models_dir, data_dir = tmp_path / "models", tmp_path / "sets"
     backend = MLBackend(tiny, models_dir, data_dir, settings, overrides=TINY_TRAIN, promote="always")
     auth = {"Authorization": f"Token {ls.token}"}
@@ -133,10 +139,12 @@ def test_label_studio_predictions_and_training(labelstudio_loopback_backends, ti
                        json={"selectedItems": {"all": True, "excluded": []}})
         assert act.status_code == 200, act.text
         tasks = list(conn.sdk.tasks.list(project=res.project_id, fields="all"))
-        assert len(tasks) == res.tasks_created
+        assert len(tasks) == res.tasks_created + rest.tasks_created
         for t in tasks:
             (pred,) = t.predictions
             assert pred.model_version == "tiny-test"
+            if "doubt" in t.data:  # sorting by prediction score puts the most doubtful first
+                assert pred.score == pytest.approx(1.0 - t.data["doubt"], abs=1e-5)
             for r in pred.result:
                 if r["type"] == "labels":
                     assert t.data["text"][r["value"]["start"]:r["value"]["end"]] == r["value"]["text"]
