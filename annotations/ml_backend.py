@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 PROMOTE = ("better", "always", "never")
 STATE_FILE = "serving.json"
 DEFAULT_RECIPE = "configs/train.yaml"
+# A run from the UI keeps its dev documents out of the weights (dev_ids.json), so that the
+# serving and the new model are compared on documents the new one never saw.
+BACKEND_OVERRIDES = ["refit_all=false"]
 
 
 class BackendError(RuntimeError):
@@ -260,7 +263,7 @@ class MLBackend:
                "--set", f"out_dir={run.out_dir}", "--set", f"sets={json.dumps(sets)}"]
         if self.served.path is not None:
             cmd += ["--set", f"init_from={self.served.path}"]
-        for o in self.overrides:
+        for o in BACKEND_OVERRIDES + self.overrides:
             cmd += ["--set", o]
         return cmd
 

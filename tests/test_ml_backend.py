@@ -149,6 +149,12 @@ def test_label_studio_predictions_and_training(labelstudio_loopback_backends, ti
                 if r["type"] == "labels":
                     assert t.data["text"][r["value"]["start"]:r["value"]["end"]] == r["value"]["text"]
         assert sum(len(t.predictions[0].result) for t in tasks) > 0
+        late = conn.sdk.projects.import_tasks(res.project_id, request=[{"data": {"text": "全年共受理政府信息公开申请58件。"}}],
+                                              return_task_ids=True).task_ids[0]
+        opened = api.get(f"/api/tasks/{late}").json()  # an annotator opens a new task
+        assert [p["model_version"] for p in opened["predictions"]] == ["tiny-test"]
+        assert "58件" in {r["value"]["text"] for r in opened["predictions"][0]["result"] if r["type"] == "labels"}
+        conn.sdk.tasks.delete(late)
 
         annotated = [t for t in tasks if _count_annotation(t.data["text"])]
         assert len(annotated) >= 2
