@@ -181,3 +181,26 @@ def test_label_studio_predictions_and_training(labelstudio_loopback_backends, ti
         assert back["model_version"] == run.model_version  # the second run's model was served; back one step
         models = httpx.get(f"{url}/models").json()
         assert len(models["trained"]) == 2 and str(tiny) in models["history"]
+
+
+def test_serving_choice_survives_a_restart_and_rolls_back(tiny, tmp_path):
+    other = make_tiny_model(tmp_path / "other", seed=1)
+    (other / "govie_model.json").write_text('{"model_version": "tiny-other"}', encoding="utf-8")
+    first = MLBackend(tiny, tmp_path / "models", tmp_path / "sets")
+    assert first.use(str(other)).version == "tiny-other"
+    again = MLBackend(None, tmp_path / "models", tmp_path / "sets")  # restarted without --model
+    assert again.model_version == "tiny-other" and again.models()["history"] == [str(tiny), str(other)]
+    assert again.rollback().version == "tiny-test" and again.model_version == "tiny-test"
+    assert MLBackend(None, tmp_path / "models", tmp_path / "sets").model_version == "tiny-test"
+
+
+def test_a_failed_run_is_reported_and_the_model_kept(tiny, tmp_path):
+    gone = Settings(f"http://127.0.0.1:{free_port()}", "secret-token-77")
+    backend = MLBackend(tiny, tmp_path / "models", tmp_path / "sets", gone)
+    with running(create_app(backend)) as url:
+        assert httpx.post(f"{url}/webhook", json={"action": "START_TRAINING", "project": {"id": 4}}).status_code == 200
+        backend.wait(timeout=60)
+        status = httpx.get(f"{url}/train/status").json()
+    assert status["status"] == "failed" and "cannot reach Label Studio" in status["error"]
+    assert "secret-token-77" not in status["error"] and status["serving_model_version"] == "tiny-test"
+    assert list_sets(tmp_path / "sets") == []
