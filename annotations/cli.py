@@ -148,12 +148,12 @@ def _backend(args: argparse.Namespace) -> int:
     from .ml_backend import MLBackend, serve
     from .push import ModelLoadError
 
-    settings = None
-    if args.url or args.ls_config:
-        try:
-            settings = _settings(args)
-        except LabelStudioError as exc:
+    try:  # for pulling at training time; without them, what Label Studio sends to /setup
+        settings = _settings(args)
+    except LabelStudioError as exc:
+        if args.url or args.ls_config:
             return _fail(exc)
+        settings = None
     try:
         backend = MLBackend(args.model, args.models_dir, args.data_dir, settings, recipe=args.recipe,
                             overrides=args.set or [], promote=args.promote)

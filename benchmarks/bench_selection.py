@@ -8,10 +8,11 @@ seed passages; at each budget point a small model is fine-tuned from the base en
 "annotated" so far and scored on the test reports (exact-span micro F1, the model alone);
 then ``random`` adds random passages and ``uncertain`` adds the passages the current model
 doubts most (``annotations.select``: token entropy, spread over reports) up to the next
-budget. Prints the learning curves (F1 against passages and characters annotated).
+budget, in characters annotated (``--unit chars``, the default) or in passages. Prints the
+learning curves (F1 against the budget).
 
-    python benchmarks/bench_selection.py                    # ~4-6 min on 2 cores
-    python benchmarks/bench_selection.py --budgets 10,20,40,80 --steps 200
+    python benchmarks/bench_selection.py                    # 5 fine-tunings: ~4 min on 2 idle cores
+    python benchmarks/bench_selection.py --unit passages --budgets 10,20,40,80 --steps 200
 
 One seed per run: differences of a point or two are within the noise of so small a set;
 run with --seed to see the spread.
@@ -53,6 +54,20 @@ def passages(doc: AnnotatedText, max_chars: int) -> tuple[list[AnnotatedText], i
     return out, dropped
 
 
+DEFAULT_BUDGETS = {"chars": "3000,6000,12000", "passages": "10,20,40"}
+
+
+def take(order: list[int], chosen: list[int], budget: int, pool: list[AnnotatedText], unit: str) -> list[int]:
+    """``chosen`` extended by ``order`` until the budget (passages or characters) is reached."""
+    out = list(chosen)
+    size = (lambda: len(out)) if unit == "passages" else (lambda: sum(len(pool[i].text) for i in out))
+    for i in order:
+        if size() >= budget:
+            break
+        out.append(i)
+    return out
+
+
 def fine_tune(docs: list[AnnotatedText], work: Path, name: str, args: argparse.Namespace) -> Path:
     from training.config import load_train_config
     from training.train import train
@@ -76,7 +91,10 @@ def test_f1(model_dir: Path, test_docs: list[AnnotatedText]) -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gold", default=str(DATA_DIR / "gold-v1"))
-    ap.add_argument("--budgets", default="10,20,40", help="passages annotated at each point")
+    ap.add_argument("--unit", choices=("chars", "passages"), default="chars",
+                    help="what a budget counts: characters annotated (default: closer to annotation "
+                         "time, as doubtful passages tend to be longer) or passages")
+    ap.add_argument("--budgets", help="budget points (default: 3000,6000,12000 chars or 10,20,40 passages)")
     ap.add_argument("--passage-chars", type=int, default=400)
     ap.add_argument("--test-fraction", type=float, default=0.25)
     ap.add_argument("--layers", type=int, default=2)
@@ -92,7 +110,7 @@ def main(argv=None) -> int:
     from inference.tagger import load_tagger
     from training.data import is_dev
 
-    budgets = [int(b) for b in args.budgets.split(",")]
+    budgets = [int(b) for b in (args.budgets or DEFAULT_BUDGETS[args.unit]).split(",")]
     gold = load_set(args.gold)
     test = [d for d in gold if is_dev(d.doc_id, args.test_fraction, args.seed)]
     pool, dropped = [], 0
@@ -105,7 +123,7 @@ def main(argv=None) -> int:
           f"pool {len(pool)} passages from {len(gold) - len(test)} reports "
           f"({dropped} spans crossing a cut dropped)")
     rng = random.Random(args.seed)
-    seed_idx = rng.sample(range(len(pool)), budgets[0])
+    seed_idx = take(rng.sample(range(len(pool)), len(pool)), [], budgets[0], pool, args.unit)
     curves: dict[str, list[dict]] = {"random": [], "uncertain": []}
     t_all = time.time()
     with tempfile.TemporaryDirectory(prefix="bench-selection-") as tmp:
@@ -113,34 +131,36 @@ def main(argv=None) -> int:
         t0 = time.time()
         first = fine_tune([pool[i] for i in seed_idx], work, f"b{budgets[0]}", args)
         f1 = test_f1(first, test)
-        point = {"passages": budgets[0], "chars": sum(len(pool[i].text) for i in seed_idx), "f1": f1,
+        point = {"passages": len(seed_idx), "chars": sum(len(pool[i].text) for i in seed_idx), "f1": f1,
                  "seconds": round(time.time() - t0, 1)}
         for how in curves:
             curves[how].append(point)
-        print(f"{'budget':>7} {'strategy':>9} {'chars':>7} {'test F1':>8} {'s':>6}")
-        print(f"{budgets[0]:>7} {'both':>9} {point['chars']:>7} {f1:>8.4f} {point['seconds']:>6}", flush=True)
+        print(f"{'budget':>7} {'strategy':>9} {'passages':>8} {'chars':>7} {'test F1':>8} {'s':>6}")
+        print(f"{budgets[0]:>7} {'both':>9} {point['passages']:>8} {point['chars']:>7} {f1:>8.4f} "
+              f"{point['seconds']:>6}", flush=True)
         for how in curves:
             chosen, model = list(seed_idx), first
             prng = random.Random(args.seed + 1)
             for b in budgets[1:]:
                 t0 = time.time()
                 left = [i for i in range(len(pool)) if i not in set(chosen)]
-                need = b - len(chosen)
                 if how == "random":
-                    chosen += prng.sample(left, min(need, len(left)))
+                    order = prng.sample(left, len(left))
                 else:
                     scores = doubts(load_tagger(model), [pool[i].text for i in left])
                     groups = [pool[i].doc_id.split("@")[0] for i in left]
-                    chosen += [left[k] for k in pick(scores, groups, need)]
+                    order = [left[k] for k in pick(scores, groups, len(left))]
+                chosen = take(order, chosen, b, pool, args.unit)
                 model = fine_tune([pool[i] for i in chosen], work, f"{how}-b{b}", args)
                 f1 = test_f1(model, test)
                 point = {"passages": len(chosen), "chars": sum(len(pool[i].text) for i in chosen), "f1": f1,
                          "seconds": round(time.time() - t0, 1)}
                 curves[how].append(point)
-                print(f"{b:>7} {how:>9} {point['chars']:>7} {f1:>8.4f} {point['seconds']:>6}", flush=True)
-    print("\nlearning curves (test micro F1 by passages annotated):")
+                print(f"{b:>7} {how:>9} {point['passages']:>8} {point['chars']:>7} {f1:>8.4f} "
+                      f"{point['seconds']:>6}", flush=True)
+    print(f"\nlearning curves (test micro F1 by {args.unit} annotated):")
     for how, pts in curves.items():
-        print(f"  {how:>9}: " + "  ".join(f"{p['passages']}->{p['f1']:.3f}" for p in pts))
+        print(f"  {how:>9}: " + "  ".join(f"{p[args.unit]}->{p['f1']:.3f}" for p in pts))
     gain = [u["f1"] - r["f1"] for u, r in zip(curves["uncertain"][1:], curves["random"][1:])]
     print(f"  uncertain - random at equal budget: {', '.join(f'{g:+.3f}' for g in gain)}; "
           f"total {time.time() - t_all:.0f} s")

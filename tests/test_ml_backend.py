@@ -204,3 +204,32 @@ def test_a_failed_run_is_reported_and_the_model_kept(tiny, tmp_path):
     assert status["status"] == "failed" and "cannot reach Label Studio" in status["error"]
     assert "secret-token-77" not in status["error"] and status["serving_model_version"] == "tiny-test"
     assert list_sets(tmp_path / "sets") == []
+
+
+def test_backend_command_serves(tiny, tmp_path):
+    """``govie annotations backend`` as annotators start it, a real process on 127.0.0.1."""
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "GOVIE_LS_CONFIG": str(tmp_path / "none.toml")}
+    env.pop("GOVIE_LS_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "inference.cli", "annotations", "backend", "--model", str(tiny),
+                             "--port", str(port), "--models-dir", str(tmp_path / "models")],
+                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        t0, health = time.monotonic(), None
+        while health is None:
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            assert time.monotonic() - t0 < 90, "backend did not answer"
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert health["model_version"] == "tiny-test"
+        assert (tmp_path / "models" / "serving.json").is_file()
+    finally:
+        proc.terminate()
+        proc.wait(20)
