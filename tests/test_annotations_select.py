@@ -89,3 +89,24 @@ def test_select_random_is_seeded_and_needs_no_model(tasks):
     assert a == b and len(a) == 5 and all(t in tasks for t in a)
     with pytest.raises(ValueError, match="needs a model"):
         select_tasks(tasks, 5, "uncertain", None)
+
+
+@pytest.mark.parametrize("value", [["uncertain", "ten"], ["most", "5"], ["random", "-3"]])
+def test_push_select_argument_is_checked(value):
+    import argparse
+
+    from annotations.cli import _selection
+
+    with pytest.raises(ValueError, match="--select expects"):
+        _selection(argparse.Namespace(select=value, model=None), None)
+
+
+def test_push_select_argument_builds_a_selector(tagger, tasks):
+    import argparse
+
+    from annotations.cli import _selection
+    from annotations.push import ModelPredictor
+
+    choose = _selection(argparse.Namespace(select=["uncertain", "3"], model=None), ModelPredictor(tagger))
+    assert choose(tasks) == select_tasks(tasks, 3, "uncertain", tagger)
+    assert _selection(argparse.Namespace(select=None, model=None), None) is None
