@@ -36,7 +36,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 from .client import Settings
 from .config import TO_NAME, LabelConfigError, check_label_config
 from .push import Predictor, default_predictor, prediction_for
-from .select import confidence
+from .select import confidences
 from .sets import DATA_DIR, list_sets
 
 log = logging.getLogger(__name__)
@@ -171,19 +171,19 @@ class MLBackend:
         return self.served.version
 
     def predict(self, tasks: Sequence[dict]) -> list[dict]:
-        """One Label Studio prediction per task (empty result when the task has no text)."""
+        """One Label Studio prediction per task (empty result when the task has no text).
+        With a model, the prediction's score is its confidence in the task (1 - doubt, the
+        windows of all tasks batched), so that sorting by prediction score puts the most
+        doubtful tasks first."""
         served = self.served
-        out = []
-        for t in tasks:
-            text = (t.get("data") or {}).get(TO_NAME)
-            if not isinstance(text, str) or served.predictor is None:
-                out.append({"result": [], "score": 0.0, "model_version": served.version})
-                continue
-            pred = prediction_for(text, served.predictor, served.version)
-            conf = confidence(getattr(served.predictor, "tagger", None), text)
-            if conf is not None:  # sort by prediction score: the most doubtful tasks first
-                pred["score"] = conf
-            out.append(pred)
+        texts = [(t.get("data") or {}).get(TO_NAME) for t in tasks]
+        usable = [i for i, x in enumerate(texts) if isinstance(x, str) and served.predictor is not None]
+        confs = confidences(getattr(served.predictor, "tagger", None), [texts[i] for i in usable])
+        out = [{"result": [], "score": 0.0, "model_version": served.version} for _ in tasks]
+        for k, i in enumerate(usable):
+            out[i] = prediction_for(texts[i], served.predictor, served.version)
+            if confs is not None:
+                out[i]["score"] = confs[k]
         return out
 
     def use(self, path: Optional[str]) -> Served:

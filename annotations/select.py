@@ -98,9 +98,9 @@ def selector(n: int, how: str, tagger: Any = None, seed: int = 0) -> Callable[[l
     return lambda tasks: select_tasks(tasks, n, how, tagger, seed=seed)
 
 
-def confidence(tagger: Optional[Any], text: str, measure: str = "entropy") -> Optional[float]:
-    """1 - doubt of one text (the prediction score the ML backend gives, so that sorting a
+def confidences(tagger: Optional[Any], texts: Sequence[str], measure: str = "entropy") -> Optional[list[float]]:
+    """1 - doubt of each text (the prediction score the ML backend gives, so that sorting a
     project by prediction score puts the most doubtful tasks first); None without a model."""
     if tagger is None or not hasattr(tagger, "window_probs"):
         return None
-    return round(1.0 - doubts(tagger, [text], measure)[0], 6)
+    return [round(1.0 - d, 6) for d in doubts(tagger, texts, measure)] if texts else []
