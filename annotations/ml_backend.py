@@ -74,8 +74,12 @@ class Served:
 
 def load_served(path: Optional[Union[str, Path]]) -> Served:
     """The predictor of the model folder ``path`` (``default_predictor``; the default model,
-    else the patterns, when None). A folder that does not load raises ModelLoadError."""
+    else the patterns (path None), when None). A folder that does not load raises ModelLoadError."""
     predictor, version, _ = default_predictor(path)
+    if path is None and getattr(predictor, "tagger", None) is not None:
+        from inference.config import default_model_dir
+
+        path = default_model_dir()  # the embedded model, named: training continues from it
     return Served(str(path) if path is not None else None, version or "none", predictor)
 
 
@@ -309,7 +313,7 @@ class MLBackend:
         ids_file = out / "dev_ids.json"
         dev_ids = set(json.loads(ids_file.read_text(encoding="utf-8"))) if ids_file.is_file() else set()
         docs = [d for d in load_docs([str(p) for p in list_sets(self.data_dir)]) if d.doc_id in dev_ids]
-        old = dev_micro_f1(self.served.path, docs) if self.served.path is not None else None
+        old = dev_micro_f1(self.served.path, docs) if self.served.path is not None else None  # None: patterns
         new = dev_micro_f1(out, docs)
         run.figures = {"dev_docs": len(docs), "serving": old, "new": new,
                        "serving_model_version": self.served.version}

@@ -233,3 +233,14 @@ def test_backend_command_serves(tiny, tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_default_model_is_named_so_training_continues_from_it(tmp_path):
+    from inference.config import default_model_dir
+
+    backend = MLBackend(None, tmp_path / "models", tmp_path / "sets")
+    assert backend.served.path == str(default_model_dir()) and backend.model_version.startswith("default-")
+    from annotations.ml_backend import TrainRun
+
+    cmd = backend.train_command(TrainRun(id="run-x", project=1, out_dir=str(tmp_path / "models" / "run-x")))
+    assert f"init_from={default_model_dir()}" in cmd and "refit_all=false" in cmd
