@@ -11,7 +11,7 @@ doubts most (``annotations.select``: token entropy, spread over reports) up to t
 budget, in characters annotated (``--unit chars``, the default) or in passages. Prints the
 learning curves (F1 against the budget).
 
-    python benchmarks/bench_selection.py                    # 5 fine-tunings: ~4 min on 2 idle cores
+    python benchmarks/bench_selection.py                    # 5 fine-tunings; 619 s on the shared, busy 2-core machine
     python benchmarks/bench_selection.py --unit passages --budgets 10,20,40,80 --steps 200
 
 One seed per run: differences of a point or two are within the noise of so small a set;
