@@ -170,7 +170,9 @@ def test_label_studio_predictions_and_training(labelstudio_loopback_backends, ti
         assert load_manifest(pulled)["project"]["id"] == res.project_id and load_manifest(pulled)["docs"] == len(annotated)
         new_dir = Path(status["out_dir"])
         assert (new_dir / "govie_model.json").is_file() and new_dir.parent == models_dir
-        assert status["figures"]["dev_docs"] >= 1 and isinstance(status["figures"]["new"], float)
+        figures = status["figures"]
+        assert figures["dev_docs"] >= 1 and figures["serving_model_version"] == "tiny-test"
+        assert all(0.0 <= figures[k] <= 1.0 for k in ("serving", "new"))  # both scored on the new run's dev docs
         assert status["promoted"] is True and run.model_version != "tiny-test"
         assert httpx.get(f"{url}/health").json()["model_version"] == run.model_version
         assert api.get(f"/api/ml/{ml_id}").json()["state"] in ("CO", "TR")
