@@ -1,4 +1,4 @@
-"""``govie annotations {config,push,pull,validate,convert,stats}``: parse arguments, call one
+"""``govie annotations {config,push,backend,pull,validate,convert,stats}``: parse arguments, call one
 function. Plugged into ``govie`` through the ``govie.commands`` entry point ``register``."""
 from __future__ import annotations
 
@@ -45,8 +45,12 @@ def _push(args: argparse.Namespace) -> int:
             return _fail(exc)
     print(note, file=sys.stderr)
     try:
+        select = _selection(args, predictor)
+    except (ModelLoadError, ValueError) as exc:
+        return _fail(exc)
+    try:
         res = push(connect(_settings(args)), args.project, args.reports, predictor, version,
-                   max_chars=args.max_chars, progress=True)
+                   max_chars=args.max_chars, progress=True, select=select)
     except (LabelStudioError, LabelConfigError, OSError) as exc:
         return _fail(exc)
     for n in res.notes:
@@ -55,6 +59,25 @@ def _push(args: argparse.Namespace) -> int:
           f"{res.tasks_created} tasks created, {res.tasks_skipped} already there, "
           f"{res.predictions} with predictions ({res.model_version or 'none'})")
     return 0
+
+
+def _selection(args: argparse.Namespace, predictor):
+    """The ``--select HOW N`` of push: None, or a function choosing the tasks to push."""
+    if not args.select:
+        return None
+    from .select import selector
+
+    how, n = args.select[0], args.select[1]
+    if how not in ("uncertain", "random") or not n.isdigit():
+        raise ValueError(f"--select expects 'uncertain N' or 'random N', got {' '.join(args.select)}")
+    tagger = getattr(predictor, "tagger", None)
+    if how == "uncertain" and tagger is None:
+        from .push import default_predictor
+
+        tagger = getattr(default_predictor(args.model)[0], "tagger", None)
+        if tagger is None:
+            raise ValueError("--select uncertain needs a model; none loads (see --model)")
+    return selector(int(n), how, tagger)
 
 
 def _pull(args: argparse.Namespace) -> int:
@@ -120,6 +143,28 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backend(args: argparse.Namespace) -> int:
+    from .client import LabelStudioError
+    from .ml_backend import MLBackend, serve
+    from .push import ModelLoadError
+
+    try:  # for pulling at training time; without them, what Label Studio sends to /setup
+        settings = _settings(args)
+    except LabelStudioError as exc:
+        if args.url or args.ls_config:
+            return _fail(exc)
+        settings = None
+    try:
+        backend = MLBackend(args.model, args.models_dir, args.data_dir, settings, recipe=args.recipe,
+                            overrides=args.set or [], promote=args.promote)
+    except (ModelLoadError, ValueError) as exc:
+        return _fail(exc)
+    print(f"serving {backend.model_version} for Label Studio on http://{args.host}:{args.port} "
+          f"(project -> Settings -> Model -> Connect model)", file=sys.stderr)
+    serve(backend, args.host, args.port)
+    return 0
+
+
 def _server_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="Label Studio URL (default: $GOVIE_LS_URL, $LABEL_STUDIO_URL or the config file)")
     p.add_argument("--ls-config", metavar="TOML",
@@ -146,8 +191,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="auto: the model (+patterns) if one loads, else patterns (default)")
     p.add_argument("--model", help="model folder (default: models/default)")
     p.add_argument("--max-chars", type=int, default=3000, help="longest task text (default: %(default)s)")
+    p.add_argument("--select", nargs=2, metavar=("HOW", "N"),
+                   help="push only N of the new tasks: 'uncertain N' (where the model is least sure, "
+                        "spread over reports) or 'random N'")
     _server_args(p)
     p.set_defaults(func=_push)
+
+    p = sub.add_parser("backend", help="serve the model as a Label Studio ML backend (predict, train)",
+                       description="The ML backend protocol of Label Studio 1.23: /health, /setup, /predict, "
+                                   "/webhook (Start training), /train; plus /train/status, /train/log, "
+                                   "/models, /models/use, /models/rollback. See docs/guide.md.")
+    p.add_argument("--model", help="model folder to serve (default: the last one served, else models/default)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9090)
+    p.add_argument("--models-dir", help="where trained models and serving.json go (default: models/labelstudio)")
+    p.add_argument("--data-dir", default=str(DATA_DIR), help="annotation sets: pulled into, trained on")
+    p.add_argument("--recipe", default="configs/train.yaml", help="training recipe (default: %(default)s)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="training recipe override (repeatable)")
+    p.add_argument("--promote", choices=("better", "always", "never"), default="better",
+                   help="serve a newly trained model when its dev F1 is better (default), always or never")
+    _server_args(p)
+    p.set_defaults(func=_backend)
 
     p = sub.add_parser("pull", help="export a project into a new versioned annotation set")
     p.add_argument("--project", required=True, help="project title or id")

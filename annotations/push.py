@@ -26,7 +26,7 @@ from inference.pipeline import Pipeline
 
 from .client import Connection
 from .config import TO_NAME, check_label_config, label_config_xml
-from .convert import region, with_ids
+from .convert import region, relation_result, with_ids
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,19 @@ def task_key(data: dict) -> tuple:
 
 
 
+class ModelPredictor:
+    """The model plus the patterns (``inference.ner.predict_spans``); keeps its ``tagger``
+    (uncertainty selection and the ML backend read the window probabilities)."""
+
+    def __init__(self, tagger: Any):
+        self.tagger = tagger
+
+    def __call__(self, text: str) -> list[Span]:
+        from inference.ner import predict_spans
+
+        return predict_spans(text, self.tagger)
+
+
 def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: bool = True
                       ) -> tuple[Optional[Predictor], Optional[str], str]:
     """(predictor, model_version, note): the current model plus patterns if a model loads,
@@ -183,7 +196,7 @@ def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: 
 
             tagger = load_tagger(model_path)
             version = str(getattr(tagger, "model_version", "unversioned"))
-            return (lambda text: predict_spans(text, tagger)), version, f"pre-annotations from model {version}"
+            return ModelPredictor(tagger), version, f"pre-annotations from model {version}"
         except (ImportError, FileNotFoundError, OSError, ValueError) as exc:
             if model_path is not None:
                 raise ModelLoadError(f"cannot load model {model_path}: "
@@ -193,10 +206,16 @@ def default_predictor(model_path: Optional[Union[str, Path]] = None, use_model: 
     return (lambda text: predict_spans(text, None)), "patterns", "pre-annotations from patterns only"
 
 
-def prediction_for(text: str, predictor: Predictor, model_version: str) -> dict:
-    """A Label Studio prediction: regions with per-region scores, overall mean score."""
+def prediction_for(text: str, predictor: Predictor, model_version: str, relations: bool = True) -> dict:
+    """A Label Studio prediction: regions with per-region scores, the ``measures`` relations
+    the linking stage finds among them (``inference.link.find_relations``), overall mean score."""
     spans = [s for s in with_ids(list(predictor(text)), "p") if text[s.start:s.end] == s.text]
-    results = [region(s, score=s.score) for s in sorted(spans, key=lambda s: s.start)]
+    spans.sort(key=lambda s: s.start)
+    results = [region(s, score=s.score) for s in spans]
+    if relations and spans:
+        from inference.link import find_relations
+
+        results += [relation_result(r) for r in find_relations(text, spans)]
     pred: dict[str, Any] = {"model_version": model_version, "result": results}
     pred["score"] = round(sum(s.score for s in spans) / len(spans), 6) if spans else 0.0
     return pred
@@ -247,9 +266,11 @@ def existing_keys(conn: Connection, project_id: int) -> tuple[set, dict]:
 
 def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
          predictor: Optional[Predictor] = None, model_version: Optional[str] = None,
-         max_chars: int = MAX_CHARS, progress: bool = False) -> PushResult:
+         max_chars: int = MAX_CHARS, progress: bool = False,
+         select: Optional[Callable[[list[dict]], list[dict]]] = None) -> PushResult:
     """Create or reuse the project ``title`` and import the reports' units as tasks, skipping
-    those already there; each new task gets a prediction when ``predictor`` is given."""
+    those already there; each new task gets a prediction when ``predictor`` is given.
+    ``select`` (``annotations.select.selector``) picks which of the new tasks go, in order."""
     tasks, notes = report_tasks(reports, max_chars)
     project_id, created = ensure_project(conn, title)
     result = PushResult(project_id, title, created, notes=notes, model_version=model_version)
@@ -266,6 +287,10 @@ def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
             changed.add(data["doc_id"])
         keys.add(k)
         new.append(data)
+    if select is not None:
+        n_new = len(new)
+        new = select(new)
+        result.notes.append(f"selected {len(new)} of {n_new} new tasks")
     for d in sorted(changed):
         result.notes.append(f"{d}: already in the project with other content (sha256); new tasks added")
     from tqdm import tqdm

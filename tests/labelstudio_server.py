@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -67,9 +68,27 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+# Label Studio refuses ML backend (and other outgoing) URLs on loopback and private networks
+# (HTTP 403 "URL resolves to a reserved network address"); a server that must call a backend
+# on 127.0.0.1 is started with these (see docs/guide.md for when that is safe).
+LOOPBACK_BACKENDS_ENV = {"SSRF_PROTECTION_ENABLED": "false", "USE_DEFAULT_BANNED_SUBNETS": "false"}
+
+
 @pytest.fixture(scope="session")
 def labelstudio(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("labelstudio")
+    """A server with Label Studio's default network protection."""
+    yield from start_labelstudio(tmp_path_factory.mktemp("labelstudio"))
+
+
+@pytest.fixture(scope="session")
+def labelstudio_loopback_backends(tmp_path_factory: pytest.TempPathFactory):
+    """A server allowed to call ML backends on 127.0.0.1 (``LOOPBACK_BACKENDS_ENV``)."""
+    yield from start_labelstudio(tmp_path_factory.mktemp("labelstudio-ml"), LOOPBACK_BACKENDS_ENV)
+
+
+def start_labelstudio(base: Path, extra_env: Optional[dict] = None):
+    """Start a server in ``base``, yield a :class:`LabelStudioServer`, stop it (a generator
+    for the fixtures above)."""
     data_dir = base / "data"
     data_dir.mkdir()
     log = base / "server.log"
@@ -87,6 +106,7 @@ def labelstudio(tmp_path_factory: pytest.TempPathFactory):
         "COLLECT_ANALYTICS": "false",
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
+        **(extra_env or {}),
     }
     exe = Path(sys.executable).parent / "label-studio"
     cmd = [str(exe), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port),

@@ -141,9 +141,14 @@ def test_real_predictor_path(conn, tmp_path):
     tasks = _tasks(conn, res.project_id)
     assert tasks and all(t.predictions[0].model_version == "untrained-test" for t in tasks)
     for t in tasks:
-        for r in t.predictions[0].result:
+        regions = [r for r in t.predictions[0].result if r["type"] == "labels"]
+        for r in regions:
             assert 0.0 <= r["score"] <= 1.0
             assert t.data["text"][r["value"]["start"]:r["value"]["end"]] == r["value"]["text"]
+        ids = {r["id"] for r in regions}
+        for r in t.predictions[0].result:
+            if r["type"] == "relation":  # measures: value -> metric, both regions of this prediction
+                assert r["labels"] == ["measures"] and {r["from_id"], r["to_id"]} <= ids
 
 
 def test_unreachable_server_fails_fast_and_clearly():
