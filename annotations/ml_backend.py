@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
+from inference.errors import BackendError, TrainingBusy  # noqa: F401  (re-exported)
+
 from .client import Settings
 from .config import TO_NAME, LabelConfigError, check_label_config
 from .push import Predictor, default_predictor, prediction_for
@@ -47,14 +49,6 @@ DEFAULT_RECIPE = "configs/train.yaml"
 # A run from the UI keeps its dev documents out of the weights (dev_ids.json), so that the
 # serving and the new model are compared on documents the new one never saw.
 BACKEND_OVERRIDES = ["refit_all=false"]
-
-
-class BackendError(RuntimeError):
-    """A backend request that cannot be done (the message says why)."""
-
-
-class TrainingBusy(BackendError):
-    """A training run is already going on."""
 
 
 def default_models_dir() -> Path:

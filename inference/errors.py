@@ -82,6 +82,14 @@ class BaseEncoderError(GovieError, RuntimeError):
     is wrong, or the rebuilt weights do not match the recipe's fingerprint."""
 
 
+class BackendError(GovieError, RuntimeError):
+    """A Label Studio ML-backend request that cannot be done (the message says why)."""
+
+
+class TrainingBusy(BackendError):
+    """A training run of the ML backend is already going on."""
+
+
 class TimeLimitExceeded(GovieError, TimeoutError):
     """A report took longer than its time limit (``inference.deadline``)."""
 
@@ -150,7 +158,8 @@ def http_status(exc: BaseException) -> int:
 
 __all__ = ["GovieError", "ConfigError", "LoadError", "UnsupportedInput", "InputTooLarge",
            "MissingToolError", "ModelNotFound", "ModelLoadError", "GazetteerUnavailable",
-           "OffsetError", "ViewError", "GoldFormatError", "BaseEncoderError", "TimeLimitExceeded", "UsageError", "RayUnavailable", "OutputLocked",
+           "OffsetError", "ViewError", "GoldFormatError", "BaseEncoderError", "BackendError",
+           "TrainingBusy", "TimeLimitExceeded", "UsageError", "RayUnavailable", "OutputLocked",
            "LabelStudioError", "LabelStudioUnreachable", "LabelStudioAuthError",
            "LabelConfigError", "ValidationError", "SetExistsError", "HTTP_STATUS",
            "http_status"]
