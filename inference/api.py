@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import __version__, ner
-from .data import Document, Warning
+from .data import Document, ReportWarning
 from .deadline import time_limit as _time_limit
 from .errors import TimeLimitExceeded
 from .load import FORMATS, LoadError, from_text, load_bytes, load_path
@@ -68,7 +68,7 @@ class Report:
         return self._get("checks")
 
     @property
-    def warnings(self) -> list[Warning]:
+    def warnings(self) -> list[ReportWarning]:
         return self._get("warnings")
 
     @property
@@ -196,7 +196,7 @@ class Extractor:
 
     def _finish(self, doc: Document) -> Report:
         if self.notes:
-            doc.warnings = [Warning("rules_only", n) for n in self.notes] + list(doc.warnings)
+            doc.warnings = [ReportWarning("rules_only", n) for n in self.notes] + list(doc.warnings)
         return Report(doc, doc.source, model_version=self.model_version)
 
     # ---- extraction --------------------------------------------------------------------

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import lru_cache
 
-from .config import load_config
-from .data import Document, Warning
+from .config import load_config, rules_cache
+from .data import Document, ReportWarning
 from .metadata import extract_metadata
 from .noise import noise_ranges
 
 _PUNCT = re.compile(r"[\s:：|/>＞»›·,，、\-—_【】\[\]()（）]*")
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _patterns() -> tuple[list[re.Pattern], re.Pattern, int]:
     cfg = load_config("chrome")
     lines = [re.compile(p) for p in cfg.get("lines", [])]
@@ -27,7 +26,7 @@ def _patterns() -> tuple[list[re.Pattern], re.Pattern, int]:
     return lines, tokens, int(cfg.get("max_line_chars", 120))
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _max_header_line() -> int:
     return int(load_config("chrome").get("max_header_line_chars", 300))
 
@@ -76,7 +75,7 @@ def clean(doc: Document) -> Document:
     mirror = [(s, e) for s, e, k in noise if k == "mirror"]
     if mirror:
         s, e = mirror[0]
-        warnings.append(Warning("page_mirror", f"a mirror page: {len(mirror)} spam string(s) in the "
+        warnings.append(ReportWarning("page_mirror", f"a mirror page: {len(mirror)} spam string(s) in the "
                                 f"text (first {doc.text[s:e]!r}); left out of the analysis", s, e))
     return dataclasses.replace(doc, chrome=_merge(list(doc.chrome) + ranges), metadata=metadata,
                                noise=noise, warnings=warnings)

@@ -190,7 +190,10 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Warning:
+class ReportWarning:
+    """Something doubtful about a report (``code`` from a fixed vocabulary, a message, and
+    where in the text when it has a place); the record's ``warnings``."""
+
     code: str
     message: str
     start: Optional[int] = None
@@ -290,7 +293,7 @@ class Document:
     relations: list[Relation] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[ReportWarning] = field(default_factory=list)
     model: Optional[str] = None  # version of the NER model that tagged it (None: rules only)
     ocr: list[OcrLine] = field(default_factory=list)  # lines read by OCR (scanned pages)
     # web-page noise inside the text (pinyin glosses, HTML residue, junk, mirror strings):

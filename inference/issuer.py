@@ -22,14 +22,14 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Optional
 
-from .config import load_config
-from .data import Document, Evidence, Issuer, IssuerRegion, Warning
+from .config import load_config, rules_cache
+from .data import Document, Evidence, Issuer, IssuerRegion, ReportWarning
 from .gazetteer import Gazetteer, Region, former_county, gazetteer
 
 LEVELS = ("province", "city", "county")
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _cfg() -> dict:
     return load_config("issuer")
 
@@ -39,7 +39,7 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def _dept_rx() -> re.Pattern:
     c = _cfg()
     suf = "|".join(sorted(c["department_suffixes"], key=len, reverse=True))
@@ -353,15 +353,15 @@ def resolve(readings: list[Reading], self_ref: Optional[tuple[str, int, int]],
                   former_name=region.former, confidence=round(conf, 3), evidence=ev)
 
 
-def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[Warning]]:
+def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[ReportWarning]]:
     """The issuer of ``doc`` (read after the metadata) and the warnings about it."""
-    warnings: list[Warning] = []
+    warnings: list[ReportWarning] = []
     readings: list[Reading] = []
     for clue in clues(doc):
         m = noise_in(clue.text)
         if m:
             s = None if clue.start is None else clue.start + m.start()
-            warnings.append(Warning(
+            warnings.append(ReportWarning(
                 "issuer_noise", f"page noise in the {clue.kind} ({m.group(0)!r}): a mirror "
                 f"page's string, not the issuer; clue left out", s,
                 None if s is None else s + len(m.group(0))))
@@ -382,7 +382,7 @@ def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[Warning]]:
                if any(w.code == "issuer_noise" for w in warnings) else
                "no clue (header, title, text, address, telephone area code, file name) "
                "names a known division")
-        warnings.append(Warning("issuer_missing", f"no issuer: {why}"))
+        warnings.append(ReportWarning("issuer_missing", f"no issuer: {why}"))
     return issuer, warnings
 
 

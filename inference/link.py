@@ -16,11 +16,11 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
 
-from .config import load_config
+from .config import load_config, rules_cache
 from .data import Document, Relation, Span
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def rules() -> dict:
     cfg = dict(load_config("linking"))
     for key in ("sentence_end", "clause_punct"):

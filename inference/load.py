@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Optional, Union
 
-from .data import Document, Warning
+from .data import Document, ReportWarning
 from .errors import InputTooLarge, LoadError, UnsupportedInput
 from .loaders.txt import decode, normalise_newlines
 
@@ -117,12 +117,12 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
                     warnings=[_warning(text, code, msg) for code, msg in notes])
 
 
-def _warning(text: str, code: str, message: str) -> Warning:
+def _warning(text: str, code: str, message: str) -> ReportWarning:
     """A loader's note as a Document warning; a replaced character is located."""
     if code == "decode_replaced" and "\ufffd" in text:
         i = text.index("\ufffd")
-        return Warning(code, message, i, i + 1)
-    return Warning(code, message)
+        return ReportWarning(code, message, i, i + 1)
+    return ReportWarning(code, message)
 
 
 def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> bytes:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Optional
 
 from .config import load_config
-from .data import Evidence, Fact, Warning
+from .data import Evidence, Fact, ReportWarning
 from .tables.taxonomy import load_taxonomy
 
 
@@ -72,7 +72,7 @@ def _where(e: Optional[Evidence]) -> str:
     return f"text {e.start}-{e.end} ({e.text!r})"
 
 
-def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fact], list[Warning]]:
+def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fact], list[ReportWarning]]:
     """All facts (table facts first, then narrative facts, each in input order) with
     ``agreement`` set where a narrative and a table fact state the same figure, and the
     conflict warnings."""
@@ -82,7 +82,7 @@ def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fa
     totals = set(cfg.get("total_applicants", [None]))
     table = [replace(f) for f in table_facts]
     narr = [replace(f) for f in narrative_facts]
-    warnings: list[Warning] = []
+    warnings: list[ReportWarning] = []
     by_key: dict[tuple, list[Fact]] = {}
     for t in table:
         if t.key is not None and t.applicant in totals:
@@ -102,7 +102,7 @@ def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fa
                 t.agreement = state
             if not ok:
                 e = n.evidence
-                warnings.append(Warning(
+                warnings.append(ReportWarning(
                     code="fact_conflict",
                     message=(f"{n.key} ({n.period}{', ' + n.scope if n.scope else ''}): text says "
                              f"{n.raw} = {n.value:g} {n.unit or ''} at {_where(n.evidence)}, table says "

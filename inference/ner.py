@@ -43,11 +43,10 @@ import inspect
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Iterator, Optional, Protocol, Sequence
 
 from . import deadline
-from .config import ConfigError, load_config
+from .config import ConfigError, load_config, rules_cache
 from .data import Block, Document, Span
 from .windows import trim as _trim_punct
 
@@ -171,7 +170,7 @@ def _metric_words(met: dict) -> set[str]:
     return {w for w in words if len(w) >= n}
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def patterns() -> Patterns:
     """The compiled ``configs/patterns.yaml`` (loaded once per process)."""
     return compile_patterns(load_config("patterns"))

@@ -11,14 +11,13 @@ patterns of configs/issuer.yaml, the list the issuer stage reads too).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from .config import load_config
+from .config import load_config, rules_cache
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def _patterns() -> tuple[re.Pattern, str, int, list[re.Pattern], list[re.Pattern], list[re.Pattern]]:
     cfg = load_config("noise")
     py = cfg["pinyin"]

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 
-from .config import configs_dir
+from .config import configs_dir, rules_cache
 from .data import Document, to_dict
 from .errors import OffsetError
 
@@ -59,13 +58,13 @@ def error_record(source: str, sha256: Optional[str], message: str, kind: str = "
             "error": {"kind": kind, "message": message}}
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def schema() -> dict[str, Any]:
     with (configs_dir() / "schema" / "report.schema.json").open(encoding="utf-8") as fh:
         return json.load(fh)
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def _validator():
     import jsonschema
 

@@ -12,10 +12,9 @@ Only consecutive years are compared, only figures of the same scope and period.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Iterator, Optional
 
-from .config import ConfigError, load_config
+from .config import ConfigError, load_config, rules_cache
 
 CHECK_COLUMNS = ["check", "issuer", "issuer_name", "year", "key", "scope", "ok", "expected",
                  "actual", "detail", "evidence_source", "evidence_text", "evidence_start",
@@ -23,7 +22,7 @@ CHECK_COLUMNS = ["check", "issuer", "issuer_name", "year", "key", "scope", "ok",
                  "previous_end"]
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def _cfg() -> dict:
     cfg = load_config("panel")
     known = set(load_config("taxonomy")["keys"])
@@ -35,7 +34,7 @@ def _cfg() -> dict:
     return cfg
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def cumulative_keys() -> frozenset:
     keys = load_config("taxonomy")["keys"]
     return frozenset(k for k, v in keys.items() if (v or {}).get("period") == "cumulative")

@@ -14,11 +14,10 @@ never errors: real collections have reports without tables, years or bodies.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
 
-from .config import ROOT, load_config
+from .config import load_config, ROOT, rules_cache
 from .load import FORMATS
 
 Records = Sequence[dict[str, Any]]
@@ -64,7 +63,7 @@ def extract_records(paths: Iterable[Union[str, Path]], model: Union[str, Path, N
 
 # ---- levels of issuing bodies -----------------------------------------------------------
 
-@lru_cache(maxsize=1)
+@rules_cache
 def _level_rules() -> tuple[re.Pattern, dict[str, str]]:
     cfg = load_config("levels")
     alts, levels = [], {}

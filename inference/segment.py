@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Optional
 
 from . import deadline
-from .config import load_config
+from .config import load_config, rules_cache
 from .data import Block, Document, Section
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _markers() -> tuple[tuple[str, int, re.Pattern], ...]:
     cfg = load_config("sections")
     return tuple((m["name"], int(m["level"]), re.compile(r"\s*(" + m["pattern"] + r")\s*"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
 
-from .config import load_config
+from .config import load_config, rules_cache
 
 @dataclass(frozen=True)
 class Mark:
@@ -56,7 +56,7 @@ def _tint(hex_colour: str, share: float = 0.25) -> str:
     return "#" + "".join(f"{round(255 - (255 - c) * share):02x}" for c in rgb)
 
 
-@lru_cache(maxsize=1)
+@rules_cache
 def label_styles() -> tuple[dict, ...]:
     """name, description, colour and tint of each label (``configs/labels.yaml``)."""
     out = []

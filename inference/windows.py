@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
+from .config import rules_cache
 from . import deadline
 from .data import Span
 
@@ -185,7 +185,7 @@ def merge_probs(enc: Encoding, window_probs: Sequence[np.ndarray]) -> np.ndarray
     return acc / cnt[:, None]
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _kept_edges() -> tuple[frozenset, frozenset]:
     """Punctuation that stays at a span's start / end (configs/labels.yaml)."""
     from .config import load_config

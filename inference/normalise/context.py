@@ -4,10 +4,9 @@ before the value wins; longer words are matched first (全年累计 is annual, �
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional
 
-from ..config import load_config
+from ..config import load_config, rules_cache
 from ..link import sentence_bounds
 from ..script import to_simplified
 
@@ -16,13 +15,13 @@ def _alternation(words) -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _scope() -> tuple[re.Pattern, dict]:
     table = {str(k): str(v) for k, v in load_config("normalise")["scope"].items()}
     return _alternation(table), table
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _period() -> tuple[re.Pattern, dict]:
     cfg = load_config("normalise")["period"]
     table = {w: "cumulative" for w in cfg["cumulative"]}
@@ -82,7 +81,7 @@ def clause_start(text: str, pos: int) -> int:
     return last
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _channels() -> dict[str, tuple[re.Pattern, dict]]:
     cfg = load_config("normalise").get("channels") or {}
     return {str(k): (_alternation(v), {str(w): str(t) for w, t in v.items()}) for k, v in cfg.items()}
@@ -100,7 +99,7 @@ def channel_key(text: str, key: str, metric_start: int, value_start: int) -> str
     return words[hit] if hit else key
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _change() -> tuple[re.Pattern, int]:
     cfg = load_config("normalise")
     return _alternation(cfg.get("change_words") or ["同比"]), int(cfg.get("change_window", 6))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from ..config import ConfigError, load_config, models_dir
+from ..config import ConfigError, load_config, models_dir, rules_cache
 from ..tables.taxonomy import load_taxonomy
 from ..tables.values import norm_label
 
@@ -80,7 +80,7 @@ def _unit(counts: Counter, idf: dict) -> dict:
     return {g: x / norm for g, x in v.items()}
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _rules() -> dict:
     return load_config("keymap")
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
-from ..config import load_config
+from ..config import load_config, rules_cache
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class _Rules:
     point: str = "点"
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def rules() -> _Rules:
     cfg = load_config("normalise")
     num = cfg["numbers"]

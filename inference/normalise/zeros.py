@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
-from ..config import load_config
+from ..config import load_config, rules_cache
 from ..data import Evidence, Fact
 from ..script import to_simplified
 from ..tables.taxonomy import load_taxonomy
@@ -31,7 +30,7 @@ class _Rules:
     mentions: tuple[tuple[str, re.Pattern], ...]
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def rules() -> _Rules:
     cfg = load_config("zeros")
     negs = sorted(cfg["negations"], key=len, reverse=True)

@@ -6,7 +6,7 @@ none, the flattened tables it finds in the text itself. Each table is mapped ont
 templates of configs/templates/ (the best-scoring one wins; ties go to the format the rest
 of the report uses); one flattened block holding several tables (the four 第二十条 tables,
 say) is split into one Table per template. Figures become ``Fact``s with their cell as
-evidence, the template checks become ``Check``s, and anything doubtful a ``Warning``.
+evidence, the template checks become ``Check``s, and anything doubtful a ``ReportWarning``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from .. import deadline
-from ..data import Document, Table, Warning
+from ..data import Document, Table, ReportWarning
 from .checks import run_checks
 from .facts import build_facts
 from .grid import Token, assign_grid, find_regions, stream_from_table, table_from_tokens, tokenize
@@ -166,7 +166,7 @@ def parse_tables(doc: Document) -> Document:
                 tables.append(t)
                 seen.add(t.id)
             if m is None:
-                warnings.append(Warning("table_unmapped", f"{t.id}: no template fits this table", t.start, t.end))
+                warnings.append(ReportWarning("table_unmapped", f"{t.id}: no template fits this table", t.start, t.end))
                 continue
             if remap:
                 for c in m.cells:
@@ -178,15 +178,15 @@ def parse_tables(doc: Document) -> Document:
                     c.label = remap.get(id(c.label), c.label) if c.label is not None else None
             facts += build_facts(m, t.id, doc.source)
             for code, msg, tok in m.warnings:
-                warnings.append(Warning(code, f"{t.id}: {msg}", tok.start if tok else t.start,
+                warnings.append(ReportWarning(code, f"{t.id}: {msg}", tok.start if tok else t.start,
                                         tok.end if tok else t.end))
             for c in m.cells:
                 if c.token is not None and c.value.status == "invalid":
-                    warnings.append(Warning("cell_invalid", f"{t.id}: cell {c.token.text!r} "
+                    warnings.append(ReportWarning("cell_invalid", f"{t.id}: cell {c.token.text!r} "
                                             f"({c.metric} / {c.col.name}) is not a number; no value taken",
                                             c.token.start, c.token.end))
             for ck in run_checks(m, t.id):
                 checks.append(ck)
                 if not ck.ok:
-                    warnings.append(Warning("check_failed", f"{t.id}: {ck.name}: {ck.detail}", t.start, t.end))
+                    warnings.append(ReportWarning("check_failed", f"{t.id}: {ck.name}: {ck.detail}", t.start, t.end))
     return replace(doc, tables=tables, facts=facts, checks=checks, warnings=warnings)

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+from ..config import rules_cache
 from ..script import to_simplified
 
 _NUM = re.compile(r"^([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 _SPACE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=None)
+@rules_cache
 def _cell_rules() -> tuple[frozenset, frozenset, tuple[str, ...], tuple[tuple[str, str], ...]]:
     """(dashes, dash characters, units longest first, label synonyms) from configs/cells.yaml
     and the units of configs/patterns.yaml."""
