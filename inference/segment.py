@@ -10,6 +10,7 @@ data: ``configs/sections.yaml``.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import re
 from functools import lru_cache
 from typing import Optional
@@ -197,21 +198,45 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of one line of one kind, before stretches are joined into blocks; a
+    heading carries its marker, level and where its title starts, a table line its table."""
+
+    kind: str
+    start: int
+    end: int
+    table: Optional[str] = None
+    marker: str = ""
+    level: int = 0
+    title_start: int = 0
+
+
 def segment(doc: Document) -> Document:
-    text = doc.text
-    lines = split_lines(text)
+    """Stage segment: the section tree (from heading markers 一、(一) 1. …) and the blocks
+    (heading, narrative, table, chrome) of the text, each inside its section."""
+    lines = split_lines(doc.text)
+    kinds, table_of = line_kinds(doc, lines)
+    pieces = pieces_of(doc.text, lines, kinds, table_of, sorted(doc.chrome))
+    sections = section_tree(doc.text, pieces)
+    return dataclasses.replace(doc, sections=sections,
+                               blocks=blocks_of(doc.text, lines, pieces, sections))
+
+
+def line_kinds(doc: Document, lines: list[tuple[int, int]]) -> tuple[dict[int, str], dict[int, str]]:
+    """The lines whose kind is known before headings are read: chrome (wholly covered by
+    page chrome), table (of a loader's table, or flattened table lines), the report title
+    (a heading outside the tree); and the table id of each loader-table line."""
+    text, chrome = doc.text, sorted(doc.chrome)
     kinds: dict[int, str] = {}
     table_of: dict[int, str] = {}
-    chrome = sorted(doc.chrome)
     for i, (s, e) in enumerate(lines):
         if i % 1024 == 0:
             deadline.check("segment")
-        body = text[s:e].strip()
-        if not body:
+        if not text[s:e].strip():
             continue
         cov = _covered(s, e, chrome)
-        rest = "".join(ch for k, ch in enumerate(text[s:e], s)
-                       if not any(a <= k < b for a, b in cov))
+        rest = "".join(ch for k, ch in enumerate(text[s:e], s) if not any(a <= k < b for a, b in cov))
         if cov and not rest.strip():
             kinds[i] = "chrome"
     for t in doc.tables:
@@ -219,83 +244,93 @@ def segment(doc: Document) -> Document:
             continue
         for i, (s, e) in enumerate(lines):
             if s < t.end and e > t.start and i not in kinds and text[s:e].strip():
-                kinds[i] = "table"
-                table_of[i] = t.id
+                kinds[i], table_of[i] = "table", t.id
     title = (doc.metadata.title or "").strip()
     for i, (s, e) in enumerate(lines):
         if title and i not in kinds and text[s:e].strip().rstrip(" |") == title:
             kinds[i] = "heading"  # the report title: a heading outside the section tree
     for i in _table_lines(text, lines, kinds):
         kinds[i] = "table"
+    return kinds, table_of
 
-    # pieces: (kind, start, end, heading-info)
-    pieces: list[tuple[str, int, int, Optional[tuple]]] = []
+
+def pieces_of(text: str, lines: list[tuple[int, int]], kinds: dict[int, str],
+              table_of: dict[int, str], chrome: list[tuple[int, int]]) -> list[Piece]:
+    """Every non-blank line as pieces: its known kind; else a heading (and the narrative
+    after its marker's title on the same line); else narrative, minus the chrome inside."""
+    pieces: list[Piece] = []
     for i, (s, e) in enumerate(lines):
         if i % 1024 == 0:
             deadline.check("segment")
         line = text[s:e]
         if not line.strip():
             continue
-        kind = kinds.get(i)
-        if kind is not None:
-            pieces.append((kind, s, e, table_of.get(i)))
+        if i in kinds:
+            pieces.append(Piece(kinds[i], s, e, table=table_of.get(i)))
             continue
         hs = heading_split(line)
         if hs is not None:
             marker, level, tstart, hend = hs
-            pieces.append(("heading", s, s + hend, (marker, level, s + tstart)))
+            pieces.append(Piece("heading", s, s + hend, marker=marker, level=level, title_start=s + tstart))
             if line[hend:].strip():
-                pieces.append(("narrative", s + hend, e, None))
+                pieces.append(Piece("narrative", s + hend, e))
             continue
-        # narrative, minus any chrome inside the line
         pos = s
         for a, b in _covered(s, e, chrome):
             if a > pos:
-                pieces.append(("narrative", pos, a, None))
-            pieces.append(("chrome", a, b, None))
+                pieces.append(Piece("narrative", pos, a))
+            pieces.append(Piece("chrome", a, b))
             pos = b
         if pos < e:
-            pieces.append(("narrative", pos, e, None))
+            pieces.append(Piece("narrative", pos, e))
+    return pieces
 
-    # the section tree
+
+def section_tree(text: str, pieces: list[Piece]) -> list[Section]:
+    """Sections from the marked headings (a heading closes every open section of its level
+    or deeper); a section ends where the next one of its level or higher starts."""
     sections: list[Section] = []
     stack: list[Section] = []
-    for kind, s, e, info in pieces:
-        if kind != "heading" or not info:
+    for p in pieces:
+        if p.kind != "heading" or not p.level:
             continue
-        marker, level, tstart = info
-        while stack and stack[-1].level >= level:
+        while stack and stack[-1].level >= p.level:
             stack.pop()
-        a, b = _trim(text, s, e)
-        title_text = text[tstart:b].rstrip("。.:：；; \u3000")
-        sec = Section(id=f"s{len(sections) + 1}", level=level, marker=marker.strip(),
-                      title=title_text, start=a, end=len(text), heading_end=b,
-                      parent=stack[-1].id if stack else None)
+        a, b = _trim(text, p.start, p.end)
+        sec = Section(id=f"s{len(sections) + 1}", level=p.level, marker=p.marker.strip(),
+                      title=text[p.title_start:b].rstrip("。.:：；; \u3000"), start=a,
+                      end=len(text), heading_end=b, parent=stack[-1].id if stack else None)
         sections.append(sec)
         stack.append(sec)
     for k, sec in enumerate(sections):
         nxt = next((o for o in sections[k + 1:] if o.level <= sec.level), None)
         end = nxt.start if nxt else len(text)
         sections[k] = dataclasses.replace(sec, end=_trim(text, sec.start, end)[1])
+    return sections
 
+
+def blocks_of(text: str, lines: list[tuple[int, int]], pieces: list[Piece],
+              sections: list[Section]) -> list[Block]:
+    """Pieces trimmed and joined into blocks: neighbours of one kind, section and table
+    with only white space between them are one block (headings stay apart, and so do
+    two flattened tables one after the other)."""
     section_at = _section_finder(sections)
-
     blocks: list[Block] = []
-    for kind, s, e, info in pieces:
-        a, b = _trim(text, s, e)
+    for p in pieces:
+        a, b = _trim(text, p.start, p.end)
         if a >= b:
             continue
         sec = section_at(a)
-        tab = info if kind == "table" and isinstance(info, str) else None
+        tab = p.table if p.kind == "table" else None
         prev = blocks[-1] if blocks else None
-        if (prev is not None and prev.kind == kind and prev.section == sec
-                and prev.table == tab and kind != "heading"
+        if (prev is not None and prev.kind == p.kind and prev.section == sec
+                and prev.table == tab and p.kind != "heading"
                 and not text[prev.end:a].strip()
-                and not (kind == "table" and _new_table(text, lines, prev, a))):
+                and not (p.kind == "table" and _new_table(text, lines, prev, a))):
             blocks[-1] = dataclasses.replace(prev, end=b)
         else:
-            blocks.append(Block(kind=kind, start=a, end=b, section=sec, table=tab))
-    return dataclasses.replace(doc, sections=sections, blocks=blocks)
+            blocks.append(Block(kind=p.kind, start=a, end=b, section=sec, table=tab))
+    return blocks
 
 
 def _new_table(text: str, lines: list[Line], prev: Block, start: int) -> bool:
