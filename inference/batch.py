@@ -324,6 +324,82 @@ class _Stop:
             raise Interrupted(f"signal {signum}")
 
 
+class Sink:
+    """Where a run's records go: the JSON Lines writer, the counts of the summary and the
+    progress bar, updated together (a signal cannot fall between writing and counting)."""
+
+    def __init__(self, out: Path, summary: Summary, progress: bool):
+        from tqdm import tqdm
+
+        self.summary, self.stop = summary, _Stop()
+        self.writer = JsonlWriter(out)
+        self.bar = tqdm(desc="reports", unit="report", disable=not progress, file=sys.stderr,
+                        dynamic_ncols=True)
+
+    def emit(self, rec: dict[str, Any]) -> None:
+        with self.stop:
+            self.writer.write(rec)
+            if rec.get("error"):
+                self.summary.failed += 1
+            else:
+                self.summary.ok += 1
+        if rec.get("error"):
+            self.bar.write(f"govie: {rec['error']['kind']} error: {rec['error']['message']}",
+                           file=sys.stderr)
+        self.bar.update(1)
+
+    def skip(self, failed: bool) -> None:
+        """An input already in the output (or seen twice in this run)."""
+        self.summary.skipped += 1
+        self.summary.failed += int(failed)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.bar.close()
+
+
+def pending(paths: Sequence[Union[str, Path]], out: Path, sink: Sink, limit_mb: float,
+            follow_symlinks: bool) -> Iterator[tuple[str, bytes]]:
+    """(source, bytes) of the inputs not yet in ``out``: unreadable ones get their error
+    record here, inputs already done (or seen earlier in this run) are skipped."""
+    done, unhashed = _done(out)
+    seen: set[str] = set()
+    for item in iter_items(paths, limit_mb, sink.summary, follow_symlinks):
+        if item.error is not None:
+            if item.source in unhashed:
+                sink.skip(failed=True)
+            else:
+                sink.emit(error_record(item.source, None, item.error, "load"))
+            continue
+        if item.sha256 in done or item.sha256 in seen:
+            sink.skip(failed=item.sha256 in done and not done[item.sha256])
+            continue
+        seen.add(item.sha256)
+        yield item.source, item.data
+
+
+def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None], engine: str,
+               jobs: int, model_dir: Optional[str], limit_mb: float, address: Optional[str],
+               time_limit: Optional[float]) -> None:
+    """Every item through the pipeline on the engine asked for: Ray actors, this process,
+    or a pool of ``jobs`` worker processes."""
+    if engine == "ray":
+        from .ray_engine import ray_records
+
+        for rec in ray_records(items, model_dir, limit_mb, jobs=jobs, address=address,
+                               time_limit=time_limit):
+            emit(rec)
+    elif jobs == 1:
+        w = Worker(model_dir, seconds=time_limit)
+        if w.init_error is not None:
+            raise UsageError(w.init_error)
+        for source, data in items:
+            emit(w.process(source, data, limit_mb))
+    else:
+        _run_pool(items, jobs, model_dir, limit_mb, emit, time_limit)
+
+
 def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
                 csv: Optional[Union[str, Path]] = None,
                 parquet: Optional[Union[str, Path]] = None, jobs: int = 1,
@@ -338,90 +414,42 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
     at ``address``, or a local Ray; ``inference.ray_engine``). ``time_limit``: seconds per
     report (None or 0: none). The output is locked for the run (``OutputLocked``). SIGTERM
     or Ctrl-C stop the run: the records done are kept and ``summary.interrupted`` is set."""
-    from tqdm import tqdm
-
     _check_args(paths, jobs, engine, address, time_limit)
     model_dir, warns = resolve_model(model, no_model)
-    summary = Summary(warnings=warns)
     for w in warns:
         print(f"govie: warning: {w}", file=sys.stderr)
     out = Path(out)
     lock = lock_output(out)
-    done, unhashed = _done(out)
-    seen: set[str] = set()
-    bar = tqdm(desc="reports", unit="report", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True)
-    writer = JsonlWriter(out)
-
-    stop = _Stop()
-
-    def emit(rec: dict[str, Any]) -> None:
-        with stop:  # a signal cannot fall between writing a record and counting it
-            writer.write(rec)
-            if rec.get("error"):
-                summary.failed += 1
-            else:
-                summary.ok += 1
-        if rec.get("error"):
-            bar.write(f"govie: {rec['error']['kind']} error: {rec['error']['message']}",
-                      file=sys.stderr)
-        bar.update(1)
-
-    def todo() -> Iterator[tuple[str, bytes]]:
-        for item in iter_items(paths, limit_mb, summary, follow_symlinks):
-            if item.error is not None:
-                if item.source in unhashed:
-                    summary.skipped += 1
-                    summary.failed += 1
-                    bar.update(1)
-                    continue
-                emit(error_record(item.source, None, item.error, "load"))
-                continue
-            sha = item.sha256
-            if sha in done or sha in seen:
-                summary.skipped += 1
-                if sha in done and not done[sha]:
-                    summary.failed += 1
-                bar.update(1)
-                continue
-            seen.add(sha)
-            yield item.source, item.data
-
-    old = ({sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    sink = Sink(out, Summary(warnings=warns), progress)
+    old = ({sig: signal.signal(sig, sink.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
            if _main_thread() else {})
     try:
-        if engine == "ray":
-            from .ray_engine import ray_records
-
-            for rec in ray_records(todo(), model_dir, limit_mb, jobs=jobs, address=address,
-                                   time_limit=time_limit):
-                emit(rec)
-        elif jobs == 1:
-            w = Worker(model_dir, seconds=time_limit)
-            if w.init_error is not None:
-                raise UsageError(w.init_error)
-            for source, data in todo():
-                emit(w.process(source, data, limit_mb))
-        else:
-            _run_pool(todo(), jobs, model_dir, limit_mb, emit, time_limit)
+        run_engine(pending(paths, out, sink, limit_mb, follow_symlinks), sink.emit, engine, jobs,
+                   model_dir, limit_mb, address, time_limit)
     except KeyboardInterrupt:
-        summary.interrupted = True
+        sink.summary.interrupted = True
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
-        writer.close()
-        bar.close()
+        sink.close()
         os.close(lock)
+    summary = sink.summary
     if summary.ignored:
         print(f"govie: {len(summary.ignored)} file(s) ignored (unknown type or symbolic "
               f"link), e.g. {summary.ignored[0]}", file=sys.stderr)
     if (csv or parquet) and not summary.interrupted:
-        records = list(read_jsonl(out))
-        if csv:
-            write_facts_csv(records, csv)
-        if parquet:
-            write_facts_parquet(records, parquet)
+        write_fact_tables(out, csv, parquet)
     return summary
+
+
+def write_fact_tables(out: Path, csv: Optional[Union[str, Path]],
+                      parquet: Optional[Union[str, Path]]) -> None:
+    """The facts of every record in ``out`` as CSV and/or Parquet."""
+    records = list(read_jsonl(out))
+    if csv:
+        write_facts_csv(records, csv)
+    if parquet:
+        write_facts_parquet(records, parquet)
 
 
 def _main_thread() -> bool:
