@@ -225,100 +225,134 @@ def _find(norm: list[str], wanted: tuple[str, ...], frm: int, to: Optional[int] 
     return None
 
 
+@dataclass
+class _Scan:
+    """The state of matching one token stream to a "rows" template: the normalised labels
+    and titles, the match so far, where reading goes on, and what was found."""
+
+    toks: list[Token]
+    norm: list[str]
+    titles: list[str]
+    m: Match
+    cur: int = 0
+    rows_found: int = 0
+    numbers: int = 0
+
+
 def match_rows(tpl: Template, toks: list[Token]) -> Optional[Match]:
-    """Map ``toks`` onto a template of kind "rows"; None if it does not fit."""
+    """Map ``toks`` onto a template of kind "rows"; None if it does not fit (no row with a
+    figure, or too little of the template recognised)."""
     norm = [norm_label(t.text) if not t.empty else "" for t in toks]
     titles = [norm_title(t.text) if not t.empty else "" for t in toks]
-    m = Match(template=tpl, score=0.0, lo=len(toks), hi=0)
-    detect_hits = {norm[i] for i in range(len(toks)) if norm[i] in tpl.detect}
-    m.score += len(detect_hits)
-    cur = 0
-    rows_found = 0
-    numbers = 0
+    sc = _Scan(toks, norm, titles, Match(template=tpl, score=0.0, lo=len(toks), hi=0))
+    sc.m.score += len({x for x in norm if x in tpl.detect})
     for g in tpl.groups:
-        gstart = cur
-        ti = _find(titles, g.titles, cur) if g.titles else None
-        if ti is not None:
-            m.score += 1
-            m.lo, m.hi = min(m.lo, ti), max(m.hi, ti + 1)
-            gstart = ti + 1
-        # row labels, in template order
-        at: dict[str, int] = {}
-        p = gstart
-        for r in g.rows:
-            if r.labels is None:
-                continue
-            i = _find(norm, r.labels, p)
-            if i is not None:
-                at[r.id] = i
-                p = i + 1
-        # header cells between the group start and its first row
-        first = min(at.values(), default=None)
-        cols = list(g.columns)
-        if first is not None or any(r.labels is None for r in g.rows):
-            hdr_end = first if first is not None else len(toks)
-            pos: dict[str, int] = {}
-            for c in g.columns:
-                k = _find(norm, c.synonyms, gstart, hdr_end)
-                while k is not None and k in pos.values():
-                    k = _find(norm, c.synonyms, k + 1, hdr_end)
-                if k is not None:
-                    pos[c.id] = k
-            if g.header_order and first is not None:
-                m.score += len(pos)
-                if len(pos) == len(cols):
-                    cols = sorted(cols, key=lambda c: pos[c.id])
-                    m.lo = min(m.lo, min(pos.values()))
-                elif pos:
-                    m.warnings.append(("table_header", f"{tpl.id}/{g.id}: header cells "
-                                       f"{len(pos)} of {len(cols)} recognised; template column order used", None))
-        for r in g.rows:
-            if not r.values:
-                if r.id in at:
-                    m.lo = min(m.lo, at[r.id])
-                continue
-            label: Optional[Token] = None
-            if r.labels is None:
-                span = _header_end(norm, toks, tpl.detect + tuple(s for c in g.columns for s in c.synonyms), gstart)
-                if span is None:
-                    continue
-                m.lo = min(m.lo, span[0])
-                i0 = span[1]
-            else:
-                if r.id not in at:
-                    continue
-                i0 = at[r.id] + 1
-                label = toks[at[r.id]]
-                m.lo = min(m.lo, at[r.id])
-            cells, end, note = read_values(toks, i0, len(cols))
-            run = is_run(cells, len(cols))
-            if run is not None:  # figures printed without separators: recover.py
-                m.runs.append(Run(g.id, r, tuple(cols), run, label, label.text if label is not None else r.id))
-                rows_found += 1
-                numbers += 1
-                m.hi, cur = max(m.hi, end), max(cur, end)
-                continue
-            if all(c is None for c in cells):
-                if label is not None:
-                    m.warnings.append(("table_row_empty", f"{tpl.id}: row {label.text!r} has no cells", label))
-                continue
-            rows_found += 1
-            if note:
-                m.warnings.append(("table_row_incomplete", f"{tpl.id}: row {(label.text if label else r.id)!r}: {note}", label))
-            for col, tok in zip(cols, cells):
-                val = parse_value(tok.text if tok is not None else None)
-                numbers += val.status == "number"
-                metric = label.text if label is not None else col.name
-                m.cells.append(MappedCell(g.id, r, col, tok, val, label, metric))
-            m.hi = max(m.hi, end)
-            cur = max(cur, end)
-        if at:
-            cur = max(cur, max(at.values()) + 1)
-    m.score += numbers
-    if rows_found == 0 or numbers == 0 or (m.score - numbers < 1 and rows_found < 2):
+        _match_group(sc, tpl, g)
+    sc.m.score += sc.numbers
+    if sc.rows_found == 0 or sc.numbers == 0 or (sc.m.score - sc.numbers < 1 and sc.rows_found < 2):
         return None
-    m.lo = min(m.lo, m.hi)
-    return m
+    sc.m.lo = min(sc.m.lo, sc.m.hi)
+    return sc.m
+
+
+def _match_group(sc: _Scan, tpl: Template, g: Any) -> None:
+    """One group of the template: its title, its row labels in template order, its header
+    cells (column order), then the figures of each row."""
+    gstart = sc.cur
+    ti = _find(sc.titles, g.titles, sc.cur) if g.titles else None
+    if ti is not None:
+        sc.m.score += 1
+        sc.m.lo, sc.m.hi = min(sc.m.lo, ti), max(sc.m.hi, ti + 1)
+        gstart = ti + 1
+    at: dict[str, int] = {}
+    p = gstart
+    for r in g.rows:
+        i = _find(sc.norm, r.labels, p) if r.labels is not None else None
+        if i is not None:
+            at[r.id], p = i, i + 1
+    cols = _group_columns(sc, tpl, g, gstart, at)
+    for r in g.rows:
+        _read_row(sc, tpl, g, r, cols, at, gstart)
+    if at:
+        sc.cur = max(sc.cur, max(at.values()) + 1)
+
+
+def _group_columns(sc: _Scan, tpl: Template, g: Any, gstart: int, at: dict[str, int]) -> list:
+    """The group's columns, in the order of its header cells where they are all found
+    between the group start and its first row (template order otherwise, with a warning
+    when only some are)."""
+    first = min(at.values(), default=None)
+    cols = list(g.columns)
+    if first is None and all(r.labels is not None for r in g.rows):
+        return cols
+    hdr_end = first if first is not None else len(sc.toks)
+    pos: dict[str, int] = {}
+    for c in g.columns:
+        k = _find(sc.norm, c.synonyms, gstart, hdr_end)
+        while k is not None and k in pos.values():
+            k = _find(sc.norm, c.synonyms, k + 1, hdr_end)
+        if k is not None:
+            pos[c.id] = k
+    if g.header_order and first is not None:
+        sc.m.score += len(pos)
+        if len(pos) == len(cols):
+            cols = sorted(cols, key=lambda c: pos[c.id])
+            sc.m.lo = min(sc.m.lo, min(pos.values()))
+        elif pos:
+            sc.m.warnings.append(("table_header", f"{tpl.id}/{g.id}: header cells "
+                                  f"{len(pos)} of {len(cols)} recognised; template column order used", None))
+    return cols
+
+
+def _row_start(sc: _Scan, tpl: Template, g: Any, r: Any, at: dict[str, int],
+               gstart: int) -> Optional[tuple[int, Optional[Token]]]:
+    """Where a row's figures start and its label token (a row without a label starts after
+    the header); None when the row is not in the table."""
+    if r.labels is None:
+        span = _header_end(sc.norm, sc.toks, tpl.detect + tuple(s for c in g.columns for s in c.synonyms), gstart)
+        if span is None:
+            return None
+        sc.m.lo = min(sc.m.lo, span[0])
+        return span[1], None
+    if r.id not in at:
+        return None
+    sc.m.lo = min(sc.m.lo, at[r.id])
+    return at[r.id] + 1, sc.toks[at[r.id]]
+
+
+def _read_row(sc: _Scan, tpl: Template, g: Any, r: Any, cols: list, at: dict[str, int],
+              gstart: int) -> None:
+    """The figures of one row as mapped cells; a run of digits without separators is kept
+    for ``recover.py``; empty and incomplete rows are warned."""
+    if not r.values:
+        if r.id in at:
+            sc.m.lo = min(sc.m.lo, at[r.id])
+        return
+    start = _row_start(sc, tpl, g, r, at, gstart)
+    if start is None:
+        return
+    i0, label = start
+    name = label.text if label is not None else r.id
+    cells, end, note = read_values(sc.toks, i0, len(cols))
+    run = is_run(cells, len(cols))
+    if run is not None:  # figures printed without separators: recover.py
+        sc.m.runs.append(Run(g.id, r, tuple(cols), run, label, name))
+        sc.rows_found += 1
+        sc.numbers += 1
+        sc.m.hi, sc.cur = max(sc.m.hi, end), max(sc.cur, end)
+        return
+    if all(c is None for c in cells):
+        if label is not None:
+            sc.m.warnings.append(("table_row_empty", f"{tpl.id}: row {label.text!r} has no cells", label))
+        return
+    sc.rows_found += 1
+    if note:
+        sc.m.warnings.append(("table_row_incomplete", f"{tpl.id}: row {name!r}: {note}", label))
+    for col, tok in zip(cols, cells):
+        val = parse_value(tok.text if tok is not None else None)
+        sc.numbers += val.status == "number"
+        sc.m.cells.append(MappedCell(g.id, r, col, tok, val, label, label.text if label is not None else col.name))
+    sc.m.hi, sc.cur = max(sc.m.hi, end), max(sc.cur, end)
 
 
 def _header_end(norm: list[str], toks: list[Token], header: tuple[str, ...],
