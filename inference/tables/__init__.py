@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Optional
 
 from .. import deadline
-from ..data import Document, Table, ReportWarning
+from ..data import Document, ReportWarning, Table
 from .checks import run_checks
 from .facts import build_facts
 from .grid import Token, assign_grid, find_regions, stream_from_table, table_from_tokens, tokenize
@@ -116,77 +116,101 @@ def _breaks(part: list[Token], m: Optional[Match]) -> frozenset[int]:
 
 
 def parse_tables(doc: Document) -> Document:
+    """Stage tables: every table (a loader's, or flattened in the text) matched to the
+    templates; its figures become facts with cell evidence, its checks run."""
     units = _units(doc)
     cands = []
     for u in units:
         deadline.check("tables")
         cands.append(match_tokens(u.tokens))
-    votes = Counter()
+    prefer = _preferred_format(cands)
+    out = _Found([], list(doc.facts), list(doc.checks), list(doc.warnings))
+    ids = _TableIds({t.id for t in doc.tables})
+    for unit, ms in zip(units, cands):
+        deadline.check("tables")
+        seen: set[str] = set()
+        for t, m, remap in _pieces(unit, _select(ms, prefer), ids):
+            if t.id not in seen:
+                out.tables.append(t)
+                seen.add(t.id)
+            _take(out, t, m, remap, doc.source)
+    return replace(doc, tables=out.tables, facts=out.facts, checks=out.checks, warnings=out.warnings)
+
+
+@dataclass
+class _Found:
+    tables: list[Table]
+    facts: list
+    checks: list
+    warnings: list
+
+
+class _TableIds:
+    """``table-N`` ids for flattened tables, past the ids the loader's tables already use."""
+
+    def __init__(self, taken: set[str]):
+        self.taken, self.n = taken, 0
+
+    def next(self) -> str:
+        while f"table-{self.n}" in self.taken:
+            self.n += 1
+        self.n += 1
+        return f"table-{self.n - 1}"
+
+
+def _preferred_format(cands: list) -> str:
+    """The format most units clearly match (2021 when none does): ties between templates
+    of two formats are settled in its favour."""
+    votes: Counter = Counter()
     for ms in cands:
         if ms and (len(ms) == 1 or ms[0].score > ms[1].score or ms[0].template.format == ms[1].template.format):
             votes[ms[0].template.format] += 1
-    prefer = votes.most_common(1)[0][0] if votes else "2021"
-    tables: list[Table] = []
-    facts, checks, warnings = list(doc.facts), list(doc.checks), list(doc.warnings)
-    n_text = 0
-    taken_ids = {t.id for t in doc.tables}
-    for unit, ms in zip(units, cands):
-        deadline.check("tables")
-        chosen = _select(ms, prefer)
-        pieces: list[tuple[Table, Optional[Match], dict[int, Token]]] = []
-        if unit.table is not None:
-            t = replace(unit.table, template="+".join(m.template.id for m in chosen) or None)
-            for m in chosen or [None]:
-                pieces.append((t, m, {}))
-            if not chosen:
-                pieces = [(t, None, {})]
-        else:
-            bounds = [0] + [m.lo for m in chosen[1:]] + [len(unit.tokens)]
-            for k, m in enumerate(chosen or [None]):
-                lo, hi = bounds[k], bounds[k + 1]
-                part = unit.tokens[lo:hi]
-                filled = [t for t in part if not t.empty]
-                if not filled:
-                    continue
-                if m is None and not any(parse_value(t.text).status == "number" for t in filled):
-                    continue  # pipes without figures: page chrome, not a table
-                gridded = assign_grid(part, _breaks(part, m))
-                remap = {id(a): b for a, b in zip(part, gridded)}
-                while f"table-{n_text}" in taken_ids:
-                    n_text += 1
-                tid = f"table-{n_text}"
-                n_text += 1
-                s, e = filled[0].start, filled[-1].end
-                t = table_from_tokens(gridded, tid, s, e)
-                t.template = m.template.id if m else None
-                pieces.append((t, m, remap))
-        seen: set[str] = set()
-        for t, m, remap in pieces:
-            if t.id not in seen:
-                tables.append(t)
-                seen.add(t.id)
-            if m is None:
-                warnings.append(ReportWarning("table_unmapped", f"{t.id}: no template fits this table", t.start, t.end))
-                continue
-            if remap:
-                for c in m.cells:
-                    if c.run is not None:  # a recovered cell sits in the grid cell of its run
-                        at = remap.get(id(c.run), c.run)
-                        c.token = replace(c.token, row=at.row, col=at.col)
-                        continue
-                    c.token = remap.get(id(c.token), c.token) if c.token is not None else None
-                    c.label = remap.get(id(c.label), c.label) if c.label is not None else None
-            facts += build_facts(m, t.id, doc.source)
-            for code, msg, tok in m.warnings:
-                warnings.append(ReportWarning(code, f"{t.id}: {msg}", tok.start if tok else t.start,
-                                        tok.end if tok else t.end))
-            for c in m.cells:
-                if c.token is not None and c.value.status == "invalid":
-                    warnings.append(ReportWarning("cell_invalid", f"{t.id}: cell {c.token.text!r} "
-                                            f"({c.metric} / {c.col.name}) is not a number; no value taken",
-                                            c.token.start, c.token.end))
-            for ck in run_checks(m, t.id):
-                checks.append(ck)
-                if not ck.ok:
-                    warnings.append(ReportWarning("check_failed", f"{t.id}: {ck.name}: {ck.detail}", t.start, t.end))
-    return replace(doc, tables=tables, facts=facts, checks=checks, warnings=warnings)
+    return votes.most_common(1)[0][0] if votes else "2021"
+
+
+def _pieces(unit: Any, chosen: list, ids: _TableIds) -> list[tuple[Table, Optional[Match], dict[int, Token]]]:
+    """(table, match, token remap) of a unit: a loader's table with each chosen match; a
+    flattened run of tokens cut at the chosen matches, each part gridded into a table
+    (pipes without figures are page chrome, not a table)."""
+    if unit.table is not None:
+        t = replace(unit.table, template="+".join(m.template.id for m in chosen) or None)
+        return [(t, m, {}) for m in chosen or [None]]
+    out = []
+    bounds = [0] + [m.lo for m in chosen[1:]] + [len(unit.tokens)]
+    for k, m in enumerate(chosen or [None]):
+        part = unit.tokens[bounds[k]:bounds[k + 1]]
+        filled = [t for t in part if not t.empty]
+        if not filled or (m is None and not any(parse_value(t.text).status == "number" for t in filled)):
+            continue
+        gridded = assign_grid(part, _breaks(part, m))
+        t = table_from_tokens(gridded, ids.next(), filled[0].start, filled[-1].end)
+        t.template = m.template.id if m else None
+        out.append((t, m, {id(a): b for a, b in zip(part, gridded)}))
+    return out
+
+
+def _take(out: _Found, t: Table, m: Optional[Match], remap: dict, source: str) -> None:
+    """A matched table's facts, warnings and checks (its cells moved to their grid places)."""
+    if m is None:
+        out.warnings.append(ReportWarning("table_unmapped", f"{t.id}: no template fits this table", t.start, t.end))
+        return
+    for c in m.cells if remap else ():
+        if c.run is not None:  # a recovered cell sits in the grid cell of its run
+            at = remap.get(id(c.run), c.run)
+            c.token = replace(c.token, row=at.row, col=at.col)
+            continue
+        c.token = remap.get(id(c.token), c.token) if c.token is not None else None
+        c.label = remap.get(id(c.label), c.label) if c.label is not None else None
+    out.facts += build_facts(m, t.id, source)
+    for code, msg, tok in m.warnings:
+        out.warnings.append(ReportWarning(code, f"{t.id}: {msg}", tok.start if tok else t.start,
+                                          tok.end if tok else t.end))
+    for c in m.cells:
+        if c.token is not None and c.value.status == "invalid":
+            out.warnings.append(ReportWarning("cell_invalid", f"{t.id}: cell {c.token.text!r} "
+                                              f"({c.metric} / {c.col.name}) is not a number; no value taken",
+                                              c.token.start, c.token.end))
+    for ck in run_checks(m, t.id):
+        out.checks.append(ck)
+        if not ck.ok:
+            out.warnings.append(ReportWarning("check_failed", f"{t.id}: {ck.name}: {ck.detail}", t.start, t.end))
