@@ -88,9 +88,11 @@ def _quantised_matmul(k: int, n: int, path: Path) -> Path:
     return path
 
 
-def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: int = 5) -> float:
+def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: int = 9) -> float:
     """Measured OP/s of the runtime's own matmul kernel over the model's linear shapes
-    (int8 for onnx, fp32 for torch), total operations over total best-of-``reps`` time."""
+    (int8 for onnx, fp32 for torch), total operations over the total of each shape's
+    median time of ``reps`` runs (the median, as for the model: a noisy machine's best
+    run would overstate the limit)."""
     import numpy as np
 
     total_ops, total_s = 0.0, 0.0
@@ -105,27 +107,27 @@ def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: i
                 sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")), opts,
                                             providers=["CPUExecutionProvider"])
                 run = lambda: sess.run(None, {"X": x})  # noqa: E731
-                best = _best_time(run, reps)
+                best = _median_time(run, reps)
         else:
             import torch
 
             torch.set_num_threads(threads)
             tx, tw = torch.from_numpy(x), torch.randn(k, n)
-            best = _best_time(lambda: tx @ tw, reps)
+            best = _median_time(lambda: tx @ tw, reps)
         count = shapes.count((m, k, n))
         total_ops += 2.0 * m * k * n * count
         total_s += best * count
     return total_ops / total_s
 
 
-def _best_time(fn, reps: int) -> float:
+def _median_time(fn, reps: int) -> float:
     fn()
     times = []
     for _ in range(reps):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    return statistics.median(times)
 
 
 def ops_per_token(model_dir: Path, seq: int) -> float:

@@ -16,6 +16,7 @@ from typing import Optional
 
 from .config import load_config
 from .data import Evidence, Fact, ReportWarning
+from .normalise.context import whole_scopes
 from .tables.taxonomy import load_taxonomy
 
 
@@ -78,7 +79,7 @@ def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fa
     conflict warnings."""
     cfg = _rules()
     tol = float(cfg.get("approx_tolerance", 0.05))
-    whole = set(load_config("normalise").get("whole_scopes", []))
+    whole = whole_scopes()
     totals = set(cfg.get("total_applicants", [None]))
     table = [replace(f) for f in table_facts]
     narr = [replace(f) for f in narrative_facts]

@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
 
-from .config import load_config, ROOT, rules_cache
+from .config import ROOT, load_config, rules_cache
 from .load import FORMATS
+from .normalise.context import whole_scopes
 
 Records = Sequence[dict[str, Any]]
 
@@ -194,7 +195,7 @@ def headline(facts, key: str):
     ``whole_scopes``), else one with no scope. Reports without such a figure have no row."""
     import pandas as pd
 
-    whole = set(load_config("normalise").get("whole_scopes", []))
+    whole = whole_scopes()
     df = facts[(facts["key"] == key) & (facts["period"] == "annual")].copy()
     df = df[df["applicant"].isna() | (df["applicant"] == "total")]
     df = df[df["scope"].isna() | df["scope"].isin(whole) | (df["origin"] == "table")]

@@ -36,6 +36,13 @@ def _last(rx: re.Pattern, text: str, start: int, end: int) -> Optional[str]:
     return hit
 
 
+@rules_cache
+def whole_scopes() -> frozenset:
+    """The scopes that mean the whole reporting body (全市, 全区 …: ``whole_scopes`` of
+    configs/normalise.yaml), as merge and the report frames read them."""
+    return frozenset(load_config("normalise").get("whole_scopes", []))
+
+
 def scope_of(text: str, start: int) -> Optional[str]:
     """The canonical scope named nearest before ``start`` in its clause, or None. A scope
     word after 我/本 names the reporting body itself (我街道, 本乡): None, the whole body."""
