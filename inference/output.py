@@ -195,11 +195,11 @@ class JsonlWriter:
 
 # ---- flat facts ------------------------------------------------------------------------
 
-FACT_COLUMNS = ["source", "sha256", "key", "metric", "value", "unit", "raw", "approx",
-                "bound", "period", "scope", "applicant", "origin", "template", "parent",
-                "agreement", "evidence_kind", "evidence_text", "evidence_start",
-                "evidence_end", "evidence_table", "evidence_row", "evidence_col",
-                "evidence_page"]
+FACT_COLUMNS = ["source", "sha256", "year", "issuer", "issuer_code", "key", "key_score", "metric",
+                "value", "unit", "raw", "approx", "bound", "period", "scope", "applicant", "origin",
+                "template", "parent", "agreement", "zero", "recovered", "evidence_kind",
+                "evidence_text", "evidence_start", "evidence_end", "evidence_table", "evidence_row",
+                "evidence_col", "evidence_page"]
 
 
 def fact_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -207,13 +207,17 @@ def fact_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for rec in records:
         if rec.get("error"):
             continue
+        meta = rec.get("metadata") or {}
+        issuer = meta.get("issuer") or {}
         for f in rec.get("facts") or []:
             ev = f.get("evidence") or {}
             yield {
-                "source": rec["source"], "sha256": rec["sha256"],
-                **{k: f.get(k) for k in ("key", "metric", "value", "unit", "raw", "approx",
+                "source": rec["source"], "sha256": rec["sha256"], "year": meta.get("year"),
+                "issuer": issuer.get("name"), "issuer_code": (issuer.get("region") or {}).get("code"),
+                **{k: f.get(k) for k in ("key", "key_score", "metric", "value", "unit", "raw", "approx",
                                          "bound", "period", "scope", "applicant", "origin",
                                          "template", "parent", "agreement")},
+                "zero": bool(f.get("zero")), "recovered": bool(f.get("recovered")),
                 "evidence_kind": ev.get("kind"), "evidence_text": ev.get("text"),
                 "evidence_start": ev.get("start"), "evidence_end": ev.get("end"),
                 "evidence_table": ev.get("table") or f.get("table"),
@@ -226,7 +230,7 @@ def facts_frame(records: Iterable[dict[str, Any]]):
     import pandas as pd
 
     df = pd.DataFrame(list(fact_rows(records)), columns=FACT_COLUMNS)
-    for col in ("evidence_start", "evidence_end", "evidence_row", "evidence_col",
+    for col in ("year", "evidence_start", "evidence_end", "evidence_row", "evidence_col",
                 "evidence_page"):
         df[col] = df[col].astype("Int64")
     df["value"] = df["value"].astype("float64")

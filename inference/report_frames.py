@@ -140,7 +140,7 @@ def facts_frame(records: Records):
     ``year``, ``body``, ``level`` and ``format`` (the report format: 2008/2019/2021)."""
     from .output import facts_frame as flat
 
-    return flat(records).merge(_report_info(records), on="source", how="left")
+    return flat(records).drop(columns=["year"]).merge(_report_info(records), on="source", how="left")
 
 
 def checks_frame(records: Records):

@@ -136,7 +136,19 @@ def test_facts_csv_and_parquet(tmp_path):
     assert pq["metric"].tolist() == ["主动公开政府信息"] * 2
     assert pq["evidence_end"].tolist() == [19, 19]
     assert write_facts_csv([], tmp_path / "empty.csv") == 0
-    assert list(pd.read_csv(tmp_path / "empty.csv").columns)[:3] == ["source", "sha256", "key"]
+    assert list(pd.read_csv(tmp_path / "empty.csv").columns)[:6] == ["source", "sha256", "year", "issuer",
+                                                                      "issuer_code", "key"]
+
+
+def test_fact_rows_carry_the_report_year_and_canonical_issuer():
+    from inference.pipeline import Pipeline
+
+    doc = Pipeline(stages=("clean", "issuer", "segment")).run_text(
+        "厦门市海沧区人民政府2023年政府信息公开工作年度报告\n" + TEXT, "r.txt")
+    doc.facts = [FACT]
+    (row,) = fact_rows([record(doc)])
+    assert (row["year"], row["issuer"], row["issuer_code"]) == (2023, "福建省厦门市海沧区人民政府", "350205")
+    assert row["zero"] is False and row["recovered"] is False and row["key_score"] is None
 
 
 def test_read_jsonl_warns_about_corrupt_lines(tmp_path):
