@@ -106,11 +106,26 @@ def _organ(reading: Reading, rest: str, at: int) -> None:
         if m:
             reading.organ, reading.office = gov["organ"], bool(gov.get("office"))
             reading.organ_span = (at, at + m.end())
+            sub = None if gov.get("office") else _sub_department(rest[m.end():])
+            if sub:  # 湛江市人民政府地方志办公室: an office of the government, a department
+                reading.organ, reading.department = gov["organ"] + sub, sub
+                reading.organ_span = (at, at + m.end() + len(sub))
             return
     m = _dept_rx().match(rest)
     if m and len(m.group(0)) >= 2 and not _rx(c["department_reject"]).match(m.group(0)):
         reading.organ = reading.department = m.group(0)
         reading.organ_span = (at, at + m.end())
+
+
+def _sub_department(rest: str) -> Optional[str]:
+    """A department named right after a government (人民政府|地方志办公室|2023年), when the
+    name is followed by what follows an issuer in a title (a year, 政府信息公开, the end):
+    not a phrase that merely goes on (人民政府门户网站)."""
+    c = _cfg()
+    m = _dept_rx().match(rest)
+    if not m or len(m.group(0)) < 2 or _rx(c["department_reject"]).match(m.group(0)):
+        return None
+    return m.group(0) if _rx(c["issuer_end"]).match(rest[m.end():]) else None
 
 
 def _in_book_title(text: str, i: int) -> bool:

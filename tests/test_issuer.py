@@ -185,6 +185,12 @@ def test_mirror_noise_is_not_the_issuer(text, code):
      "交通运输局"),
     # a township under its county
     ("2021年遂溪县建新镇人民政府政府信息公开工作年度报告\n", "township", None),
+    # an office of a city government publishes its own report (tests/data/unseen, 湛江 2023)
+    ("根据《中华人民共和国政府信息公开条例》要求,特编制湛江市人民政府地方志办公室2023年政府信息公开"
+     "工作年度报告。\n", "department", "地方志办公室"),
+    # the government itself, followed by words that are no department name
+    ("西安市人民政府关于2021年政府信息公开工作年度报告\n", "city", None),
+    ("北京市海淀区人民政府门户网站发布2020年政府信息公开工作年度报告\n", "county", None),
 ])
 def test_levels(text, level, department):
     got = run(text).metadata.issuer
