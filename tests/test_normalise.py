@@ -191,6 +191,8 @@ def test_channels_parts_periods(text, raw, key, scope, period):
     ("受疫情转段影响,申请量同比增长42.9%,主要集中在行政审批领域。", "42.9%"),  # page-097
     ("受理政府信息公开申请较上年增加5件。", "5件"),
     ("收到的依申请公开已办理并答复531条,待答复2条。", "2条"),  # seed-000: not 办理并答复
+    # seed-004 (衡水 2017): a plan, not what was held
+    ("编制了2017年衡水市新闻发布会发布计划,计划举行25场常规性新闻发布会。", "25场"),
 ])
 def test_changes_and_other_metrics_get_no_key(text, raw):
     assert _facts_of(text)[raw].key is None

@@ -109,12 +109,14 @@ def channel_key(text: str, key: str, metric_start: int, value_start: int) -> str
 @rules_cache
 def _change() -> tuple[re.Pattern, int]:
     cfg = load_config("normalise")
-    return _alternation(cfg.get("change_words") or ["同比"]), int(cfg.get("change_window", 6))
+    words = list(cfg.get("change_words") or ["同比"]) + list(cfg.get("plan_words") or [])
+    return _alternation(words), int(cfg.get("change_window", 6))
 
 
 def change_before(text: str, value_start: int, metric_end: Optional[int] = None) -> bool:
-    """True when the value is a change (同比增长12%, 较上年增加5件): a change word between its
-    metric and it, or within the change window before it in its clause."""
+    """True when the value is not a count of the year: a change (同比增长12%, 较上年增加5件)
+    or a plan (计划举行25场): a change or plan word between its metric and it, or within the
+    change window before it in its clause."""
     rx, window = _change()
     c0 = clause_start(text, value_start)
     lo = max(c0, value_start - window)
