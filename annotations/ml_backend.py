@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
 from inference.errors import BackendError, TrainingBusy  # noqa: F401  (re-exported)
+from training.config import DEFAULT_RECIPE  # the recipe govie train reads
 
 from .client import Settings
 from .config import TO_NAME, LabelConfigError, check_label_config
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 PROMOTE = ("better", "always", "never")
 STATE_FILE = "serving.json"
-DEFAULT_RECIPE = "configs/train.yaml"
 # A run from the UI keeps its dev documents out of the weights (dev_ids.json), so that the
 # serving and the new model are compared on documents the new one never saw.
 BACKEND_OVERRIDES = ["refit_all=false"]
@@ -105,24 +105,28 @@ def promote_decision(policy: str, serving_f1: Optional[float], new_f1: Optional[
     return serving_f1 is None or new_f1 > serving_f1
 
 
+def micro_f1(tagger: Any, docs: Sequence[Any], regions: Sequence) -> Optional[float]:
+    """Exact-span micro F1 of the model alone on ``docs`` read in ``regions``
+    (``training.evaluate.dev_f1``); None when there is no model or no document."""
+    if tagger is None or not docs:
+        return None
+    from training.evaluate import dev_f1
+
+    return float(dev_f1(tagger, docs, regions)["micro"]["f1"])
+
+
 def dev_micro_f1(model_dir: Optional[Union[str, Path]], docs: Sequence[Any]) -> Optional[float]:
-    """Exact-span micro F1 of the model alone on ``docs`` (``training.data``/``metrics``:
-    the regions it reads when it serves); None when there is no model or no document."""
+    """``micro_f1`` of the model folder ``model_dir`` (None when it does not load)."""
     if not docs:
         return None
-    from inference.config import label_set
     from inference.tagger import load_tagger
-    from training.data import regions_of, spans_inside
-    from training.metrics import score
+    from training.data import regions_of
 
     try:
         tagger = load_tagger(model_dir)
     except (FileNotFoundError, OSError, ValueError):
         return None
-    regions = [regions_of(d.text) for d in docs]
-    pred = tagger.predict_entities([d.text for d in docs], regions=regions)
-    gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
-    return float(score(gold, pred, label_set().labels)["micro"]["f1"])
+    return micro_f1(tagger, docs, [regions_of(d.text) for d in docs])
 
 
 class MLBackend:
@@ -186,7 +190,9 @@ class MLBackend:
 
     def use(self, path: Optional[str]) -> Served:
         """Serve the model folder ``path`` (None: the default model); kept in the history."""
-        new = load_served(path)
+        return self._serve(load_served(path))
+
+    def _serve(self, new: Served) -> Served:
         with self.lock:
             self.served = new
             self.history.append(new.path)
@@ -301,20 +307,28 @@ class MLBackend:
 
     def _compare(self, run: TrainRun) -> None:
         """Score the serving and the new model on the new run's dev documents; promote."""
-        from training.data import load_docs
+        from training.data import load_docs, regions_of
 
         out = Path(run.out_dir)
         ids_file = out / "dev_ids.json"
         dev_ids = set(json.loads(ids_file.read_text(encoding="utf-8"))) if ids_file.is_file() else set()
         docs = [d for d in load_docs([str(p) for p in list_sets(self.data_dir)]) if d.doc_id in dev_ids]
-        old = dev_micro_f1(self.served.path, docs) if self.served.path is not None else None  # None: patterns
-        new = dev_micro_f1(out, docs)
-        run.figures = {"dev_docs": len(docs), "serving": old, "new": new,
-                       "serving_model_version": self.served.version}
-        run.model_version = load_served(out).version
-        run.promoted = promote_decision(self.promote, old, new)
+        regions = [regions_of(d.text) for d in docs]  # both models read the same regions
+        new = load_served(out)  # loaded once: scored, then served if promoted
+        serving = self.served  # None path: the patterns, no model to score
+        old_f1 = micro_f1(_tagger(serving) if serving.path is not None else None, docs, regions)
+        new_f1 = micro_f1(_tagger(new), docs, regions)
+        run.figures = {"dev_docs": len(docs), "serving": old_f1, "new": new_f1,
+                       "serving_model_version": serving.version}
+        run.model_version = new.version
+        run.promoted = promote_decision(self.promote, old_f1, new_f1)
         if run.promoted:
-            self.use(str(out))
+            self._serve(new)
+
+
+def _tagger(served: Served) -> Any:
+    """The model of a served predictor (None for the patterns alone)."""
+    return getattr(served.predictor, "tagger", None)
 
 
 def _project_root() -> Path:

@@ -82,10 +82,10 @@ def fine_tune(docs: list[AnnotatedText], work: Path, name: str, args: argparse.N
     return train(cfg, progress=False)
 
 
-def test_f1(model_dir: Path, test_docs: list[AnnotatedText]) -> float:
-    from annotations.ml_backend import dev_micro_f1
+def test_f1(tagger, test_docs: list[AnnotatedText], regions: list) -> float:
+    from annotations.ml_backend import micro_f1
 
-    return dev_micro_f1(model_dir, test_docs)
+    return micro_f1(tagger, test_docs, regions)
 
 
 def main(argv=None) -> int:
@@ -108,17 +108,17 @@ def main(argv=None) -> int:
 
     transformers.logging.set_verbosity_error()
     from inference.tagger import load_tagger
-    from training.data import is_dev
+    from training.data import regions_of, split_docs
 
     budgets = [int(b) for b in (args.budgets or DEFAULT_BUDGETS[args.unit]).split(",")]
     gold = load_set(args.gold)
-    test = [d for d in gold if is_dev(d.doc_id, args.test_fraction, args.seed)]
+    rest, test = split_docs(gold, args.test_fraction, args.seed)
+    test_regions = [regions_of(d.text) for d in test]  # once: every point reads them
     pool, dropped = [], 0
-    for d in gold:
-        if d.doc_id not in {t.doc_id for t in test}:
-            found, n = passages(d, args.passage_chars)
-            pool += found
-            dropped += n
+    for d in rest:
+        found, n = passages(d, args.passage_chars)
+        pool += found
+        dropped += n
     print(f"gold {len(gold)} reports: test {len(test)} reports ({sum(len(d.text) for d in test)} chars), "
           f"pool {len(pool)} passages from {len(gold) - len(test)} reports "
           f"({dropped} spans crossing a cut dropped)")
@@ -129,8 +129,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-selection-") as tmp:
         work = Path(tmp)
         t0 = time.time()
-        first = fine_tune([pool[i] for i in seed_idx], work, f"b{budgets[0]}", args)
-        f1 = test_f1(first, test)
+        first = load_tagger(fine_tune([pool[i] for i in seed_idx], work, f"b{budgets[0]}", args))
+        f1 = test_f1(first, test, test_regions)
         point = {"passages": len(seed_idx), "chars": sum(len(pool[i].text) for i in seed_idx), "f1": f1,
                  "seconds": round(time.time() - t0, 1)}
         for how in curves:
@@ -143,16 +143,17 @@ def main(argv=None) -> int:
             prng = random.Random(args.seed + 1)
             for b in budgets[1:]:
                 t0 = time.time()
-                left = [i for i in range(len(pool)) if i not in set(chosen)]
+                taken = set(chosen)
+                left = [i for i in range(len(pool)) if i not in taken]
                 if how == "random":
                     order = prng.sample(left, len(left))
                 else:
-                    scores = doubts(load_tagger(model), [pool[i].text for i in left])
+                    scores = doubts(model, [pool[i].text for i in left])
                     groups = [pool[i].doc_id.split("@")[0] for i in left]
                     order = [left[k] for k in pick(scores, groups, len(left))]
                 chosen = take(order, chosen, b, pool, args.unit)
-                model = fine_tune([pool[i] for i in chosen], work, f"{how}-b{b}", args)
-                f1 = test_f1(model, test)
+                model = load_tagger(fine_tune([pool[i] for i in chosen], work, f"{how}-b{b}", args))
+                f1 = test_f1(model, test, test_regions)
                 point = {"passages": len(chosen), "chars": sum(len(pool[i].text) for i in chosen), "f1": f1,
                          "seconds": round(time.time() - t0, 1)}
                 curves[how].append(point)

@@ -9,14 +9,9 @@ once), and appends one record per report. Bad input gives an error record; the r
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import lzma
 import os
 import signal
 import sys
-import tarfile
-import zipfile
-import zlib
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -24,29 +19,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from . import worker as _worker
-from .errors import LoadError, OutputLocked, UsageError
-from .load import DEFAULT_LIMIT_MB, FORMATS
+from .errors import OutputLocked, UsageError
+from .inputs import ARCHIVES, Item, iter_items, safe_name  # noqa: F401  (re-exported)
+from .load import DEFAULT_LIMIT_MB
 from .output import JsonlWriter, error_record, read_jsonl, write_facts_csv, write_facts_parquet
-from .worker import Worker
 
 __all__ = ["ARCHIVES", "Item", "Summary", "UsageError", "iter_items", "process",
            "resolve_model", "run_extract", "safe_name", "worker_threads"]
-
-ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
-
-
-@dataclass
-class Item:
-    """One report to process: its name and bytes, or why it could not be read."""
-
-    source: str
-    data: Optional[bytes] = None
-    error: Optional[str] = None
-
-    @property
-    def sha256(self) -> Optional[str]:
-        return hashlib.sha256(self.data).hexdigest() if self.data is not None else None
-
 
 @dataclass
 class Summary:
@@ -62,166 +41,6 @@ class Summary:
         if self.interrupted:
             return 130
         return 0 if self.failed == 0 else 1
-
-
-# ---- inputs -----------------------------------------------------------------------------
-
-def safe_name(name: str) -> str:
-    """``name`` as valid Unicode: bytes of a file name that are not UTF-8 (kept by Python
-    as lone surrogates) become ``\\xff`` escapes, so the record can be written."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        pass
-    try:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that did not come from a file name
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _is_archive(name: str) -> bool:
-    return name.lower().endswith(ARCHIVES)
-
-
-def _hidden(name: str) -> bool:
-    """Hidden files and folders (.DS_Store, ._report.txt, __MACOSX/) are not reports."""
-    return any(part.startswith(".") and part not in (".", "..") or part == "__MACOSX"
-               for part in Path(name).parts)
-
-
-def _escapes(name: str) -> bool:
-    """An archive member whose path climbs out of the archive (``../x``, ``/etc/x``)."""
-    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
-
-
-def _known(name: str) -> bool:
-    return Path(name).suffix.lower() in FORMATS
-
-
-# what a damaged archive raises while it is read (zlib, bz2 and lzma streams, bad headers)
-ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, zlib.error,
-                  lzma.LZMAError, EOFError, OSError, RuntimeError, ValueError,
-                  NotImplementedError)
-
-
-def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
-    """(name, size, read) of every regular file of a .zip or .tar(.gz) archive."""
-    if path.name.lower().endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if not info.is_dir():
-                    yield info.filename, info.file_size, lambda i=info: zf.read(i)
-    else:
-        with tarfile.open(path, mode="r:*") as tf:
-            for info in tf:
-                if info.isfile():
-                    def read(i=info) -> bytes:
-                        fh = tf.extractfile(i)
-                        return fh.read() if fh else b""
-                    yield info.name, info.size, read
-            _check_tar_end(tf)
-
-
-def _check_tar_end(tf: tarfile.TarFile) -> None:
-    """``tarfile`` ends its walk silently at a damaged header; read on to the end (which
-    also checks the gzip/xz/bz2 checksum) and raise if anything but zero padding is left."""
-    tf.fileobj.seek(tf.offset)
-    while True:
-        chunk = tf.fileobj.read(1 << 20)
-        if not chunk:
-            return
-        if chunk.count(0) != len(chunk):
-            raise tarfile.ReadError("damaged archive: unreadable data after the last "
-                                    "member read")
-
-
-def _archive_items(path: Path, limit_mb: float, summary: Summary) -> Iterator[Item]:
-    """One item per report member; a member that cannot be read, and an archive damaged
-    past some point, give error items (the members before it are kept)."""
-    limit = limit_mb * 1024 * 1024 if limit_mb else None
-    arch = safe_name(str(path))
-    try:
-        for name, size, read in _members(path):
-            src = f"{arch}!{safe_name(name)}"
-            if _hidden(name):
-                continue
-            if _escapes(name):
-                yield Item(src, error=f"{src}: member path leaves the archive ('..' or "
-                           "absolute): not read")
-                continue
-            if not _known(name):
-                summary.ignored.append(src)
-                continue
-            if limit and size > limit:
-                yield Item(src, error=f"{src}: too large ({size / 1048576:.1f}"
-                           f" MB > limit {limit_mb:g} MB)")
-                continue
-            try:
-                yield Item(src, read())
-            except ARCHIVE_ERRORS as exc:
-                yield Item(src, error=f"{src}: cannot read archive member "
-                           f"({type(exc).__name__}: {exc})")
-    except ARCHIVE_ERRORS as exc:
-        yield Item(arch, error=f"{arch}: not a readable archive, or damaged after the members "
-                   f"read so far ({type(exc).__name__}: {exc})")
-
-
-def _file_item(path: Path, limit_mb: float) -> Item:
-    from .load import read_limited
-
-    try:
-        return Item(safe_name(str(path)), read_limited(path, limit_mb))
-    except LoadError as exc:
-        return Item(safe_name(str(path)), error=safe_name(str(exc)))
-
-
-def _folder_files(root: Path, follow_symlinks: bool, summary: Summary) -> list[Path]:
-    """The files under ``root``, sorted. Symbolic links that lead outside ``root`` are not
-    followed (listed in ``summary.ignored``) unless ``follow_symlinks``."""
-    base = root.resolve()
-    out: list[Path] = []
-    for d, dirs, files in os.walk(root, followlinks=follow_symlinks):
-        for name in dirs if not follow_symlinks else []:
-            p = Path(d) / name
-            if p.is_symlink():
-                summary.ignored.append(f"{safe_name(str(p))} (symbolic link to a folder; "
-                                       "--follow-symlinks to read)")
-        for name in files:
-            p = Path(d) / name
-            if p.is_symlink() and not follow_symlinks:
-                target = p.resolve()
-                if not target.is_relative_to(base):
-                    summary.ignored.append(f"{safe_name(str(p))} (symbolic link outside the "
-                                           "folder; --follow-symlinks to read)")
-                    continue
-            if p.is_file():
-                out.append(p)
-    return sorted(out)
-
-
-def iter_items(paths: Sequence[Union[str, Path]], limit_mb: float = DEFAULT_LIMIT_MB,
-               summary: Optional[Summary] = None, follow_symlinks: bool = False
-               ) -> Iterator[Item]:
-    """Every report under ``paths``. Named files are always tried; inside folders and
-    archives only files of known types (others are listed in ``summary.ignored``)."""
-    summary = summary if summary is not None else Summary()
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            for f in _folder_files(p, follow_symlinks, summary):
-                if _hidden(str(f.relative_to(p))):
-                    continue
-                if _is_archive(f.name):
-                    yield from _archive_items(f, limit_mb, summary)
-                elif _known(f.name):
-                    yield _file_item(f, limit_mb)
-                else:
-                    summary.ignored.append(safe_name(str(f)))
-        elif _is_archive(p.name) and p.is_file():
-            yield from _archive_items(p, limit_mb, summary)
-        else:
-            yield _file_item(p, limit_mb)
 
 
 # ---- the work of one report ---------------------------------------------------------------
@@ -246,12 +65,6 @@ def resolve_model(model: Optional[str], no_model: bool) -> tuple[Optional[str], 
     if problem:
         return None, [f"default model unusable ({problem}); running rules only (use --model DIR)"]
     return str(d), []
-
-
-def init_worker(model: Optional[str], threads: Optional[int] = None,
-                seconds: Optional[float] = None) -> None:
-    """The initializer of a pool worker process (``inference.worker.init_worker``)."""
-    _worker.init_worker(model, threads, seconds)
 
 
 def process(source: str, data: bytes, limit_mb: float = DEFAULT_LIMIT_MB) -> dict[str, Any]:
@@ -391,7 +204,7 @@ def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None],
                                time_limit=time_limit):
             emit(rec)
     elif jobs == 1:
-        w = Worker(model_dir, seconds=time_limit)
+        w = _worker.Worker(model_dir, seconds=time_limit)
         if w.init_error is not None:
             raise UsageError(w.init_error)
         for source, data in items:
@@ -487,7 +300,7 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
     "internal" error records (retried on resume) and a fresh pool takes the rest. If the
     run is stopped, the results already done are still emitted."""
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
+        return ProcessPoolExecutor(max_workers=jobs, initializer=_worker.init_worker,
                                    initargs=(model_dir, worker_threads(jobs), time_limit))
 
     pool = new_pool()
@@ -537,5 +350,5 @@ def _result(fut, source: str, data: bytes) -> dict[str, Any]:
     try:
         return fut.result()
     except Exception as exc:  # a worker died (out of memory, killed ...)
-        return error_record(source, hashlib.sha256(data).hexdigest(),
+        return error_record(source, Item(source, data).sha256,
                             f"{source}: worker failed: {type(exc).__name__}: {exc}", "internal")

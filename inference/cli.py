@@ -60,7 +60,8 @@ def register_extract(sub) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .batch import UsageError, run_extract
+    from .batch import run_extract
+    from .errors import UsageError
 
     if args.ocr:  # read by inference.load.ocr_mode, here and in worker processes
         os.environ["GOVIE_OCR"] = args.ocr
@@ -101,7 +102,7 @@ def register_panel(sub) -> None:
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
-    from .batch import UsageError
+    from .errors import UsageError
     from .panel import local_reports, run_panel
 
     try:

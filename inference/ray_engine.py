@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from .errors import LoadError, RayUnavailable, UsageError  # noqa: F401  (re-exported)
-from .load import read_limited
+from .inputs import file_item
 from .output import error_record
 from .worker import Worker
 
@@ -53,13 +53,11 @@ class ExtractBatch:
         self.limit_mb = limit_mb
 
     def one(self, source: str, path: str, data: bytes) -> dict[str, Any]:
-        if path:
-            try:
-                data = read_limited(Path(path), self.limit_mb)
-            except LoadError as exc:
-                return error_record(source, None, str(exc).replace(path, source), "load")
-            except OSError as exc:
-                return error_record(source, None, f"{source}: cannot read ({exc})", "load")
+        if path:  # a plain file, read here (``inference.inputs.file_item``, as the local walk)
+            item = file_item(Path(path), self.limit_mb, source)
+            if item.error is not None:
+                return error_record(source, None, item.error.replace(path, source), "load")
+            data = item.data
         return self.worker.process(source, bytes(data), self.limit_mb)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:

@@ -134,7 +134,7 @@ class Gate:
 
     async def upload(self, field) -> Optional[tuple[bytes, str]]:
         """(bytes, safe file name) of an uploaded file field, None if there is none."""
-        from .batch import safe_name
+        from .inputs import safe_name
 
         if field is None or not hasattr(field, "read") or not field.filename:
             return None
@@ -194,7 +194,7 @@ def add_api_routes(app, gate: Gate) -> None:
     from fastapi.responses import JSONResponse
 
     from .api import version_info
-    from .batch import safe_name
+    from .inputs import safe_name
 
     @app.get("/health")
     async def health() -> dict:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tarfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
 from .errors import ViewError
+from .inputs import read_member
 from .load import LoadError, load_bytes, read_limited
 from .output import read_jsonl
 from .view import render, render_index
@@ -25,24 +24,10 @@ from .view import render, render_index
 PathLike = Union[str, Path]
 
 
-
-
 @dataclass
 class ViewSummary:
     written: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # reports shown without text, skipped
-
-
-def _member(archive: Path, member: str) -> Optional[bytes]:
-    try:
-        if archive.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                return zf.read(member)
-        with tarfile.open(archive, mode="r:*") as tf:
-            fh = tf.extractfile(member)
-            return fh.read() if fh else None
-    except (KeyError, zipfile.BadZipFile, tarfile.TarError, OSError, EOFError):
-        return None
 
 
 def source_bytes(source: str, root: Optional[PathLike] = None) -> Optional[bytes]:
@@ -58,7 +43,7 @@ def source_bytes(source: str, root: Optional[PathLike] = None) -> Optional[bytes
             return None
     path, sep, member = source.partition("!")
     if sep and at(path).is_file():
-        return _member(at(path), member)
+        return read_member(at(path), member)
     return None
 
 

@@ -56,25 +56,29 @@ class Worker:
 
     def process(self, source: str, data: bytes,
                 limit_mb: float = DEFAULT_LIMIT_MB) -> dict[str, Any]:
-        """The record of one report (an error record if it cannot be processed)."""
-        sha = hashlib.sha256(data).hexdigest()
+        """The record of one report (an error record if it cannot be processed). A record
+        carries the hash the loader computed; only an error record hashes the bytes here."""
         with time_limit(self.seconds):
             try:
                 doc = load_bytes(data, source, limit_mb=limit_mb)
             except (LoadError, TimeLimitExceeded) as exc:
-                return error_record(source, sha, _named(source, exc), "load")
+                return error_record(source, _sha(data), _named(source, exc), "load")
             except Exception as exc:  # a loader bug: the same bytes fail the same way
-                return error_record(source, sha, f"{source}: loader failed: "
+                return error_record(source, _sha(data), f"{source}: loader failed: "
                                     f"{type(exc).__name__}: {exc}", "load")
             if self.init_error is not None:
-                return error_record(source, sha, f"{source}: {self.init_error}", "internal")
+                return error_record(source, _sha(data), f"{source}: {self.init_error}", "internal")
             try:
                 return record(self.pipeline(doc))
             except TimeLimitExceeded as exc:
-                return error_record(source, sha, _named(source, exc), "pipeline")
+                return error_record(source, _sha(data), _named(source, exc), "pipeline")
             except Exception as exc:
-                return error_record(source, sha, f"{source}: pipeline failed: "
+                return error_record(source, _sha(data), f"{source}: pipeline failed: "
                                     f"{type(exc).__name__}: {exc}", "pipeline")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _named(source: str, exc: Exception) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass, field, replace
 import json
 import logging
 import math
@@ -20,6 +19,7 @@ import os
 import random
 import shutil
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -32,9 +32,9 @@ from inference.tagger import MODEL_INFO, TorchTagger, read_model_info
 from .base_encoder import resolve as resolve_base
 from .card import write_card
 from .config import TrainConfig
+from .data import DataSummary, build_datasets, load_docs, regions_of, resolve_path, split_docs
 from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
-from .data import DataSummary, build_datasets, load_docs, regions_of, resolve_path, spans_inside, split_docs
-from .metrics import score
+from .evaluate import dev_f1, evaluate_docs
 
 log = logging.getLogger("govie.train")
 
@@ -94,13 +94,6 @@ def batches(ds: Any, batch_size: int, rng: random.Random, pad_id: int):
             mask[r, :len(x)] = 1
             lab[r, :len(y)] = torch.tensor(y)
         yield ids, mask, lab, order[b:b + batch_size]
-
-
-def dev_f1(tagger: TorchTagger, dev_docs: list) -> dict[str, Any]:
-    regions = [regions_of(d.text) for d in dev_docs]
-    pred = tagger.predict_entities([d.text for d in dev_docs], regions=regions)
-    gold = [spans_inside(d.spans, r) for d, r in zip(dev_docs, regions)]
-    return score(gold, pred, label_set().labels)
 
 
 def lr_at(step: int, total: int, warmup: int) -> float:
@@ -236,13 +229,14 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     total = min(total, cfg.max_steps) if cfg.max_steps else total
     f = Fitting(model, opt, base_lrs, total, max(1, int(cfg.warmup * total)), soft)
     tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size, char_map=cfg.char_map)
+    dev_regions = [regions_of(d.text) for d in dev_docs]  # the same every epoch: once
     history: list[dict[str, Any]] = []
     best: Optional[dict[str, Any]] = None
     stale = 0
     for epoch in range(1, epochs + 1):
         row = {"epoch": epoch, "loss": train_epoch(f, cfg, ds["train"], rng, tok.pad_token_id or 0, epoch, progress),
                "step": f.step, "seconds": round(time.time() - f.t0, 1)}
-        scores = dev_f1(tagger, dev_docs) if dev_docs else None
+        scores = dev_f1(tagger, dev_docs, dev_regions) if dev_docs else None
         if scores:
             row["dev_f1"] = scores["micro"]["f1"]
             row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in scores["per_label"].items()}
@@ -279,9 +273,8 @@ def ner_stage_figures(run: Run, cfg: TrainConfig, docs: list,
                       tagger: Optional[Any] = None) -> dict[str, Any]:
     """Dev figures of the model alone and of the NER stage (model + patterns), and relation
     F1 of the linking stage, from ``training.evaluate``."""
-    from .evaluate import evaluate_docs
-
-    dev = [d for d in docs if d.doc_id in set(run.dev_ids)]
+    ids = set(run.dev_ids)
+    dev = [d for d in docs if d.doc_id in ids]
     tagger = tagger or TorchTagger(run.model, run.tokenizer, cfg.max_length, cfg.stride,
                                    cfg.eval_batch_size, char_map=cfg.char_map)
     rep = evaluate_docs(tagger, dev)
@@ -333,7 +326,7 @@ def save(run: Run, cfg: TrainConfig, out: Path, extra: dict[str, Any]) -> None:
     metrics = {"history": run.history, "best": run.best, "dev": run.dev_scores,
                "dev_ner_stage": run.ner_stage, "train_seconds": round(run.seconds, 1),
                "data": {k: dataclasses.asdict(v) for k, v in run.summary.items()},
-               "machine": machine(cfg), **extra}
+               "machine": machine(), **extra}
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     info = {"model_version": model_version(out), "max_length": cfg.max_length, "stride": cfg.stride,
             "labels": list(labels.labels), "base_model": cfg.base_model, "init_from": cfg.init_from,
@@ -365,7 +358,7 @@ def refit(cfg: TrainConfig, docs: list, dev_run: Run, progress: bool) -> Run:
                    summary={**dev_run.summary, "all (refit)": run.summary["train"]})
 
 
-def machine(cfg: TrainConfig) -> dict[str, Any]:
+def machine() -> dict[str, Any]:
     """Where the run trained, as the card reports it."""
     import platform
 
