@@ -227,13 +227,6 @@ class Issuer:
     confidence: float = 0.0
     evidence: dict[str, Evidence] = field(default_factory=dict)
 
-    @property
-    def key(self) -> Optional[str]:
-        """The join key of one body across years: region code and organ."""
-        if self.region is None:
-            return None
-        return f"{self.region.code}:{self.region.township or ''}:{self.department or self.organ or ''}"
-
 
 @dataclass
 class Metadata:

@@ -123,20 +123,27 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[dict[str, Any]]:
     p = Path(path)
     if not p.exists():
         return
-    corrupt = 0
+    corrupt: list[int] = []
     with p.open("rb") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n"):
-                break  # partial last line
-            raw = raw.strip()
-            if not raw:
-                continue
-            try:
-                yield json.loads(raw)
-            except json.JSONDecodeError:
-                corrupt += 1
+        yield from parse_jsonl_lines(fh, corrupt)
     if corrupt:
-        warnings.warn(f"{p}: {corrupt} corrupt line(s) skipped (not JSON)", stacklevel=2)
+        warnings.warn(f"{p}: {len(corrupt)} corrupt line(s) skipped (not JSON)", stacklevel=2)
+
+
+def parse_jsonl_lines(lines: Iterable[bytes], corrupt: Optional[list] = None) -> Iterator[dict[str, Any]]:
+    """The records of JSON Lines: a last line without its newline (a killed run) ends
+    them, blank lines are skipped, and so are corrupt ones (counted into ``corrupt``)."""
+    for raw in lines:
+        if not raw.endswith(b"\n"):
+            break  # partial last line
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            yield json.loads(raw)
+        except json.JSONDecodeError:
+            if corrupt is not None:
+                corrupt.append(1)
 
 
 def _cut_partial_tail(path: Path) -> None:
@@ -237,7 +244,9 @@ def facts_frame(records: Iterable[dict[str, Any]]):
     return df
 
 
-def _atomic(path: Path, write) -> None:
+def write_atomic(path: Path, write) -> None:
+    """``write(tmp)`` then rename over ``path``: a reader never sees half a file, and a
+    failed write leaves nothing behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
@@ -248,14 +257,20 @@ def _atomic(path: Path, write) -> None:
             tmp.unlink()
 
 
-def write_facts_csv(records: Iterable[dict[str, Any]], path: Union[str, Path]) -> int:
-    """Write the facts as CSV (UTF-8 with BOM, for spreadsheet users); returns the rows."""
-    df = facts_frame(records)
-    _atomic(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig"))
+def write_frame(df, path: Union[str, Path], csv: bool) -> int:
+    """A frame as CSV (UTF-8 with BOM, for spreadsheet users) or Parquet, atomically;
+    returns the rows."""
+    if csv:
+        write_atomic(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig"))
+    else:
+        write_atomic(Path(path), lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
     return len(df)
+
+
+def write_facts_csv(records: Iterable[dict[str, Any]], path: Union[str, Path]) -> int:
+    """Write the facts as CSV; returns the rows."""
+    return write_frame(facts_frame(records), path, csv=True)
 
 
 def write_facts_parquet(records: Iterable[dict[str, Any]], path: Union[str, Path]) -> int:
-    df = facts_frame(records)
-    _atomic(Path(path), lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
-    return len(df)
+    return write_frame(facts_frame(records), path, csv=False)

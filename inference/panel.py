@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 
@@ -60,7 +61,9 @@ class Report:
     def joinable(self) -> bool:
         return bool(self.issuer and self.year and self.values)
 
+    @cached_property
     def fingerprint(self) -> frozenset:
+        """What the report states (built once: every report of its group is compared to it)."""
         return frozenset((v["key"], v["scope"], v["period"], v["value"]) for v in self.values)
 
     def n_table(self) -> int:
@@ -68,7 +71,7 @@ class Report:
 
 
 def issuer_key(issuer: Optional[dict[str, Any]]) -> Optional[str]:
-    """The join key of a record's issuer (see ``inference.data.Issuer.key``)."""
+    """The join key of one body across years: division code, township and organ."""
     if not issuer or not issuer.get("region"):
         return None
     r = issuer["region"]
@@ -113,8 +116,7 @@ def dedupe(reports: Iterable[Report], overlap: Optional[float] = None) -> list[R
             by_sha[r.sha256].duplicates.append(r.source)
             continue
         group = groups[(r.issuer, r.year)]
-        fp = r.fingerprint()
-        twin = next((k for k in group if _overlap(k.fingerprint(), fp) >= limit), None)
+        twin = next((k for k in group if _overlap(k.fingerprint, r.fingerprint) >= limit), None)
         if twin is not None:
             twin.duplicates.append(r.source)
             continue
@@ -233,13 +235,9 @@ def iter_records(paths: Iterable[Union[str, Path]], progress: bool = False
 
 def write_panel(df, path: Union[str, Path], csv: bool = False) -> None:
     """Write the panel (Parquet, or CSV when ``csv`` or the path ends in .csv)."""
-    from .output import _atomic
+    from .output import write_frame
 
-    path = Path(path)
-    if csv or path.suffix == ".csv":
-        _atomic(path, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig"))
-    else:
-        _atomic(path, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
+    write_frame(df, path, csv=csv or Path(path).suffix == ".csv")
 
 
 def coverage(df):

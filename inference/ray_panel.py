@@ -10,28 +10,20 @@ ray is imported lazily (extra ``ray``); ``address`` as for ``govie extract --eng
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from .output import parse_jsonl_lines
 from .panel import Report, report_of
 
 
 def records_of_bytes(data: bytes) -> list[dict[str, Any]]:
     """The records of one JSON Lines file's bytes (``read_jsonl``'s rules)."""
-    out = []
-    lines = data.split(b"\n")
-    for raw in lines[:-1]:  # the last piece has no newline: empty, or a partial line
-        raw = raw.strip()
-        if not raw:
-            continue
-        try:
-            out.append(json.loads(raw))
-        except json.JSONDecodeError:
-            continue
-    return out
+    return list(parse_jsonl_lines(io.BytesIO(data)))
 
 
 def reports_batch(batch: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ shows the tables, facts and checks, and says why the text is missing.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
@@ -18,7 +17,7 @@ from typing import Optional, Union
 from .errors import ViewError
 from .inputs import read_member
 from .load import LoadError, load_bytes, read_limited
-from .output import read_jsonl
+from .output import read_jsonl, write_atomic
 from .view import render, render_index
 
 PathLike = Union[str, Path]
@@ -86,10 +85,7 @@ def page_name(rec: dict, taken: set[str]) -> str:
 
 
 def _write(path: Path, html: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
     return path
 
 
