@@ -25,6 +25,7 @@ from typing import Optional
 from .config import load_config, rules_cache
 from .data import Document, Evidence, Issuer, IssuerRegion, ReportWarning
 from .gazetteer import Gazetteer, Region, former_county, gazetteer
+from .noise import mirror_patterns
 
 LEVELS = ("province", "city", "county")
 
@@ -223,8 +224,8 @@ def clues(doc: Document) -> list[Clue]:
 
 def noise_in(text: str) -> Optional[re.Match]:
     """The first page-noise string (spam mirror) in ``text``, if any."""
-    for pat in _cfg()["noise"]:
-        m = _rx(pat).search(text)
+    for rx in mirror_patterns():
+        m = rx.search(text)
         if m:
             return m
     return None

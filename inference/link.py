@@ -50,7 +50,7 @@ def _sentence_ends(text: str, end_re: re.Pattern) -> list[int]:
 
 def _sentences(text: str, spans: list[Span], cfg: dict) -> list[list[Span]]:
     """Spans grouped by sentence, in text order."""
-    ends = [m.end() for m in cfg["sentence_end_re"].finditer(text)]
+    ends = [e + 1 for e in _sentence_ends(text, cfg["sentence_end_re"])]  # one-character ends
     groups: dict[int, list[Span]] = {}
     for s in sorted(spans, key=lambda x: x.start):
         groups.setdefault(bisect_right(ends, s.start), []).append(s)
@@ -58,10 +58,9 @@ def _sentences(text: str, spans: list[Span], cfg: dict) -> list[list[Span]]:
 
 
 def _pick(value: Span, sent: list[Span], text: str, cfg: dict,
-          linked: dict[str, str], carried: set[str], i: Optional[int] = None) -> Optional[str]:
+          linked: dict[str, str], carried: set[str], i: int) -> Optional[str]:
+    """The metric of ``value``, the ``i``-th span of its sentence ``sent``."""
     vl, ml = set(cfg["value_labels"]), cfg["metric_label"]
-    if i is None:
-        i = next(k for k, s in enumerate(sent) if s is value)
     before, after = sent[:i], sent[i + 1:]
     punct = cfg["clause_punct_re"]
     # inherit: 占X% and scope breakdowns take the metric of the previous value

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from typing import Iterator, Optional, Protocol, Sequence
 
@@ -461,10 +461,13 @@ def model_regions(doc: Document) -> list[Region]:
 
 
 def _without(regions: list[Region], cut: Sequence[tuple]) -> list[Region]:
-    """``regions`` minus the noise ranges (inference/noise.py) that fall inside them."""
+    """``regions`` minus the noise ranges (inference/noise.py: sorted, not overlapping)
+    that fall inside them; each region looks only at the ranges that reach into it."""
+    ranges = sorted(cut)
+    starts, ends = [x[0] for x in ranges], [x[1] for x in ranges]
     out: list[Region] = []
     for s, e in regions:
-        for a, b, *_ in sorted(x for x in cut if x[0] < e and x[1] > s):
+        for a, b, *_ in ranges[bisect_right(ends, s):bisect_left(starts, e)]:
             if a > s:
                 out.append((s, a))
             s = max(s, b)

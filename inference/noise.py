@@ -24,8 +24,14 @@ def _patterns() -> tuple[re.Pattern, str, int, list[re.Pattern], list[re.Pattern
     gloss = re.compile(rf"(?<=[{CJK}])[(（](?:{py['syllable']})[)）]")
     html = [re.compile(p) for p in cfg.get("html", [])]
     junk = [re.compile(p) for p in cfg.get("junk", [])]
-    mirror = [re.compile(p) for p in load_config("issuer").get("noise", [])]
-    return gloss, py["tones"], int(py["min_toned"]), html, junk, mirror
+    return gloss, py["tones"], int(py["min_toned"]), html, junk, mirror_patterns()
+
+
+@rules_cache
+def mirror_patterns() -> list[re.Pattern]:
+    """The strings spam mirror pages put in a report (``noise`` of configs/issuer.yaml),
+    compiled once for the noise ranges and the issuer's clues."""
+    return [re.compile(p) for p in load_config("issuer").get("noise", [])]
 
 
 def noise_ranges(text: str) -> list[tuple[int, int, str]]:

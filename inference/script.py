@@ -20,7 +20,14 @@ def _converter():
 
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """``text`` in simplified script (unchanged when it is simplified already)."""
+    """``text`` in simplified script (unchanged when it is simplified already); cached,
+    for the short labels and phrases that come back in every report."""
+    return convert(text)
+
+
+def convert(text: str) -> str:
+    """``to_simplified`` without the cache, for long stretches of one report (narrative
+    blocks, clauses) that would only fill it."""
     if not text or text.isascii():
         return text
     return _converter().convert(text)

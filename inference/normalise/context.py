@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..config import load_config, rules_cache
 from ..link import sentence_bounds
-from ..script import to_simplified
+from ..script import convert
 
 
 def _alternation(words) -> re.Pattern:
@@ -102,7 +102,7 @@ def channel_key(text: str, key: str, metric_start: int, value_start: int) -> str
         return key
     rx, words = table
     c0 = clause_start(text, min(metric_start, value_start))
-    hit = _last(rx, to_simplified(text[c0:value_start]), 0, value_start - c0)
+    hit = _last(rx, convert(text[c0:value_start]), 0, value_start - c0)
     return words[hit] if hit else key
 
 

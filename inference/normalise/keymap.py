@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
@@ -50,6 +50,15 @@ class Bank:
     vectors: tuple[dict, ...]
     idf: dict
     sizes: tuple[int, ...]
+    # n-gram -> (phrase index, weight): only the phrases that share a gram are scored
+    index: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict = {}
+        for i, v in enumerate(self.vectors):
+            for g, w in v.items():
+                index.setdefault(g, []).append((i, w))
+        object.__setattr__(self, "index", index)
 
     @classmethod
     def build(cls, pairs: list[tuple[str, Optional[str]]], sizes=(1, 2, 3)) -> "Bank":
@@ -64,11 +73,14 @@ class Bank:
     def nearest(self, phrase: str) -> tuple[Optional[str], float, str]:
         """(key, cosine similarity, phrase) of the most similar labelled phrase."""
         q = _unit(ngrams(norm_label(phrase), self.sizes), self.idf)
+        sums: dict[int, float] = {}
+        for g, w in q.items():  # the same sums, in the same order, as a scan of every phrase
+            for i, x in self.index.get(g, ()):
+                sums[i] = sums.get(i, 0.0) + w * x
         best, score = -1, 0.0
-        for i, v in enumerate(self.vectors):
-            s = sum(w * v.get(g, 0.0) for g, w in q.items())
-            if s > score:
-                best, score = i, s
+        for i in sorted(sums):
+            if sums[i] > score:
+                best, score = i, sums[i]
         if best < 0:
             return None, 0.0, ""
         return self.keys[best], score, self.phrases[best]

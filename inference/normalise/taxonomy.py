@@ -18,10 +18,6 @@ def key_of(metric: str) -> Optional[str]:
     return load_taxonomy().narrative_key(metric)
 
 
-def units_of_keys() -> dict[str, Optional[str]]:
-    return {k: e.unit for k, e in load_taxonomy().entries.items()}
-
-
 def metric_phrases() -> set[str]:
     """The synonyms and names of the taxonomy as they may stand in running text."""
     return load_taxonomy().metric_phrases()

@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..config import load_config, rules_cache
 from ..data import Evidence, Fact
-from ..script import to_simplified
+from ..script import convert
 from ..tables.taxonomy import load_taxonomy
 
 
@@ -52,7 +52,7 @@ def find_zeros(text: str, start: int = 0, end: Optional[int] = None) -> list[Zer
     """Zero statements in ``text[start:end]``, one per (negation, key)."""
     r = rules()
     end = len(text) if end is None else end
-    simple = to_simplified(text[start:end])
+    simple = convert(text[start:end])
     if len(simple) != end - start:
         return []
     out: list[ZeroStatement] = []

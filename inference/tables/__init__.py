@@ -43,7 +43,7 @@ def match_tokens(toks: list[Token], templates: Optional[tuple[Template, ...]] = 
     for tpl in templates or load_templates():
         m = match_indicators(tpl, toks, tax) if tpl.kind == "indicators" else match_rows(tpl, toks)
         if m is not None:
-            recover(m, m.runs)
+            recover(m)
             out.append(m)
     return sorted(out, key=lambda m: -m.score)
 

@@ -55,7 +55,7 @@ def splits(digits: str, n: int) -> list[tuple[int, ...]]:
 Cell = tuple[str, str]  # (row id, column id)
 
 
-def _equations(m: Match, runs: list[Run]) -> list[tuple[list[Cell], list[Cell]]]:
+def _equations(m: Match) -> list[tuple[list[Cell], list[Cell]]]:
     # refs expand over the template's rows and columns, so that a check touching a row the
     # table lacks is dropped (``_usable``) rather than read as a shorter sum
     groups = m.template.groups
@@ -183,14 +183,15 @@ def _pieces(run: Run, vals: dict[Cell, int]) -> list[Token]:
     return out
 
 
-def recover(m: Match, runs: list[Run]) -> None:
+def recover(m: Match) -> None:
     """Fill ``m.cells`` with the cells of every run the checks determine; warn for the
     others (``m.warnings``)."""
+    runs = m.runs
     if not runs:
         return
     known = _known(m)
     unknown = {(r.row.id, c.id) for r in runs for c in r.cols}
-    eqs = _usable(_equations(m, runs), known, unknown)
+    eqs = _usable(_equations(m), known, unknown)
     where = lambda r: f"{m.template.id}: row {r.metric!r} printed as {r.token.text.strip()!r}"  # noqa: E731
     try:
         sols = _solve(runs, eqs)
