@@ -145,7 +145,8 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _backend(args: argparse.Namespace) -> int:
     from .client import LabelStudioError
-    from .ml_backend import MLBackend, serve
+    from .ml_backend import MLBackend
+    from .ml_http import serve
     from .push import ModelLoadError
 
     try:  # for pulling at training time; without them, what Label Studio sends to /setup

@@ -37,7 +37,7 @@ from inference.errors import BackendError, TrainingBusy  # noqa: F401  (re-expor
 from training.config import DEFAULT_RECIPE  # the recipe govie train reads
 
 from .client import Settings
-from .config import TO_NAME, LabelConfigError, check_label_config
+from .config import TO_NAME
 from .push import Predictor, default_predictor, prediction_for
 from .select import confidences
 from .sets import DATA_DIR, list_sets
@@ -113,20 +113,6 @@ def micro_f1(tagger: Any, docs: Sequence[Any], regions: Sequence) -> Optional[fl
     from training.evaluate import dev_f1
 
     return float(dev_f1(tagger, docs, regions)["micro"]["f1"])
-
-
-def dev_micro_f1(model_dir: Optional[Union[str, Path]], docs: Sequence[Any]) -> Optional[float]:
-    """``micro_f1`` of the model folder ``model_dir`` (None when it does not load)."""
-    if not docs:
-        return None
-    from inference.tagger import load_tagger
-    from training.data import regions_of
-
-    try:
-        tagger = load_tagger(model_dir)
-    except (FileNotFoundError, OSError, ValueError):
-        return None
-    return micro_f1(tagger, docs, [regions_of(d.text) for d in docs])
 
 
 class MLBackend:
@@ -335,100 +321,3 @@ def _project_root() -> Path:
     from inference.config import ROOT
 
     return ROOT
-
-
-# --- HTTP -------------------------------------------------------------------------------------
-
-def create_app(backend: MLBackend):
-    """The FastAPI app of the protocol (mountable as a sub-app of another service)."""
-    from fastapi import Body, FastAPI, HTTPException
-    from fastapi.responses import PlainTextResponse
-
-    app = FastAPI(title="govie ML backend for Label Studio", version="1")
-
-    @app.get("/health")
-    @app.get("/")
-    def health() -> dict:
-        return {"status": "UP", "model_class": "govie", "model_version": backend.model_version}
-
-    @app.post("/setup")
-    def setup(body: dict = Body(...)) -> dict:
-        schema = body.get("schema") or ""
-        try:
-            check_label_config(schema, where=f"project {body.get('project')}")
-        except LabelConfigError as exc:
-            raise HTTPException(400, f"{exc}; use the config of `govie annotations config`") from None
-        backend.setup_info = {k: body.get(k) for k in ("project", "hostname", "access_token")}
-        return {"model_version": backend.model_version}
-
-    @app.post("/predict")
-    def predict(body: dict = Body(...)) -> dict:
-        tasks = body.get("tasks") or []
-        if body.get("label_config"):
-            try:
-                check_label_config(body["label_config"], where=f"project {body.get('project')}")
-            except LabelConfigError as exc:
-                raise HTTPException(400, str(exc)) from None
-        return {"results": backend.predict(tasks), "model_version": backend.model_version}
-
-    def _start(project: Any) -> dict:
-        if project in (None, ""):
-            raise HTTPException(400, "no project in the request")
-        try:
-            run = backend.start_training(project)
-        except TrainingBusy as exc:
-            raise HTTPException(409, str(exc)) from None
-        return {"job": run.id, "status": run.status}
-
-    @app.post("/webhook")
-    def webhook(body: dict = Body(...)) -> dict:
-        action = body.get("action")
-        if action != "START_TRAINING":
-            return {"status": "ignored", "action": action}
-        proj = body.get("project") or {}
-        return _start(proj.get("id") if isinstance(proj, dict) else proj)
-
-    @app.post("/train")
-    def train(body: dict = Body(default={})) -> dict:
-        proj = body.get("project")
-        return _start(str(proj).split(".", 1)[0] if proj is not None else None)
-
-    @app.get("/train/status")
-    def train_status() -> dict:
-        return backend.status()
-
-    @app.get("/train/log", response_class=PlainTextResponse)
-    def train_log() -> str:
-        return backend.log_text()
-
-    @app.get("/versions")
-    def versions() -> dict:
-        return {"versions": [backend.model_version]}
-
-    @app.get("/models")
-    def models() -> dict:
-        return backend.models()
-
-    @app.post("/models/use")
-    def models_use(body: dict = Body(...)) -> dict:
-        try:
-            s = backend.use(body.get("path"))
-        except Exception as exc:  # noqa: BLE001 - ModelLoadError and friends: tell the caller
-            raise HTTPException(400, f"{type(exc).__name__}: {exc}") from None
-        return {"path": s.path, "model_version": s.version}
-
-    @app.post("/models/rollback")
-    def models_rollback() -> dict:
-        try:
-            s = backend.rollback()
-        except BackendError as exc:
-            raise HTTPException(409, str(exc)) from None
-        return {"path": s.path, "model_version": s.version}
-
-    return app
-
-
-def serve(backend: MLBackend, host: str = "127.0.0.1", port: int = 9090) -> None:
-    import uvicorn
-
-    uvicorn.run(create_app(backend), host=host, port=port, log_level="info")

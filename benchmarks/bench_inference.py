@@ -170,8 +170,8 @@ def stage_seconds(ex, texts: list[str]) -> dict[str, float]:
 
 def child(args: argparse.Namespace) -> dict:
     """One configuration, in a fresh process so that the peak memory is its own."""
-    from inference import ner
     from inference.api import Extractor
+    from training.data import regions_of
 
     texts = texts_of(args.shape)
     if args.runtime == "rules":
@@ -182,8 +182,7 @@ def child(args: argparse.Namespace) -> dict:
         ex = Extractor(load_tagger(args.model, runtime=args.runtime), runtime=args.runtime)
         ex.tagger.batch_size = args.batch_size
     ex.extract_text(texts[0])  # warm-up
-    prep = [ex.pipeline.stage("segment")(ex.pipeline.stage("clean")(ex._load(t))) for t in texts]
-    regs = [ner.model_regions(d) for d in prep]
+    regs = [regions_of(t) for t in texts]  # where the model reads, as served
     narrative = sum(e - s for r in regs for s, e in r)
     tokens = sum(len(ex.tagger.encode(t, r).ids) for t, r in zip(texts, regs)) if ex.tagger else 0
     t0 = time.perf_counter()

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inference.config import load_config  # noqa: E402
+from inference.normalise.context import whole_scopes  # noqa: E402
 from inference.pipeline import Pipeline  # noqa: E402
 from inference.tables.taxonomy import load_taxonomy  # noqa: E402
 
@@ -68,8 +69,8 @@ def metric_labels(path: Path = KEYS) -> dict[tuple, str]:
 
 def predicted(doc_id: str, doc) -> set[tuple]:
     tax = load_taxonomy()
-    whole = set(load_config("normalise").get("whole_scopes", []))
-    totals = set(load_config("normalise")["merge"].get("total_applicants", [None]))
+    whole = whole_scopes()
+    totals = set(load_config("normalise")["merge"].get("total_applicants", [None]))  # cached config
     out = set()
     for f in doc.facts:
         e = tax.entries.get(f.key or "")
@@ -102,7 +103,8 @@ def main(argv=None) -> int:
     gold, labels = gold_facts(), metric_labels()
     pred: set[tuple] = set()
     n_narr = n_keyed = n_fit = n_fit_keyed = n_judged = n_right = 0
-    for doc_id, text in dev_docs().items():
+    docs = dev_docs()  # read once
+    for doc_id, text in docs.items():
         doc = pipe.run_text(text, source=doc_id)
         pred |= predicted(doc_id, doc)
         for f in doc.facts:
@@ -120,7 +122,7 @@ def main(argv=None) -> int:
                 if f.key:
                     n_judged += 1
                     n_right += f.key == want
-    print(f"core facts on {len(dev_docs())} dev documents ({'rules only' if args.rules else 'default model'})")
+    print(f"core facts on {len(docs)} dev documents ({'rules only' if args.rules else 'default model'})")
     for origin in ("narrative", "table"):
         g = {x for x in gold if x[1] == origin}
         p = {x for x in pred if x[1] == origin}

@@ -15,30 +15,33 @@ case "$extra" in
   inference|dev|all|train|annotate|serve|onnx|ray|notebooks|ocr) ;;
   *) echo "usage: bash scripts/setup.sh [inference|dev|all|train|annotate|serve|onnx|ray|notebooks|ocr]" >&2; exit 2 ;;
 esac
+# Debian packages the extras need, installed when missing (APT_OPTS: apt-get options)
+updated=0
+ensure_debian() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  [ "$updated" = 1 ] || { $SUDO apt-get update -qq; updated=1; }
+  $SUDO apt-get install -y -qq ${APT_OPTS:-} "${missing[@]}"
+}
 if [ "$extra" = "dev" ]; then
   # the browser tests (tests/test_view_browser.py): Debian's chromium, driven by Playwright
   # (never `playwright install`), and CJK fonts so that Chinese text renders in it
+  ensure_debian chromium fonts-noto-cjk
   # .doc/.wps/.xls made and read by the format tests (LibreOffice), scanned pages rendered by
   # pdftoppm (poppler-utils) and OCR'd by rapidocr (opencv: libgl1, libglib2.0-0)
-  if ! dpkg -s chromium fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils \
-      poppler-data libgl1 libglib2.0-0 >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq chromium fonts-noto-cjk
-    $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui \
-      poppler-utils poppler-data libgl1 libglib2.0-0
-  fi
+  APT_OPTS=--no-install-recommends ensure_debian libreoffice-writer-nogui libreoffice-calc-nogui \
+    poppler-utils poppler-data libgl1 libglib2.0-0
 fi
 # the archive formats on the main path: .doc/.wps are converted by LibreOffice (an opt-in: it
 # is large; without it such a file gives an error record naming this package); OCR needs libgl1
-if [ "${GOVIE_ARCHIVE:-0}" = "1" ] || [ "$extra" = "ocr" ]; then
-  pkgs="libgl1 libglib2.0-0"
-  [ "${GOVIE_ARCHIVE:-0}" = "1" ] && pkgs="$pkgs libreoffice-writer-nogui libreoffice-calc-nogui"
-  if ! dpkg -s $pkgs >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends $pkgs
-  fi
+if [ "$extra" = "ocr" ]; then
+  APT_OPTS=--no-install-recommends ensure_debian libgl1 libglib2.0-0
+fi
+if [ "${GOVIE_ARCHIVE:-0}" = "1" ]; then
+  APT_OPTS=--no-install-recommends ensure_debian libgl1 libglib2.0-0 libreoffice-writer-nogui \
+    libreoffice-calc-nogui
 fi
 [ "$extra" = "ocr" ] && extra="inference,ocr"
 PY="${PYTHON:-python3}"

@@ -14,7 +14,8 @@ import pytest
 
 from annotations.client import Settings, connect
 from annotations.config import label_config_xml
-from annotations.ml_backend import MLBackend, create_app, promote_decision
+from annotations.ml_backend import MLBackend, promote_decision
+from annotations.ml_http import create_app
 from annotations.push import push
 from annotations.sets import list_sets, load_manifest
 from tests.labelstudio_server import free_port

@@ -37,10 +37,6 @@ from inference.errors import BaseEncoderError
 
 log = logging.getLogger(__name__)
 
-NAME = "zh-char-e5-small"
-
-
-
 
 def recipe() -> dict:
     return load_config("base_encoder")

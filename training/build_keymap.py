@@ -97,7 +97,10 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     train = taxonomy_pairs() + template_pairs() + [x for x in labelled if x[0] not in held]
     bank = Bank.build(train)
     thr = float(load_config("keymap")["learned"]["min_score"])
-    knn_only = lambda p: bank.nearest(p)[0] if bank.nearest(p)[1] >= thr else None  # noqa: E731
+    def knn_only(p: str) -> Optional[str]:
+        key, sim, _ = bank.nearest(p)
+        return key if sim >= thr else None
+
     lr = lr_mapper(train)
     rows = {
         "synonyms (rules)": lambda p: load_taxonomy().narrative_key(p),
@@ -111,14 +114,13 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
 
 
 def build(out: Path = OUT) -> dict:
-    pairs = taxonomy_pairs() + template_pairs() + labelled_pairs()
+    tax, tpl, lab = taxonomy_pairs(), template_pairs(), labelled_pairs()  # each read once
     seen: dict[tuple, Pair] = {}
-    for p, k in pairs:
+    for p, k in tax + tpl + lab:
         seen.setdefault((norm_label(p), k), (p, k))
     data = {
         "built_by": "python -m training.build_keymap",
-        "sources": {"taxonomy": len(taxonomy_pairs()), "templates": len(template_pairs()),
-                    "labelled_spans": len(labelled_pairs())},
+        "sources": {"taxonomy": len(tax), "templates": len(tpl), "labelled_spans": len(lab)},
         "pairs": [{"phrase": p, "key": k} for p, k in seen.values()],
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -82,7 +82,7 @@ def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
             if kind == "spurious":
                 spurious[q.label] += 1
             else:
-                pairs[(s.label, {"missed": "-", "boundary": "boundary"}.get(kind, q and q.label))] += 1
+                pairs[(s.label, "-" if kind == "missed" else "boundary" if kind == "boundary" else q.label)] += 1
     return {
         "gold_vs_pred": {f"{a} -> {b}": n for (a, b), n in pairs.most_common()},
         "missed": {a: n for (a, b), n in pairs.most_common() if b == "-"},
