@@ -8,6 +8,7 @@ from typing import Any
 from .config import LabelConfigError, check_label_config
 from .ml_backend import BackendError, MLBackend, TrainingBusy
 
+
 def create_app(backend: MLBackend):
     """The FastAPI app of the protocol (mountable as a sub-app of another service)."""
     from fastapi import Body, FastAPI, HTTPException

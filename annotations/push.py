@@ -166,7 +166,6 @@ def task_key(data: dict) -> tuple:
 # --- predictions --------------------------------------------------------------------------
 
 
-
 class ModelPredictor:
     """The model plus the patterns (``inference.ner.predict_spans``); keeps its ``tagger``
     (uncertainty selection and the ML backend read the window probabilities)."""

@@ -56,8 +56,6 @@ def write_spans_jsonl(docs: Iterable[AnnotatedText], path: Union[str, Path]) -> 
     Path(path).write_bytes(spans_jsonl_bytes(docs))
 
 
-
-
 def load_set(path: Union[str, Path]) -> list[AnnotatedText]:
     """The documents of one annotation set: a set folder, its spans.jsonl, or a Label Studio
     JSON export (the form in which annotation teams hold gold; converted as ``pull`` does)."""

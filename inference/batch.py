@@ -27,6 +27,7 @@ from .output import JsonlWriter, error_record, read_jsonl, write_facts_csv, writ
 __all__ = ["ARCHIVES", "Item", "Summary", "UsageError", "iter_items", "process",
            "resolve_model", "run_extract", "safe_name", "worker_threads"]
 
+
 @dataclass
 class Summary:
     ok: int = 0

@@ -24,8 +24,6 @@ from .errors import GazetteerUnavailable
 Level = str  # "province", "city", "county"
 
 
-
-
 @dataclass(frozen=True)
 class Region:
     """One division: its code, canonical (current) name, level and the codes of its

@@ -7,7 +7,7 @@ Where it looks
     segmented) is read whole, minus its page chrome (``doc.chrome``). Tables are read by the
     table parser, not here.
 
-Patterns (``configs/patterns.yaml``)
+Patterns (``configs/patterns.yaml``, compiled by ``inference/patterns.py``)
     Regexes for COUNT, PERCENT, MONEY, DATE, DOCNO and DOC with unit lists, written as data.
     Each rule may veto a match by the text just before it (``not_before``: ordinals 第二期,
     digits of a longer number), just after it (``not_after``: 亿元以上 thresholds, 6个月,
@@ -40,14 +40,13 @@ Combination policy (deterministic)
 from __future__ import annotations
 
 import inspect
-import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Iterator, Optional, Protocol, Sequence
 
 from . import deadline
-from .config import ConfigError, load_config, rules_cache
 from .data import Block, Document, Span
+from .patterns import Patterns, Rule, expand, patterns  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
 
 Region = tuple[int, int]
@@ -64,116 +63,6 @@ class Tagger(Protocol):
     labels: Sequence[str]
 
     def predict_entities(self, texts: list[str]) -> list[list[Span]]: ...
-
-
-@dataclass(frozen=True)
-class Rule:
-    label: str
-    regex: re.Pattern
-    not_before: Optional[re.Pattern] = None
-    not_after: Optional[re.Pattern] = None
-    not_inner: Optional[re.Pattern] = None
-    left_trim: Optional[re.Pattern] = None
-    group: int = 0
-    weak: bool = False
-    rules_only: bool = False
-
-
-@dataclass(frozen=True)
-class Patterns:
-    rules: tuple[Rule, ...]
-    priority: dict[str, int]
-    trim_chars: frozenset
-    context: int
-    model_labels: frozenset = frozenset({"METRIC", "ORG"})
-    sentence_end: Optional[re.Pattern] = None
-    value_labels: frozenset = frozenset({"COUNT", "PERCENT", "MONEY"})
-    read_blocks: frozenset = frozenset({"narrative", "heading"})
-    model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
-    model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
-    model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
-
-    @property
-    def rule_labels(self) -> frozenset:
-        return frozenset(r.label for r in self.rules)
-
-
-_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
-
-
-def expand(pattern: str, defs: dict, units: dict, depth: int = 0) -> str:
-    """Replace ``{name}`` by the def ``name`` and ``{units.x}`` by an alternation of the
-    unit list ``x`` (longest first). Regex quantifiers such as ``{1,12}`` are left alone."""
-    if depth > 10:
-        raise ConfigError(f"patterns.yaml: defs nest too deep in {pattern!r}")
-
-    def sub(m: re.Match) -> str:
-        name = m.group(1)
-        if name.startswith("units."):
-            key = name.split(".", 1)[1]
-            if key not in units:
-                raise ConfigError(f"patterns.yaml: unknown unit list {key!r}")
-            alts = sorted((str(u) for u in units[key]), key=len, reverse=True)
-            return "(?:" + "|".join(re.escape(u) for u in alts) + ")"
-        if name not in defs:
-            raise ConfigError(f"patterns.yaml: unknown def {{{name}}}")
-        return expand(str(defs[name]), defs, units, depth + 1)
-
-    return _REF.sub(sub, pattern)
-
-
-def compile_patterns(cfg: dict) -> Patterns:
-    """The compiled form of a patterns.yaml mapping."""
-    defs, units = cfg.get("defs", {}) or {}, cfg.get("units", {}) or {}
-
-    def comp(src: Optional[str], where: str) -> Optional[re.Pattern]:
-        if not src:
-            return None
-        try:
-            return re.compile(expand(str(src), defs, units))
-        except re.error as exc:
-            raise ConfigError(f"patterns.yaml: bad regex in {where}: {exc}") from exc
-
-    rules = []
-    for i, r in enumerate(cfg.get("rules", [])):
-        where = f"rules[{i}] ({r.get('label')})"
-        rules.append(Rule(
-            label=r["label"], regex=comp(r["pattern"], where),
-            not_before=comp(r.get("not_before"), where), not_after=comp(r.get("not_after"), where),
-            not_inner=comp(r.get("not_inner"), where), left_trim=comp(r.get("left_trim"), where),
-            group=int(r.get("group", 0)), weak=bool(r.get("weak", False)),
-            rules_only=bool(r.get("rules_only", False))))
-    met = cfg.get("metrics") or {}
-    words = _metric_words(met)
-    if words:
-        alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        rules.append(Rule(label="METRIC", regex=re.compile(alt), rules_only=True))
-    prio = {lab: i for i, lab in enumerate(cfg.get("priority", []))}
-    return Patterns(tuple(rules), prio, frozenset(str(cfg.get("trim", ""))),
-                    int(cfg.get("context", 12)),
-                    frozenset(cfg.get("model_labels", ["METRIC", "ORG"])),
-                    re.compile(met["sentence_end"]) if met.get("sentence_end") else None,
-                    frozenset(met.get("value_labels", ["COUNT", "PERCENT", "MONEY"])),
-                    frozenset(cfg.get("read_blocks", ["narrative", "heading"])),
-                    frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None,
-                    tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
-                    bool(met.get("model_needs_value", False)))
-
-
-def _metric_words(met: dict) -> set[str]:
-    """METRIC phrases for the rules-only path: taxonomy synonyms and extra phrases."""
-    words = {str(w) for w in met.get("extra", []) or []}
-    if met.get("from_taxonomy"):
-        from .normalise.taxonomy import metric_phrases
-        words |= metric_phrases()
-    n = int(met.get("min_length", 1))
-    return {w for w in words if len(w) >= n}
-
-
-@rules_cache
-def patterns() -> Patterns:
-    """The compiled ``configs/patterns.yaml`` (loaded once per process)."""
-    return compile_patterns(load_config("patterns"))
 
 
 def trim_span(text: str, start: int, end: int, chars: frozenset = frozenset()) -> Region:

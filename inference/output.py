@@ -73,8 +73,6 @@ def _validator():
     return cls(schema())
 
 
-
-
 def validate_record(rec: dict[str, Any], text: Optional[str] = None) -> None:
     """Raise ``jsonschema.ValidationError`` if ``rec`` is not a valid report or error
     record, and ``OffsetError`` if an offset does not hold: every ``start``/``end`` lies in

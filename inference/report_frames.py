@@ -215,24 +215,28 @@ def outcome_groups(facts) -> list[str]:
     return list(dict.fromkeys(k.split(".")[2] for k in keys))
 
 
+def headline_or_details(facts, key: str):
+    """Per source, the headline figure of ``key``, or (where it has none) the sum of the
+    headline figures of its detail keys (``key.*``: the 2021 不予公开 reasons ...)."""
+    import pandas as pd
+
+    own = headline(facts, key)[["source", "value"]].set_index("source")["value"]
+    subs = [k for k in facts["key"].dropna().unique() if k.startswith(key + ".")]
+    parts = [headline(facts, k)[["source", "value"]] for k in subs]
+    summed = (pd.concat(parts).groupby("source", as_index=False)["value"].sum()
+              if parts else pd.DataFrame(columns=["source", "value"]))
+    return own.combine_first(summed.set_index("source")["value"]) if len(summed) else own
+
+
 def requests_frame(facts):
     """Per report: requests received (``requests.new``) and the outcome groups
     (``requests.outcome.<group>``; a group without its own figure is the sum of its
     details, e.g. the 2021 不予公开 reasons). Reports with no request figure are left out."""
-    import pandas as pd
-
     info = facts[["source", "report", "year", "level"]].drop_duplicates("source")
     out = info.merge(headline(facts, "requests.new")[["source", "value"]]
                      .rename(columns={"value": "received"}), on="source", how="left")
-    detail_keys = facts["key"].dropna().unique()
     for group in outcome_groups(facts):
-        own = headline(facts, f"requests.outcome.{group}")
-        subs = [k for k in detail_keys if k.startswith(f"requests.outcome.{group}.")]
-        parts = [headline(facts, k)[["source", "value"]] for k in subs]
-        summed = (pd.concat(parts).groupby("source", as_index=False)["value"].sum()
-                  if parts else pd.DataFrame(columns=["source", "value"]))
-        col = own[["source", "value"]].set_index("source")["value"]
-        col = col.combine_first(summed.set_index("source")["value"]) if len(summed) else col
+        col = headline_or_details(facts, f"requests.outcome.{group}")
         out = out.merge(col.rename(group).reset_index(), on="source", how="left")
     groups = [c for c in out.columns if c not in ("source", "report", "year", "level")]
     out[groups] = out[groups].astype("float64")

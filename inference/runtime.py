@@ -30,8 +30,6 @@ MODEL_INFO = "govie_model.json"
 Regions = Optional[Sequence[tuple[int, int]]]
 
 
-
-
 def read_model_info(path: Union[str, Path]) -> dict[str, Any]:
     p = Path(path) / MODEL_INFO
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}

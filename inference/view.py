@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from .config import load_config, rules_cache
+from .view_chart import fmt_number, requests_chart  # noqa: F401  (re-exported)
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -39,12 +41,6 @@ class Mark:
 
 
 # ---- small formatting helpers -----------------------------------------------------------
-
-def fmt_number(x: Optional[float]) -> str:
-    if x is None:
-        return "—"
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.6g}"
-
 
 def _tint(hex_colour: str, share: float = 0.25) -> str:
     """``hex_colour`` mixed with white (``share`` of the colour): a light background that
@@ -295,60 +291,6 @@ def pieces(record: dict, text: str, marks: list[Mark], tables: dict[str, dict]
     out.append({"t": "text", "nodes": nodes})
     return out, rest, dropped + d
 
-
-# ---- the requests chart -----------------------------------------------------------------
-
-def _figure(facts, key: str) -> Optional[float]:
-    """The headline figure of ``key``, or the sum of its detail keys' headline figures."""
-    from .report_frames import headline
-
-    own = headline(facts, key)
-    if len(own):
-        return float(own["value"].iloc[0])
-    subs = sorted({k for k in facts["key"].dropna().unique() if k.startswith(key + ".")})
-    vals = [headline(facts, k) for k in subs]
-    vals = [float(v["value"].iloc[0]) for v in vals if len(v)]
-    return sum(vals) if vals else None
-
-
-def requests_chart(record: dict, width: int = 340) -> Optional[dict]:
-    """The geometry of the requests chart (``configs/view.yaml``): a stacked bar of the
-    requests received, then one bar per outcome; None without request figures."""
-    from .report_frames import facts_frame
-
-    cfg = load_config("view")["requests_chart"]
-    facts = facts_frame([record])
-    received = [(x["label"], x["key"], _figure(facts, x["key"])) for x in cfg["received"]]
-    received = [r for r in received if r[2] is not None]
-    outcomes = [(x["label"], x["key"], _figure(facts, x["key"])) for x in cfg["outcomes"]]
-    outcomes = [o for o in outcomes if o[2] is not None]
-    if not received and not outcomes:
-        return None
-    total = sum(v for _, _, v in received)
-    top = max([total] + [v for _, _, v in outcomes]) or 1.0
-    gutter, right, row_h, bar_h = 84, 44, 24, 16
-    scale = (width - gutter - right) / top
-    rows, y = [], 28
-    groups = ([(cfg.get("received_label", "received"), received)] if received else []) + [(o[0], [o]) for o in outcomes]
-    for n, (label, parts) in enumerate(groups):
-        x, segs = gutter, []
-        for k, (plabel, key, v) in enumerate(parts):
-            segs.append({"x": x, "w": max(v * scale, 0.0), "cls": f"seg{k}" if n == 0 and received else "out",
-                         "title": f"{plabel} {fmt_number(v)} ({key})"})
-            x += v * scale
-        value = sum(p[2] for p in parts)
-        rows.append({"label": label, "y": y, "h": bar_h, "segments": segs,
-                     "value_text": fmt_number(value), "x_text": x + 6, "received": n == 0 and bool(received)})
-        y += row_h
-    done = sum(v for _, _, v in outcomes)
-    note = (f"办理结果合计 {fmt_number(done)}，收到 {fmt_number(total)}"
-            if received and outcomes and abs(done - total) > 1e-9 else "")
-    desc = "；".join(f"{r['label']} {r['value_text']}" for r in rows)
-    return {"title": cfg.get("title", ""), "width": width, "height": y + 8, "rows": rows,
-            "legend": [p[0] for p in received], "note": note, "desc": desc, "gutter": gutter}
-
-
-# ---- the page ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def _env():

@@ -97,6 +97,7 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     train = taxonomy_pairs() + template_pairs() + [x for x in labelled if x[0] not in held]
     bank = Bank.build(train)
     thr = float(load_config("keymap")["learned"]["min_score"])
+
     def knn_only(p: str) -> Optional[str]:
         key, sim, _ = bank.nearest(p)
         return key if sim >= thr else None

@@ -16,7 +16,6 @@ from inference.data import AnnotatedText, Span
 from inference.windows import encode, token_labels, window_labels
 
 
-
 def resolve_path(p: Union[str, Path]) -> Path:
     """A path from a config: absolute, or relative to the project root."""
     p = Path(p)
