@@ -7,6 +7,9 @@ from inference.normalise.zeros import find_zeros, zero_facts
 
 @pytest.mark.parametrize("sentence, keys", [
     ("本单位2015年未收到政府信息公开申请。", ["requests.new"]),  # page-035
+    # tests/data/unseen (湛江 2023): a licence application is no disclosure request
+    ("2023年,我办全年未收到行政许可申请;全年未接到信息公开申请;各栏目共刊发文稿44篇。",
+     ["requests.new"]),
     ("2015年度,本单位没有向依申请公开对象收取复印、传真、递送等任何费用,也无减免情况。",
      ["request_fees.amount", "request_fees.waived"]),  # page-035
     ("全年未接到公民、法人和其他組織提出的政府信息公開申請。", ["requests.new"]),  # page-053 (traditional)
