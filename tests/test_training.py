@@ -59,6 +59,28 @@ def test_split_is_by_document_stable_and_disjoint(gold_set):
     assert split_docs(docs, 0.0, 13)[1] == []
 
 
+@pytest.mark.parametrize("report", ["v2a-001", "v2b-017", "v2c-003", "page-001"])
+def test_split_keeps_the_sections_of_a_report_together(report):
+    """Pulled tasks are sections of one report (``<report>@<offset>``): they fall on one
+    side, the side of the report itself, so dev never scores a section of a trained report."""
+    sides = {is_dev(f"{report}@{off}", 0.15, 13) for off in (0, 49, 303, 1210, 2044)}
+    assert sides == {is_dev(report, 0.15, 13)}
+
+
+def test_split_of_sections_differs_from_a_split_by_task():
+    """The property above is not vacuous: split by task id, sections of some report of
+    these would land on both sides."""
+    import hashlib
+
+    def by_task(i):
+        return int(hashlib.sha1(f"13:{i}".encode()).hexdigest()[:8], 16) / 0x100000000 < 0.15
+
+    mixed = [r for r in (f"v2a-{n:03d}" for n in range(1, 41))
+             if len({by_task(f"{r}@{off}") for off in (0, 49, 303, 1210)}) == 2]
+    assert mixed
+    assert all(len({is_dev(f"{r}@{off}", 0.15, 13) for off in (0, 49, 303, 1210)}) == 1 for r in mixed)
+
+
 def test_later_set_replaces_a_document(gold_set, tmp_path):
     newer = tmp_path / "set-v2"
     newer.mkdir()

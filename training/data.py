@@ -35,10 +35,17 @@ def load_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
     return list(by_id.values())
 
 
+def report_of(doc_id: str) -> str:
+    """The report a document belongs to: a pulled Label Studio task is ``<report>@<offset>``
+    (one task per section, ``annotations/README.md``); other documents are whole reports."""
+    return doc_id.split("@", 1)[0]
+
+
 def is_dev(doc_id: str, dev_fraction: float, seed: int) -> bool:
-    """Stable split: a doc id always falls on the same side for a given seed, whatever
-    other documents the sets hold."""
-    h = hashlib.sha1(f"{seed}:{doc_id}".encode("utf-8")).hexdigest()
+    """Stable split by report: a report always falls on the same side for a given seed,
+    whatever other documents the sets hold, and all its sections fall together (a section
+    trained on must never be scored as held out beside another of the same report)."""
+    h = hashlib.sha1(f"{seed}:{report_of(doc_id)}".encode("utf-8")).hexdigest()
     return int(h[:8], 16) / 0x100000000 < dev_fraction
 
 
