@@ -1,7 +1,7 @@
 """NER on the dev split of a gold set: patterns only, model only, and the combined system, for
 each runtime (torch fp32, ONNX fp32, ONNX int8).
 
-    python benchmarks/eval_model.py [--model models/default] [--set annotations/data/gold-v1]
+    python benchmarks/eval_model.py [--model models/default] [--set annotations/data/gold-v1 ...]
 
 The dev split is training's (``training.data.split_docs`` with ``dev_fraction`` and ``seed``
 of configs/train.yaml); texts are read where the model reads them when it serves
@@ -19,11 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotations.sets import load_set  # noqa: E402
 from inference import link, ner  # noqa: E402
 from inference.config import label_set  # noqa: E402
 from training.config import load_train_config  # noqa: E402
-from training.data import regions_of, split_docs  # noqa: E402
+from training.data import load_docs, regions_of, split_docs  # noqa: E402
 from training.metrics import relation_keys, relation_score, score  # noqa: E402
 
 LABELS = list(label_set().labels)
@@ -48,11 +47,12 @@ def rel_row(gold, pred) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(ROOT / "models" / "default"))
-    ap.add_argument("--set", default=str(ROOT / "annotations" / "data" / "gold-v1"))
+    ap.add_argument("--set", action="append",
+                    help="annotation set folder (repeatable; default annotations/data/gold-v1)")
     ap.add_argument("--all", action="store_true", help="every document, not only dev")
     a = ap.parse_args()
     cfg = load_train_config()
-    docs = load_set(a.set)
+    docs = load_docs(a.set or [str(ROOT / "annotations" / "data" / "gold-v1")])
     if not a.all:
         _, docs = split_docs(docs, cfg.dev_fraction, cfg.seed)
     texts = [d.text for d in docs]
