@@ -44,7 +44,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import Iterator, Optional, Protocol, Sequence
 
-from . import deadline
+from . import deadline, org_bounds
 from .data import Block, Document, Span
 from .patterns import Patterns, Rule, expand, patterns  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
@@ -195,6 +195,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
+    model = org_bounds.adjust(text, model)
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
     for m in model:
         by_label.setdefault(m.label, _Taken(len(text))).take(m)
