@@ -42,6 +42,11 @@ class OrgGrammar:
     place_min_chars: int = 2  # shortest division name that moves a start
     place_not_first: frozenset = frozenset()  # first characters of 2-char names left out
     context: int = 8  # characters before a span that generic_before looks at
+    owner_of: Optional[re.Pattern] = None  # text after an ORG that makes it a platform's owner
+    end_chars: frozenset = frozenset()  # characters an ORG name ends on
+    tail: int = 0  # most characters cut after the last of end_chars
+    parent_min_chars: int = 3  # shortest division name written before an ORG that joins it
+    split_conj: frozenset = frozenset()  # conjunctions between two ORG names (和, 与)
 
 
 def compile_org(cfg: Optional[dict]) -> OrgGrammar:
@@ -49,11 +54,14 @@ def compile_org(cfg: Optional[dict]) -> OrgGrammar:
     cfg = cfg or {}
     words = sorted({str(w) for w in cfg.get("suffixes", []) or [] if len(str(w)) > 1},
                    key=len, reverse=True)
-    gb = cfg.get("generic_before")
+    gb, ow = cfg.get("generic_before"), cfg.get("owner_of")
     return OrgGrammar(tuple(words), re.compile(gb) if gb else None,
                       frozenset(str(cfg.get("levels", ""))),
                       int(cfg.get("place_min_chars", 2)),
-                      frozenset(str(cfg.get("place_not_first", ""))), int(cfg.get("context", 8)))
+                      frozenset(str(cfg.get("place_not_first", ""))), int(cfg.get("context", 8)),
+                      re.compile(ow) if ow else None, frozenset(str(cfg.get("end_chars", ""))),
+                      int(cfg.get("tail", 0)), int(cfg.get("parent_min_chars", 3)),
+                      frozenset(str(cfg.get("split_conj", ""))))
 
 
 @rules_cache
@@ -96,6 +104,18 @@ def suffix_end(text: str, start: int, end: int, words: Sequence[str]) -> int:
     return best
 
 
+def tail_end(text: str, start: int, end: int, end_chars: frozenset, tail: int) -> int:
+    """``end`` moved back over at most ``tail`` characters to just after the last character
+    of ``end_chars`` (办公室联 → 办公室, 局党委书记 → 局党委); unchanged when the span ends on
+    one, or none is that near."""
+    if not end_chars or text[end - 1] in end_chars:
+        return end
+    for e in range(end - 1, max(start, end - tail - 1), -1):
+        if text[e - 1] in end_chars:
+            return e
+    return end
+
+
 def _generic(text: str, s: Span, gr: OrgGrammar) -> bool:
     return (gr.generic_before is not None and s.text[:1] in gr.levels
             and gr.generic_before.search(text[max(0, s.start - gr.context):s.start]) is not None)
@@ -114,6 +134,58 @@ def _free(taken: Sequence[Span], start: int, end: int, own: Span) -> Optional[li
     return absorbed
 
 
+def parent_start(text: str, start: int, g: Gazetteer, min_chars: int = 3) -> int:
+    """``start`` moved left over the division names written right before it (吉林省 + 白城市
+    + 通榆县广播电视台), each of at least ``min_chars`` characters."""
+    top = g.max_len
+    while True:
+        lo = max(0, start - top)
+        window = g.simplified(text[lo:start])
+        for a in range(lo, start - min_chars + 1):
+            if window[a - lo:] in g.by_name:
+                start = a
+                break
+        else:
+            return start
+
+
+def next_end(text: str, end: int, end_chars: frozenset) -> int:
+    """``end`` one character further when the span does not end on one of ``end_chars``
+    and the next character is one (市投资促进 + 局, 海關總 + 署)."""
+    if end_chars and end < len(text) and text[end - 1] not in end_chars and text[end] in end_chars:
+        return end + 1
+    return end
+
+
+def bounds(text: str, start: int, end: int, gr: OrgGrammar, g: Gazetteer) -> tuple[int, int]:
+    """The corrected ``start:end`` of a model ORG (rules 1, 2 and 4 of the module docstring)."""
+    s = place_start(text, start, g, gr.place_min_chars, gr.place_not_first)
+    s = parent_start(text, start if s is None else s, g, gr.parent_min_chars)
+    e = suffix_end(text, start, end, gr.suffixes)
+    if e == end:
+        e = tail_end(text, s, end, gr.end_chars, gr.tail)
+    if e == end:
+        e = next_end(text, end, gr.end_chars)
+    return s, e
+
+
+def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, int]]:
+    """``start:end`` cut where a second ORG begins (rule 5): after a character of
+    ``end_chars``, at a conjunction (市政府办和安康日报) or at a level character (县委县政府)."""
+    out, a = [], start
+    for p in range(start + 2, end - 1):
+        if p < a + 2 or text[p - 1] not in gr.end_chars:
+            continue
+        if text[p] in gr.split_conj and end - p > 2:
+            out.append((a, p))
+            a = p + 1
+        elif text[p] in gr.levels and text[p + 1] not in gr.levels:
+            out.append((a, p))
+            a = p
+    out.append((a, end))
+    return out
+
+
 def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
            g: Optional[Gazetteer] = None) -> list[Span]:
     """The model spans with ORG boundaries corrected (module docstring); other labels as
@@ -124,22 +196,28 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
     g = g or gazetteer()
     spans = sorted(model, key=lambda x: (x.start, x.end))
     gone: set[int] = set()
-    out: dict[int, Span] = {}
+    out: dict[int, list[Span]] = {}
     for i, m in enumerate(spans):
         if m.label != "ORG" or i in gone:
             continue
         if _generic(text, m, gr):
             gone.add(i)
             continue
-        start = place_start(text, m.start, g, gr.place_min_chars, gr.place_not_first)
-        start = m.start if start is None else start
-        end = suffix_end(text, m.start, m.end, gr.suffixes)
-        if (start, end) == (m.start, m.end):
+        start, end = bounds(text, m.start, m.end, gr, g)
+        if gr.owner_of is not None and gr.owner_of.match(text, end):
+            gone.add(i)
             continue
-        current = {j: out.get(j, t) for j, t in enumerate(spans) if j not in gone}
-        absorbed = _free(list(current.values()), start, end, m)
-        if absorbed is None:
-            continue
-        gone |= {j for j, t in current.items() if any(t is a for a in absorbed)}
-        out[i] = replace(m, start=start, end=end, text=text[start:end])
-    return [out.get(i, m) for i, m in enumerate(spans) if i not in gone]
+        if (start, end) != (m.start, m.end):
+            current = {j: t for j, t in enumerate(spans) if j not in gone}
+            for j, ts in out.items():
+                if j in current:
+                    current[j] = replace(spans[j], start=ts[0].start, end=ts[-1].end)
+            absorbed = _free(list(current.values()), start, end, m)
+            if absorbed is None:
+                start, end = m.start, m.end
+            else:
+                gone |= {j for j, t in current.items() if any(t is a for a in absorbed)}
+        cut = pieces(text, start, end, gr)
+        if len(cut) > 1 or (start, end) != (m.start, m.end):
+            out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]
+    return [x for i, m in enumerate(spans) if i not in gone for x in out.get(i, [m])]
