@@ -47,6 +47,7 @@ class OrgGrammar:
     tail: int = 0  # most characters cut after the last of end_chars
     parent_min_chars: int = 3  # shortest division name written before an ORG that joins it
     split_conj: frozenset = frozenset()  # conjunctions between two ORG names (和, 与)
+    not_end: tuple[str, ...] = ()  # phrases an ORG does not end in (中心工作, 政府信息)
 
 
 def compile_org(cfg: Optional[dict]) -> OrgGrammar:
@@ -61,7 +62,8 @@ def compile_org(cfg: Optional[dict]) -> OrgGrammar:
                       frozenset(str(cfg.get("place_not_first", ""))), int(cfg.get("context", 8)),
                       re.compile(ow) if ow else None, frozenset(str(cfg.get("end_chars", ""))),
                       int(cfg.get("tail", 0)), int(cfg.get("parent_min_chars", 3)),
-                      frozenset(str(cfg.get("split_conj", ""))))
+                      frozenset(str(cfg.get("split_conj", ""))),
+                      tuple(str(w) for w in cfg.get("not_end", []) or []))
 
 
 @rules_cache
@@ -161,12 +163,24 @@ def bounds(text: str, start: int, end: int, gr: OrgGrammar, g: Gazetteer) -> tup
     """The corrected ``start:end`` of a model ORG (rules 1, 2 and 4 of the module docstring)."""
     s = place_start(text, start, g, gr.place_min_chars, gr.place_not_first)
     s = parent_start(text, start if s is None else s, g, gr.parent_min_chars)
+    if not any(text.startswith(w, end - len(w)) and end - len(w) >= start for w in gr.suffixes):
+        end = max(cut_end(text, start, end, gr.not_end), start + 1)
     e = suffix_end(text, start, end, gr.suffixes)
     if e == end:
         e = tail_end(text, s, end, gr.end_chars, gr.tail)
     if e == end:
         e = next_end(text, end, gr.end_chars)
     return s, e
+
+
+def cut_end(text: str, start: int, end: int, phrases: Sequence[str]) -> int:
+    """``end`` moved back to the start of a phrase of ``phrases`` that starts inside
+    ``start:end`` and reaches its end or beyond (市政府中心 + 工作 → 市政府)."""
+    for w in phrases:
+        for a in range(max(start + 1, end - len(w) + 1), end):
+            if text.startswith(w, a):
+                return a
+    return end
 
 
 def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, int]]:
@@ -204,7 +218,7 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
             gone.add(i)
             continue
         start, end = bounds(text, m.start, m.end, gr, g)
-        if gr.owner_of is not None and gr.owner_of.match(text, end):
+        if gr.owner_of is not None and gr.owner_of.match(g.simplified(text[end:end + 12])):
             gone.add(i)
             continue
         if (start, end) != (m.start, m.end):
