@@ -17,6 +17,9 @@ Patterns (``configs/patterns.yaml``, compiled by ``inference/patterns.py``)
     low-precision: they only stand where the model agrees, so never in rules-only mode.
 
 Combination policy (deterministic)
+    0. The model's ORG spans get their boundaries from place names and the grammar of ORG
+       names (``inference/org_bounds.py``, the ``org`` section of patterns.yaml): 周至 +
+       县人民政府办公室 → 周至县人民政府办公室, 办公室联 → 办公室, 县委县政府 → 县委 + 县政府.
     1. Rule spans among themselves: ``priority`` order of patterns.yaml (DOC > DOCNO > DATE >
        PERCENT > MONEY > COUNT), then the longer, then the earlier; overlapping losers drop.
     2. Weak rule spans need a model span of the same label overlapping them (rules only:

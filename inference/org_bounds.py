@@ -3,27 +3,35 @@
 
 An ORG name of these reports is a place, then the body, then its suffix word:
 周至县 + 人民政府 + 办公室. The model often cuts the place off (县人民政府办公室, 甘肃 +
-省人民政府办公厅 as two spans) or stops inside a suffix word (市人 of 丽江市人民政府,
-吴起县档案 of 吴起县档案馆). Three corrections, data in the ``org`` section of
-``configs/patterns.yaml``:
+省人民政府办公厅 as two spans), stops inside a word (市人 of 丽江市人民政府, 吴起县档案 of
+吴起县档案馆) or runs on into the next word (办公室联系). The corrections, data in the
+``org`` section of ``configs/patterns.yaml``:
 
-1. An ORG never starts inside a place name: a model ORG whose first character lies inside
-   a division name of the gazetteer (``inference.gazetteer``: jionlp's official list,
-   current and former names, matched in Simplified script) starts where the name starts
-   (县人民政府办公室 after 周至 → 周至县人民政府办公室).
-2. An ORG never ends inside one of the ``suffixes`` (人民政府, 档案馆 ...) that starts
-   inside it: it ends where the word ends (市人 → 市人民政府).
-3. A span that starts at a bare level character after an enumeration of levels
-   (``generic_before``: 各县、区人民政府, 市、县政府) names a generic group, which is no ORG
-   (LABELS.md): it drops.
+1. Places. An ORG never starts inside a division name of the gazetteer
+   (``inference.gazetteer``: jionlp's official list, current and former names, matched in
+   Simplified script): it starts where the name starts (县人民政府办公室 after 周至 →
+   周至县人民政府办公室); division names written right before it join it (吉林省白城市 +
+   通榆县广播电视台).
+2. Ends. An ORG does not end inside one of the ``suffixes`` that starts inside it (市人 →
+   市人民政府), nor in one of the ``not_end`` phrases (县政府中 of 县政府中心工作 → 县政府)
+   unless it ends on a whole suffix word. It ends on one of the ``end_chars`` (政府, 办公室,
+   局, 委, 中心, 日报 ...): a tail of at most ``tail`` characters after the last one is cut
+   (办公室联 → 办公室), or else the next character is taken when it is one (市投资促进 + 局).
+3. Two names run together are cut apart after an end character, at a conjunction
+   (市政府办和安康日报) or where a level character starts a new name (县委县政府).
+4. No ORG (LABELS.md): a span starting at a bare level character after an enumeration of
+   levels (``generic_before``: 各县、区人民政府), and the owner of a website or account
+   (``owner_of``: 延安市教育局”网站, 区政府门户网站).
 
 A model ORG that the corrected span covers (甘肃 inside 甘肃省人民政府办公厅) is absorbed;
 a correction that would overlap a model span of another label, or an ORG it does not
-cover, is not made.
+cover, is not made. Measured on the 530 documents of gold-v2 (unseen by models/default,
+int8): ORG F1 0.794 -> 0.863, other labels unchanged.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
@@ -123,17 +131,23 @@ def _generic(text: str, s: Span, gr: OrgGrammar) -> bool:
             and gr.generic_before.search(text[max(0, s.start - gr.context):s.start]) is not None)
 
 
-def _free(taken: Sequence[Span], start: int, end: int, own: Span) -> Optional[list[Span]]:
-    """The model ORG spans that ``start:end`` absorbs, or None when it would overlap a
-    span of another label or an ORG only in part."""
-    absorbed = []
-    for t in taken:
-        if t is own or t.end <= start or t.start >= end:
+def _absorbed(spans: Sequence[Span], now: dict[int, tuple[int, int]], starts: list[int],
+              reach: int, i: int, start: int, end: int) -> Optional[list[int]]:
+    """The indices of the model ORG spans that ``start:end`` (the new extent of span ``i``)
+    covers, or None when it would overlap a span of another label or an ORG only in part.
+    ``now`` holds the extents of spans already corrected; ``reach`` bounds how far left of
+    ``start`` a span overlapping it may start."""
+    out = []
+    for j in range(bisect_left(starts, start - reach), bisect_left(starts, end)):
+        if j == i or j not in now:
             continue
-        if t.label != "ORG" or t.start < start or t.end > end:
+        a, b = now[j]
+        if b <= start or a >= end:
+            continue
+        if spans[j].label != "ORG" or a < start or b > end:
             return None
-        absorbed.append(t)
-    return absorbed
+        out.append(j)
+    return out
 
 
 def parent_start(text: str, start: int, g: Gazetteer, min_chars: int = 3) -> int:
@@ -209,29 +223,29 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
         return list(model)
     g = g or gazetteer()
     spans = sorted(model, key=lambda x: (x.start, x.end))
-    gone: set[int] = set()
+    starts = [m.start for m in spans]
+    reach = max(m.end - m.start for m in spans) + 2 * g.max_len
+    now = {i: (m.start, m.end) for i, m in enumerate(spans)}  # current extents, gone ones out
     out: dict[int, list[Span]] = {}
     for i, m in enumerate(spans):
-        if m.label != "ORG" or i in gone:
+        if m.label != "ORG" or i not in now:
             continue
         if _generic(text, m, gr):
-            gone.add(i)
+            del now[i]
             continue
         start, end = bounds(text, m.start, m.end, gr, g)
         if gr.owner_of is not None and gr.owner_of.match(g.simplified(text[end:end + 12])):
-            gone.add(i)
+            del now[i]
             continue
         if (start, end) != (m.start, m.end):
-            current = {j: t for j, t in enumerate(spans) if j not in gone}
-            for j, ts in out.items():
-                if j in current:
-                    current[j] = replace(spans[j], start=ts[0].start, end=ts[-1].end)
-            absorbed = _free(list(current.values()), start, end, m)
-            if absorbed is None:
+            covered = _absorbed(spans, now, starts, reach, i, start, end)
+            if covered is None:
                 start, end = m.start, m.end
             else:
-                gone |= {j for j, t in current.items() if any(t is a for a in absorbed)}
+                for j in covered:
+                    del now[j]
         cut = pieces(text, start, end, gr)
+        now[i] = (start, end)
         if len(cut) > 1 or (start, end) != (m.start, m.end):
             out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]
-    return [x for i, m in enumerate(spans) if i not in gone for x in out.get(i, [m])]
+    return [x for i, m in enumerate(spans) if i in now for x in out.get(i, [m])]
