@@ -214,6 +214,24 @@ def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, i
     return out
 
 
+def _lines(text: str, m: Span) -> list[Span]:
+    """A model ORG cut at its line breaks, each part without surrounding whitespace (a
+    name never runs over a line: 定州市人民政府 + a new line + 定州市文化廣電和旅遊局)."""
+    if m.label != "ORG" or "\n" not in m.text:
+        return [m]
+    out, a = [], m.start
+    for part in m.text.split("\n"):
+        s, e = a, a + len(part)
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append(replace(m, start=s, end=e, text=text[s:e]))
+        a += len(part) + 1
+    return out
+
+
 def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
            g: Optional[Gazetteer] = None) -> list[Span]:
     """The model spans with ORG boundaries corrected (module docstring); other labels as
@@ -222,7 +240,7 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
     if not any(m.label == "ORG" for m in model):
         return list(model)
     g = g or gazetteer()
-    spans = sorted(model, key=lambda x: (x.start, x.end))
+    spans = sorted((x for m in model for x in _lines(text, m)), key=lambda x: (x.start, x.end))
     starts = [m.start for m in spans]
     reach = max(m.end - m.start for m in spans) + 2 * g.max_len
     now = {i: (m.start, m.end) for i, m in enumerate(spans)}  # current extents, gone ones out
