@@ -59,7 +59,8 @@ class OrgGrammar:
 
 
 def compile_org(cfg: Optional[dict]) -> OrgGrammar:
-    """The compiled ``org`` section (an empty or missing one: no correction)."""
+    """The compiled ``org`` section (an empty or missing one leaves only the place rules,
+    which need no data beyond the gazetteer)."""
     cfg = cfg or {}
     words = sorted({str(w) for w in cfg.get("suffixes", []) or [] if len(str(w)) > 1},
                    key=len, reverse=True)
@@ -127,7 +128,7 @@ def tail_end(text: str, start: int, end: int, end_chars: frozenset, tail: int) -
 
 
 def _generic(text: str, s: Span, gr: OrgGrammar) -> bool:
-    return (gr.generic_before is not None and s.text[:1] in gr.levels
+    return (gr.generic_before is not None and text[s.start:s.start + 1] in gr.levels
             and gr.generic_before.search(text[max(0, s.start - gr.context):s.start]) is not None)
 
 
@@ -235,11 +236,13 @@ def _lines(text: str, m: Span) -> list[Span]:
 def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
            g: Optional[Gazetteer] = None) -> list[Span]:
     """The model spans with ORG boundaries corrected (module docstring); other labels as
-    they are. Offsets into ``text``."""
+    they are. Offsets into ``text``; the grammar and the gazetteer read its Simplified
+    form (樂山市人民政府辦公室 like 乐山市人民政府办公室)."""
     gr = gr or org_grammar()
     if not any(m.label == "ORG" for m in model):
         return list(model)
     g = g or gazetteer()
+    simp = g.simplified(text)  # the grammar reads Simplified script (offsets hold)
     spans = sorted((x for m in model for x in _lines(text, m)), key=lambda x: (x.start, x.end))
     starts = [m.start for m in spans]
     reach = max(m.end - m.start for m in spans) + 2 * g.max_len
@@ -248,11 +251,11 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
     for i, m in enumerate(spans):
         if m.label != "ORG" or i not in now:
             continue
-        if _generic(text, m, gr):
+        if _generic(simp, m, gr):
             del now[i]
             continue
-        start, end = bounds(text, m.start, m.end, gr, g)
-        if gr.owner_of is not None and gr.owner_of.match(g.simplified(text[end:end + 12])):
+        start, end = bounds(simp, m.start, m.end, gr, g)
+        if gr.owner_of is not None and gr.owner_of.match(simp, end):
             del now[i]
             continue
         if (start, end) != (m.start, m.end):
@@ -262,7 +265,7 @@ def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
             else:
                 for j in covered:
                     del now[j]
-        cut = pieces(text, start, end, gr)
+        cut = pieces(simp, start, end, gr)
         now[i] = (start, end)
         if len(cut) > 1 or (start, end) != (m.start, m.end):
             out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]
