@@ -190,7 +190,8 @@ def bounds(text: str, start: int, end: int, gr: OrgGrammar, g: Gazetteer) -> tup
 
 def cut_end(text: str, start: int, end: int, phrases: Sequence[str]) -> int:
     """``end`` moved back to the start of a phrase of ``phrases`` that starts inside
-    ``start:end`` and reaches its end or beyond (市政府中心 + 工作 → 市政府)."""
+    ``start:end`` and runs past its end (市政府中心 + 工作 → 市政府). One that ends with the
+    span is left to ``tail_end`` (南平市政府信息 → 南平市政府, not 南平市)."""
     for w in phrases:
         for a in range(max(start + 1, end - len(w) + 1), end):
             if text.startswith(w, a):
