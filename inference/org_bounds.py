@@ -26,9 +26,9 @@ An ORG name of these reports is a place, then the body, then its suffix word:
 A model ORG that the corrected span covers (甘肃 inside 甘肃省人民政府办公厅) is absorbed;
 a correction that would overlap a model span of another label, or an ORG it does not
 cover, is not made. Measured with models/default, which never saw gold-v2 (int8, NER stage
-as served, gold spans in the read regions): ORG F1 0.794 -> 0.864 on its 530 documents,
-0.771 -> 0.834 on its 107 dev documents (benchmarks/eval_model.py's split and gold);
-other labels unchanged.
+as served): ORG F1 0.794 -> 0.864 on its 530 documents (gold spans inside the read
+regions, as ``training.evaluate``), 0.771 -> 0.834 on its 107 dev documents (all gold
+spans, as benchmarks/eval_model.py); other labels unchanged.
 """
 from __future__ import annotations
 
