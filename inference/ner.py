@@ -17,6 +17,9 @@ Patterns (``configs/patterns.yaml``, compiled by ``inference/patterns.py``)
     low-precision: they only stand where the model agrees, so never in rules-only mode.
 
 Combination policy (deterministic)
+    0. The model's ORG spans get their boundaries from place names and the grammar of ORG
+       names (``inference/org_bounds.py``, the ``org`` section of patterns.yaml): 周至 +
+       县人民政府办公室 → 周至县人民政府办公室, 办公室联 → 办公室, 县委县政府 → 县委 + 县政府.
     1. Rule spans among themselves: ``priority`` order of patterns.yaml (DOC > DOCNO > DATE >
        PERCENT > MONEY > COUNT), then the longer, then the earlier; overlapping losers drop.
     2. Weak rule spans need a model span of the same label overlapping them (rules only:
@@ -44,7 +47,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import Iterator, Optional, Protocol, Sequence
 
-from . import deadline
+from . import deadline, org_bounds
 from .data import Block, Document, Span
 from .patterns import Patterns, Rule, expand, patterns  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
@@ -195,6 +198,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
+    model = org_bounds.adjust(text, model)
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
     for m in model:
         by_label.setdefault(m.label, _Taken(len(text))).take(m)

@@ -1,0 +1,109 @@
+"""ORG boundaries of the model's spans (inference/org_bounds.py): real phrasings of reports
+with the model's real cuts (issue 15: held-out reports and the corpus openings of
+tests/data/corpus), each expecting the span after the correction."""
+from __future__ import annotations
+
+import pytest
+
+from inference import ner, org_bounds
+from inference.data import Span
+from inference.gazetteer import gazetteer
+
+
+def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(piece, at + 1)
+    return Span(at, at + len(piece), piece, label, 0.8, "model")
+
+
+@pytest.mark.parametrize("text, pieces, expected", [
+    # the place name cut off: the ORG starts where the division name starts
+    ("本报告由周至县人民政府办公室编制", ["县人民政府办公室"], ["周至县人民政府办公室"]),
+    ("平度市人民政府2023年政府信息公开工作年度报告", ["市人民政府"], ["平度市人民政府"]),
+    ("疑问,请与理县人民政府办公室联系", ["县人民政府办公室"], ["理县人民政府办公室"]),
+    ("的規定和樂山市人民政府辦公室", ["市人民政府辦公室"], ["樂山市人民政府辦公室"]),  # traditional script
+    ("西藏自治區人民政府", ["區人民政府"], ["西藏自治區人民政府"]),
+    # the place name read as a span of its own: one ORG
+    ("根据甘肃省人民政府办公厅印发的", ["甘肃", "省人民政府办公厅"], ["甘肃省人民政府办公厅"]),
+    # cut inside a suffix word: the ORG ends where the word ends (and starts at its place)
+    ("丽江市人民政府信息公开工作年度报告", ["市人"], ["丽江市人民政府"]),
+    ("可到吴起县档案馆查阅", ["吴起县档案"], ["吴起县档案馆"]),
+    ("现公开区人民政府办公室", ["区人民政"], ["区人民政府"]),
+    # division names written before the ORG join it (gold-v2 report openings)
+    ("电视台秘书科联系(地址:吉林省白城市通榆县广播电视台", ["市通榆县广播电视台"],
+     ["吉林省白城市通榆县广播电视台"]),
+    ("2017年,通榆县广播电视台主动公开政府信息536条", ["广播电视台"], ["通榆县广播电视台"]),
+    ("2016年北京市通州区玉桥街道办事处政府信息公开", ["玉桥街道办事处"],
+     ["北京市通州区玉桥街道办事处"]),
+    ("请与盐城市大丰区人民政府办公室联系", ["大丰区人民政府办公室"], ["盐城市大丰区人民政府办公室"]),
+    # one end character completes the name; a tail after the last one is cut
+    ("在市政府办公厅、市投资促进局等部门的指导下", ["市投资促进"], ["市投资促进局"]),
+    ("市東城區建國門內大街6號海關總署辦公大樓", ["海關總"], ["海關總署"]),
+    ("如对报告有任何疑问,请与邹桥乡党政办公室联系", ["邹桥乡党政办公室联"], ["邹桥乡党政办公室"]),
+    ("我们成立了由局党委书记、局长任组长", ["局党委书记"], ["局党委"]),
+    ("在由中国信息化研究与促进网联合工业和信息化部", ["中国信息化研究与促进网联"],
+     ["中国信息化研究与促进网"]),
+    # phrases no ORG ends in
+    ("紧紧围绕县委、县政府中心工作及群众关注关切", ["县政府中"], ["县政府"]),
+    ("2019年,泸州市人民政府信息公开工作以习", ["泸州市人民政府"], ["泸州市人民政府"]),
+    ("2010年,文委政府信息中最为重要", ["文委政"], ["文委"]),
+    ("2012年的南平市政府信息公开工作", ["南平市政府信息"], ["南平市政府"]),  # a tail, cut
+    # two ORGs run together are cut apart
+    ("省委省政府、市委市政府、县委县政府部署要求", ["县委县政府"], ["县委", "县政府"]),
+    ("省商务厅、市政府办和安康日报等省市媒体", ["市政府办和安康日报"], ["市政府办", "安康日报"]),
+    # the owner of a website or account is part of its name: no ORG
+    ("完善了“延安市教育局”网站栏目模块设置", ["延安市教育局"], []),
+    ("2023年,通過隨縣人民政府門戶網站主動發布", ["縣人民政府"], []),
+    ("打造新版重庆市农业农村委员会政务网站", ["市农业农村委"], []),
+    ("本报告全文在丽水市人民政府门户网站", ["丽水市人民政"], []),
+    # a name never runs over a line
+    ("定州市人民政府\n     \n    定州市文化廣電和旅遊局2020年", ["州市人民政府\n     \n    定州市文化廣電和旅遊局"],
+     ["定州市人民政府", "定州市文化廣電和旅遊局"]),
+    # a generic group of levels is no ORG
+    ("统筹指导各县、区人民政府做好", ["区人民"], []),
+    ("各乡、镇人民政府", ["镇人民政府"], []),
+    # already right, or a function word before a level character: unchanged
+    ("由光山县人民政府办公室负责", ["光山县人民政府办公室"], ["光山县人民政府办公室"]),
+    ("绕上级公安机关和县委、县政府工作要求", ["县委", "县政府"], ["县委", "县政府"]),
+    ("严格按照《条例》和县政府总体要求", ["县政府"], ["县政府"]),
+    ("各县(市)区、市政府各部门及各直属机构", ["市政府"], ["市政府"]),
+    ("市政府办公室", ["市政府"], ["市政府"]),  # 政府 is a whole word: no extension to 办公室
+])
+def test_org_boundaries(text, pieces, expected):
+    got = org_bounds.adjust(text, [_model(text, p) for p in pieces])
+    assert [s.text for s in got] == expected
+    assert all(text[s.start:s.end] == s.text and s.label == "ORG" for s in got)
+
+
+def test_an_extension_never_swallows_another_label():
+    text = "丽江市人民政府"
+    model = [_model(text, "丽江", "METRIC"), _model(text, "市人民政府")]
+    assert [(s.label, s.text) for s in org_bounds.adjust(text, model)] == [
+        ("METRIC", "丽江"), ("ORG", "市人民政府")]
+
+
+@pytest.mark.parametrize("text, pos, start", [
+    ("经周至县人民政府", 3, 1),      # 县 of 周至县
+    ("经甘肃省人民政府", 2, 1),      # 肃 of 甘肃省
+    ("经周至县人民政府", 1, None),   # the first character of a name: no move
+    ("和县委", 1, None),            # 和县: a function word, no name
+    ("理县人民政府", 1, 0),          # a one-character stem
+])
+def test_place_start(text, pos, start):
+    g = gazetteer()
+    gr = org_bounds.org_grammar()
+    assert org_bounds.place_start(text, pos, g, gr.place_min_chars, gr.place_not_first) == start
+
+
+def test_combine_applies_the_corrections():
+    text = "本报告由周至县人民政府办公室编制。"
+    spans = ner.combine(text, [_model(text, "县人民政府办公室")], ner.rule_spans(text))
+    assert [(s.label, s.text) for s in spans] == [("ORG", "周至县人民政府办公室")]
+
+
+def test_without_suffix_words_only_the_place_rule_applies():
+    gr = org_bounds.compile_org({})
+    text = "丽江市人民政府信息公开工作年度报告"
+    assert [s.text for s in org_bounds.adjust(text, [_model(text, "市人")], gr)] == ["丽江市人"]
+    assert org_bounds.suffix_end(text, 2, 4, org_bounds.org_grammar().suffixes) == 7
