@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from inference.config import load_config  # noqa: E402
 from inference.normalise.context import whole_scopes  # noqa: E402
 from inference.pipeline import Pipeline  # noqa: E402
-from inference.tables.taxonomy import load_taxonomy  # noqa: E402
+from inference.rules import default_rules  # noqa: E402
 
 GOLD = ROOT / "annotations" / "data" / "facts-v1" / "facts.jsonl"
 KEYS = ROOT / "annotations" / "data" / "keymap-v1" / "dev_metric_keys.tsv"
@@ -68,7 +68,7 @@ def metric_labels(path: Path = KEYS) -> dict[tuple, str]:
 
 
 def predicted(doc_id: str, doc) -> set[tuple]:
-    tax = load_taxonomy()
+    tax = default_rules().taxonomy
     whole = whole_scopes()
     totals = set(load_config("normalise")["merge"].get("total_applicants", [None]))  # cached config
     out = set()

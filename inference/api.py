@@ -29,6 +29,7 @@ from .deadline import time_limit as _time_limit
 from .errors import TimeLimitExceeded
 from .load import FORMATS, LoadError, from_text, load_bytes, load_path
 from .pipeline import Pipeline
+from .rules import Rules, default_rules
 
 Input = Union[str, Path, bytes]
 
@@ -117,9 +118,11 @@ class Extractor:
     notes: list[str] = field(default_factory=list)  # load-time warnings (e.g. no model)
     limit_mb: float = 50.0
     time_limit: Optional[float] = None  # seconds per report (TimeLimitExceeded); None: none
+    rules: Optional[Rules] = None  # the loaded rules (None: default_rules())
 
     def __post_init__(self) -> None:
-        self.pipeline = Pipeline(self.tagger)
+        self.pipeline = Pipeline(self.tagger, rules=self.rules or default_rules())
+        self.rules = self.pipeline.rules
 
     @classmethod
     def load(cls, path: Union[str, Path, None] = None, runtime: str = "auto",
@@ -172,17 +175,15 @@ class Extractor:
     def labels(self) -> list[str]:
         if self.tagger is not None:
             return list(self.tagger.labels)
-        from .config import label_set
-
-        return list(label_set().labels)
+        return list(self.pipeline.rules.labels.labels)
 
     # ---- reading inputs ----------------------------------------------------------------
 
     def _load(self, x: Input, name: Optional[str] = None) -> Document:
         if isinstance(x, Path):
-            return load_path(x, limit_mb=self.limit_mb)
+            return load_path(x, limit_mb=self.limit_mb, rules=self.rules)
         if isinstance(x, (bytes, bytearray)):
-            return load_bytes(bytes(x), name or "<bytes>", limit_mb=self.limit_mb)
+            return load_bytes(bytes(x), name or "<bytes>", limit_mb=self.limit_mb, rules=self.rules)
         if isinstance(x, str):
             if looks_like_path(x):
                 p = Path(x.strip())
@@ -190,7 +191,7 @@ class Extractor:
                     raise FileNotFoundError(f"{x}: no such file (a one-line str ending in a "
                                             "report extension is read as a path; use "
                                             "extract_text() for text)")
-                return load_path(p, limit_mb=self.limit_mb)
+                return load_path(p, limit_mb=self.limit_mb, rules=self.rules)
             return from_text(x, source=name or "<text>")
         raise TypeError(f"extract() takes a str, pathlib.Path or bytes, not {type(x).__name__}")
 
@@ -213,7 +214,7 @@ class Extractor:
 
     def extract_file(self, path: Union[str, Path]) -> Report:
         with _time_limit(self.time_limit):
-            return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb)))
+            return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb, rules=self.rules)))
 
     def extract_many(self, items: Iterable[Input], batch_size: int = 8,
                      progress: bool = False) -> Iterator[Report]:
@@ -250,8 +251,8 @@ class Extractor:
         Report with ``error`` (the stage and the exception); the others go on."""
         stages = list(self.pipeline.stages)
         k = stages.index("ner") if "ner" in stages else len(stages)
-        pre = Pipeline(self.tagger, stages[:k])
-        post = Pipeline(self.tagger, stages[k + 1:])
+        pre = Pipeline(self.tagger, stages[:k], self.pipeline.rules)
+        post = Pipeline(self.tagger, stages[k + 1:], self.pipeline.rules)
         docs: list[Optional[Document]] = [d for _, d, _ in batch]
         errs: list[Optional[tuple[str, str]]] = [(e, "load") if e else None for _, _, e in batch]
 
@@ -274,12 +275,12 @@ class Extractor:
             batch_limit = self.time_limit * len(live) if self.time_limit else None
             try:
                 with _time_limit(batch_limit):
-                    tagged = ner.tag_many([docs[i] for i in live], self.tagger)
+                    tagged = ner.tag_many([docs[i] for i in live], self.tagger, self.pipeline.rules)
                 for i, d in zip(live, tagged):
                     docs[i] = d
             except Exception:  # find the culprit (or the slow one): one document at a time
                 for i in live:
-                    guard(i, "ner", lambda d: ner.tag_many([d], self.tagger)[0])
+                    guard(i, "ner", lambda d: ner.tag_many([d], self.tagger, self.pipeline.rules)[0])
         for i in range(len(docs)):
             if docs[i] is not None:
                 guard(i, "pipeline", post)

@@ -17,7 +17,7 @@ from typing import Optional
 from .config import load_config
 from .data import Evidence, Fact, ReportWarning
 from .normalise.context import whole_scopes
-from .tables.taxonomy import load_taxonomy
+from .rules import default_rules
 
 
 def _rules() -> dict:
@@ -27,7 +27,7 @@ def _rules() -> dict:
 def base_value(f: Fact) -> tuple[Optional[float], str]:
     """(value in a comparable unit, unit kind: "count", "money", "%", "pp"; the kinds and
     factors of ``units`` in configs/taxonomy.yaml, "count" for a unit not listed)."""
-    unit = load_taxonomy().unit_kind(f.unit)
+    unit = default_rules().taxonomy.unit_kind(f.unit)
     if f.value is not None and unit.factor is not None:
         return f.value * unit.factor, unit.kind
     return f.value, unit.kind

@@ -2,14 +2,17 @@
 (COUNT, PERCENT, MONEY, DATE, DOCNO, DOC) with their vetoes, the rules-only METRIC phrases,
 and the settings of the combination with the model (``inference.ner``'s docstring says how
 they are used). Written as data, expanded (``{name}`` references, unit lists) and compiled
-once per configs folder."""
+once per rules folder (``Rules.patterns``)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .config import ConfigError, load_config, rules_cache
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .tables.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ def expand(pattern: str, defs: dict, units: dict, depth: int = 0) -> str:
     return _REF.sub(sub, pattern)
 
 
-def compile_patterns(cfg: dict) -> Patterns:
-    """The compiled form of a patterns.yaml mapping."""
+def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
+    """The compiled form of a patterns.yaml mapping (METRIC phrases from ``tax``)."""
     defs, units = cfg.get("defs", {}) or {}, cfg.get("units", {}) or {}
 
     def comp(src: Optional[str], where: str) -> Optional[re.Pattern]:
@@ -90,7 +93,7 @@ def compile_patterns(cfg: dict) -> Patterns:
             group=int(r.get("group", 0)), weak=bool(r.get("weak", False)),
             rules_only=bool(r.get("rules_only", False))))
     met = cfg.get("metrics") or {}
-    words = _metric_words(met)
+    words = _metric_words(met, tax)
     if words:
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         rules.append(Rule(label="METRIC", regex=re.compile(alt), rules_only=True))
@@ -106,17 +109,10 @@ def compile_patterns(cfg: dict) -> Patterns:
                     bool(met.get("model_needs_value", False)))
 
 
-def _metric_words(met: dict) -> set[str]:
+def _metric_words(met: dict, tax: Taxonomy) -> set[str]:
     """METRIC phrases for the rules-only path: taxonomy synonyms and extra phrases."""
     words = {str(w) for w in met.get("extra", []) or []}
     if met.get("from_taxonomy"):
-        from .normalise.taxonomy import metric_phrases
-        words |= metric_phrases()
+        words |= tax.metric_phrases()
     n = int(met.get("min_length", 1))
     return {w for w in words if len(w) >= n}
-
-
-@rules_cache
-def patterns() -> Patterns:
-    """The compiled ``configs/patterns.yaml`` (loaded once per process)."""
-    return compile_patterns(load_config("patterns"))

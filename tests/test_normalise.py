@@ -6,6 +6,7 @@ import pytest
 from inference import link, ner, normalise
 from inference.load import from_text
 from inference.normalise.numbers import chinese_number, parse_value
+from inference.rules import default_rules
 
 
 @pytest.mark.parametrize("raw, value, unit, approx, bound", [
@@ -98,7 +99,7 @@ def test_period(sentence, period):
     ("制发规范性文件总数", "proactive.normative_docs_issued"),
 ])
 def test_taxonomy_keys(metric, key):
-    assert normalise.key_of(metric) == key
+    assert normalise.key_of(metric, default_rules().taxonomy) == key
 
 
 def test_synonym_under_two_keys_is_a_config_error():
@@ -108,7 +109,7 @@ def test_synonym_under_two_keys_is_a_config_error():
     bad = {"metric_suffixes": ["数"], "keys": {"a.x": {"name": "新闻发布会"},
                                              "b.y": {"name": "B", "synonyms": ["新闻发布会"]}}}
     with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
-        build_taxonomy(bad)
+        build_taxonomy(bad, default_rules().cells)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -123,7 +124,7 @@ def test_taxonomy_validated(bad, message):
     from inference.tables.taxonomy import build_taxonomy
 
     with pytest.raises(ConfigError, match=message):
-        build_taxonomy(bad)
+        build_taxonomy(bad, default_rules().cells)
 
 
 def run(text: str):

@@ -22,7 +22,7 @@ from ..config import load_config
 from ..data import Document, Evidence, Fact, Span
 from ..link import breakdowns
 from ..link import rules as link_rules
-from ..tables.taxonomy import load_taxonomy
+from ..rules import default_rules
 from .context import change_before, channel_key, period_of, scope_of
 from .keymap import map_metric
 from .numbers import Quantity, parse_value
@@ -47,7 +47,7 @@ def narrative_facts(doc: Document) -> list[Fact]:
     values = [s for s in doc.entities if s.label in VALUE_LABELS]
     qty = {s.id: parse_value(s.text) for s in values}
     parents = breakdowns(doc.text, values, lambda s: qty[s.id].unit)
-    tax = load_taxonomy()
+    tax = default_rules().taxonomy
     breakdown_cfg = load_config("normalise").get("breakdown_keys") or {}
     breakdown_keys = {str(k): str(v) for k, v in (breakdown_cfg.get("keys") or {}).items()}
     facts: dict[Optional[str], Fact] = {}

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Optional
 
 from ..config import ConfigError, load_config, models_dir, rules_cache
-from ..tables.taxonomy import load_taxonomy
+from ..rules import default_rules
 from ..tables.values import norm_label
 
 
@@ -62,7 +62,7 @@ class Bank:
 
     @classmethod
     def build(cls, pairs: list[tuple[str, Optional[str]]], sizes=(1, 2, 3)) -> "Bank":
-        forms = [norm_label(p) for p, _ in pairs]
+        forms = [norm_label(p, default_rules().cells) for p, _ in pairs]
         grams = [ngrams(f, sizes) for f in forms]
         df: Counter = Counter(g for c in grams for g in c)
         n = len(forms)
@@ -72,7 +72,7 @@ class Bank:
 
     def nearest(self, phrase: str) -> tuple[Optional[str], float, str]:
         """(key, cosine similarity, phrase) of the most similar labelled phrase."""
-        q = _unit(ngrams(norm_label(phrase), self.sizes), self.idf)
+        q = _unit(ngrams(norm_label(phrase, default_rules().cells), self.sizes), self.idf)
         sums: dict[int, float] = {}
         for g, w in q.items():  # the same sums, in the same order, as a scan of every phrase
             for i, x in self.index.get(g, ()):
@@ -114,14 +114,14 @@ def _load_bank(p: str) -> Optional[Bank]:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{p}: unreadable key-map bank ({exc})") from exc
     pairs = [(d["phrase"], d["key"]) for d in data["pairs"]]
-    unknown = {k for _, k in pairs if k and k not in load_taxonomy().entries}
+    unknown = {k for _, k in pairs if k and k not in default_rules().taxonomy.entries}
     if unknown:
         raise ConfigError(f"{p}: keys not in configs/taxonomy.yaml: {sorted(unknown)}")
     return Bank.build(pairs, tuple(cfg.get("ngrams", (1, 2, 3))))
 
 
 def _trimmed(metric: str) -> str:
-    t = norm_label(metric)
+    t = norm_label(metric, default_rules().cells)
     cfg = _rules()
     for w in sorted(cfg.get("trim_prefixes", []), key=len, reverse=True):
         if t.startswith(w) and len(t) > len(w) + 1:
@@ -138,7 +138,7 @@ def rule_key(metric: str) -> KeyChoice:
     """Steps 1 and 2: synonyms as written, then after trimming."""
     if not metric:
         return NO_KEY
-    tax = load_taxonomy()
+    tax = default_rules().taxonomy
     key = tax.narrative_key(metric)
     if key:
         return KeyChoice(key, 1.0, "synonym")

@@ -18,7 +18,7 @@ from typing import Optional
 from ..config import load_config, rules_cache
 from ..data import Evidence, Fact
 from ..script import convert
-from ..tables.taxonomy import load_taxonomy
+from ..rules import default_rules
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def find_zeros(text: str, start: int = 0, end: Optional[int] = None) -> list[Zer
 
 def zero_facts(text: str, source: str, regions: list[tuple[int, int]]) -> list[Fact]:
     """Facts of value 0 for the zero statements in ``regions`` of ``text`` (narrative blocks)."""
-    tax = load_taxonomy()
+    tax = default_rules().taxonomy
     out: list[Fact] = []
     for s0, s1 in regions:
         for z in find_zeros(text, s0, s1):
