@@ -28,8 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inference.config import load_config  # noqa: E402
-from inference.normalise.context import whole_scopes  # noqa: E402
 from inference.pipeline import Pipeline  # noqa: E402
 from inference.rules import default_rules  # noqa: E402
 
@@ -68,9 +66,8 @@ def metric_labels(path: Path = KEYS) -> dict[tuple, str]:
 
 
 def predicted(doc_id: str, doc) -> set[tuple]:
-    tax = default_rules().taxonomy
-    whole = whole_scopes()
-    totals = set(load_config("normalise")["merge"].get("total_applicants", [None]))  # cached config
+    rules = default_rules()
+    tax, whole, totals = rules.taxonomy, rules.merge.whole_scopes, rules.merge.total_applicants
     out = set()
     for f in doc.facts:
         e = tax.entries.get(f.key or "")

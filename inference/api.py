@@ -126,46 +126,48 @@ class Extractor:
 
     @classmethod
     def load(cls, path: Union[str, Path, None] = None, runtime: str = "auto",
-             rules_only: bool = False, time_limit: Optional[float] = None) -> "Extractor":
-        """See ``_load_model``; ``time_limit``: seconds per report (None: no limit)."""
-        ex = cls._load_model(path, runtime, rules_only)
+             rules_only: bool = False, time_limit: Optional[float] = None,
+             rules: Optional[Rules] = None) -> "Extractor":
+        """See ``_load_model``; ``time_limit``: seconds per report (None: no limit);
+        ``rules``: the loaded rules (None: ``default_rules()``)."""
+        ex = cls._load_model(path, runtime, rules_only, rules)
         ex.time_limit = time_limit
         return ex
 
     @classmethod
     def _load_model(cls, path: Union[str, Path, None], runtime: str,
-                    rules_only: bool) -> "Extractor":
+                    rules_only: bool, rules: Optional[Rules] = None) -> "Extractor":
         """The extractor with the model of ``path`` (default: the embedded
         ``models/default``). With no default model (or no torch/onnxruntime installed) it
         runs rules only and warns; a ``path`` given that holds no model, or a ``runtime``
         asked for that the model lacks (``onnx`` before ``govie export-onnx``), is an error."""
         if rules_only:
-            return cls()
+            return cls(rules=rules)
         try:
             from .tagger import ModelNotFound, load_tagger
         except ImportError as exc:  # numpy/tokenizer stack missing
             if path is not None:
                 raise
-            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only")
+            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only", rules)
         try:
             tagger = load_tagger(path, runtime=runtime)
         except ModelNotFound as exc:
             if path is not None or runtime != "auto":  # asked for: a clear error
                 raise
-            return cls._rules_only(f"{exc}; running rules only (patterns and table rules)")
+            return cls._rules_only(f"{exc}; running rules only (patterns and table rules)", rules)
         except ImportError as exc:
             if path is not None or runtime != "auto":
                 raise
-            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only")
+            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only", rules)
         from .config import default_model_dir
 
         name = getattr(tagger, "runtime", runtime)  # a ModelTagger names its runtime adapter
-        return cls(tagger, name, str(path if path is not None else default_model_dir()))
+        return cls(tagger, name, str(path if path is not None else default_model_dir()), rules=rules)
 
     @classmethod
-    def _rules_only(cls, message: str) -> "Extractor":
+    def _rules_only(cls, message: str, rules: Optional[Rules] = None) -> "Extractor":
         _warnings.warn(message, stacklevel=4)
-        return cls(notes=[message])
+        return cls(notes=[message], rules=rules)
 
     @property
     def model_version(self) -> Optional[str]:

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import yaml
 
 from .errors import ConfigError  # noqa: F401  (re-exported)
-
-T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
@@ -33,23 +30,6 @@ def models_dir() -> Path:
 
 def default_model_dir() -> Path:
     return models_dir() / "default"
-
-
-def rules_cache(fn: Callable[..., T]) -> Callable[..., T]:
-    """Cache a function of the rules in ``configs/`` once per configs folder (keyed by
-    ``GOVIE_CONFIGS``). Left for the stages not yet given their rules by ``Rules``
-    (link, normalise, merge, the frames and the view); the others take a ``Rules``."""
-    cache: dict[tuple, Any] = {}
-
-    @wraps(fn)
-    def cached(*args: Any) -> T:
-        key = (os.environ.get("GOVIE_CONFIGS"), *args)
-        if key not in cache:
-            cache[key] = fn(*args)
-        return cache[key]
-
-    cached.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return cached
 
 
 def load_config(name: str, folder: Path | None = None) -> Any:

@@ -40,8 +40,8 @@ class Pipeline:
             "segment": lambda d: segment.segment(d, self.rules),
             "tables": lambda d: tables.parse_tables(d, self.rules),
             "ner": lambda d: ner.tag(d, self.tagger, self.rules),
-            "link": link.link,
-            "normalise": normalise.normalise,
+            "link": lambda d: link.link(d, self.rules),
+            "normalise": lambda d: normalise.normalise(d, self.rules),
         }
         if name not in table:
             raise ValueError(f"unknown pipeline stage {name!r}; known: {', '.join(table)}")

@@ -42,6 +42,16 @@ class Rules:
     taxonomy: Any  # tables.taxonomy.Taxonomy
     templates: Any  # tables.templates.TemplateSet
     patterns: Any  # patterns.Patterns
+    linking: Any  # link.Linking
+    numbers: Any  # normalise.numbers.NumberRules
+    context: Any  # normalise.context.ContextRules
+    keymap: Any  # normalise.keymap.KeymapRules
+    zeros: Any  # normalise.zeros.ZeroRules
+    facts: Any  # normalise.FactRules
+    merge: Any  # merge.MergeRules
+    levels: Any  # report_frames.Levels
+    panel: Any  # panel.PanelRules
+    view: Any  # view.ViewRules
 
 
 def _built(file: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -68,16 +78,20 @@ def _templates_raw(folder: Path) -> dict[str, dict]:
 
 def load_rules(folder: Optional[Path] = None) -> Rules:
     """The rules of ``folder`` (default: the configs folder in use), validated and compiled."""
-    from . import clean, issuer, metadata, noise, patterns, segment
+    from . import clean, issuer, link, merge, metadata, noise, panel, patterns, report_frames
+    from . import segment, view
+    from .normalise import build_facts, context, keymap, numbers, zeros
     from .tables import taxonomy, templates, values
 
     folder = Path(folder) if folder is not None else configs_dir()
     raw = {n: load_config(n, folder) for n in (
         "labels", "chrome", "noise", "issuer", "metadata", "sections", "cells", "taxonomy",
-        "patterns")}
+        "patterns", "linking", "normalise", "keymap", "zeros", "levels", "panel", "view")}
     cells = _built("cells.yaml", values.build_cells, raw["cells"], raw["patterns"])
     tax = _built("taxonomy.yaml", taxonomy.build_taxonomy, raw["taxonomy"], cells)
     mirror = _built("issuer.yaml", noise.build_mirror, raw["issuer"])
+    linking = _built("linking.yaml", link.build_linking, raw["linking"])
+    norm = raw["normalise"]
     return Rules(
         folder=folder,
         labels=_built("labels.yaml", build_labels, raw["labels"]),
@@ -90,6 +104,16 @@ def load_rules(folder: Optional[Path] = None) -> Rules:
         taxonomy=tax,
         templates=_built("templates/", templates.build_templates, _templates_raw(folder), cells),
         patterns=_built("patterns.yaml", patterns.compile_patterns, raw["patterns"], tax),
+        linking=linking,
+        numbers=_built("normalise.yaml", numbers.build_numbers, norm),
+        context=_built("normalise.yaml", context.build_context, norm, linking),
+        keymap=_built("keymap.yaml", keymap.build_keymap, raw["keymap"], tax, cells),
+        zeros=_built("zeros.yaml", zeros.build_zeros, raw["zeros"], tax),
+        facts=_built("normalise.yaml", build_facts, norm, tax),
+        merge=_built("normalise.yaml", merge.build_merge, norm, tax),
+        levels=_built("levels.yaml", report_frames.build_levels, raw["levels"]),
+        panel=_built("panel.yaml", panel.build_panel_rules, raw["panel"], tax),
+        view=_built("view.yaml", view.build_view, raw["view"], raw["labels"], tax),
     )
 
 

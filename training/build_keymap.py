@@ -95,8 +95,9 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     held = set(phrases[: int(len(phrases) * share)])
     test = [x for x in labelled if x[0] in held]
     train = taxonomy_pairs() + template_pairs() + [x for x in labelled if x[0] not in held]
-    bank = Bank.build(train)
-    thr = float(load_config("keymap")["learned"]["min_score"])
+    km = default_rules().keymap
+    bank = Bank.build(train, km.cells)
+    thr = km.min_score
 
     def knn_only(p: str) -> Optional[str]:
         key, sim, _ = bank.nearest(p)
@@ -105,11 +106,11 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     lr = lr_mapper(train)
     rows = {
         "synonyms (rules)": lambda p: default_rules().taxonomy.narrative_key(p),
-        "rules + trimming": lambda p: rule_key(p).key,
+        "rules + trimming": lambda p: rule_key(p, km).key,
         "nearest neighbours": knn_only,
-        "rules + nearest neighbours": lambda p: map_metric(p, bank=bank).key,
+        "rules + nearest neighbours": lambda p: map_metric(p, km, bank=bank).key,
         "logistic regression": lr,
-        "rules + logistic regression": lambda p: rule_key(p).key or lr(p),
+        "rules + logistic regression": lambda p: rule_key(p, km).key or lr(p),
     }
     return {name: score(f, test) for name, f in rows.items()}
 
