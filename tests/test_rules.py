@@ -9,6 +9,9 @@ import yaml
 
 from inference.clean import build_chrome
 from inference.config import ConfigError, configs_dir
+from inference.link import build_linking
+from inference.normalise.context import build_context
+from inference.panel import build_panel, build_panel_rules
 from inference.pipeline import Pipeline
 from inference.rules import default_rules, load_rules
 
@@ -36,6 +39,23 @@ BROKEN = [
     ("chrome.yaml", lambda c: c["lines"].append("扫一扫(.{0,30}"), "does not compile"),
     ("sections.yaml", lambda c: c["tables"].update(numeric="[0-9"), "does not compile"),
     ("taxonomy.yaml", lambda c: c["keys"]["requests.new"].update(period="weekly"), "period"),
+    ("linking.yaml", lambda c: c.pop("sentence_end"), "sentence_end"),
+    ("linking.yaml", lambda c: c["inherit"][0].update(gap="^[，,(占"), "does not compile"),
+    ("linking.yaml", lambda c: c["left"].update(max_gap="14字"), "max_gap"),
+    ("normalise.yaml", lambda c: c.pop("scope"), "scope"),
+    ("normalise.yaml", lambda c: c["numbers"].pop("digits"), "digits"),
+    ("normalise.yaml", lambda c: c["annual_after_year"].update(year="(?:19|20\\d\\d年"),
+     "does not compile"),
+    ("normalise.yaml", lambda c: c["breakdown_keys"]["keys"].update({"proactive.total": "proactive.kinds"}),
+     "proactive.kinds"),
+    ("keymap.yaml", lambda c: c.pop("learned"), "learned"),
+    ("zeros.yaml", lambda c: c["mentions"][0].update(key="requests.recieved"), "requests.recieved"),
+    ("panel.yaml", lambda c: c["carry_over"][0].update(last_year="requests.carry_forward"),
+     "requests.carry_forward"),
+    ("panel.yaml", lambda c: c.pop("jump_factor"), "jump_factor"),
+    ("levels.yaml", lambda c: c["units"][0].update(level="prefecture"), "prefecture"),
+    ("view.yaml", lambda c: c["requests_chart"]["outcomes"][0].update(key="requests.outcome.granted"),
+     "requests.outcome.granted"),
 ]
 
 
@@ -87,3 +107,53 @@ def test_a_pipeline_reads_the_rules_it_is_given_not_the_environment():
     assert not any(s <= line < e for s, e in default.chrome)
     assert any(s <= line < e for s, e in custom.chrome)
     assert [f.value for f in custom.facts] == [f.value for f in default.facts]  # the rest alike
+
+
+# A real phrasing (长沙市 2021 report, tests/data/corpus): the total and a channel breakdown.
+SENTENCE = ("长沙市人民政府2021年政府信息公开工作年度报告\n一、总体情况\n"
+            "2021年，全市共主动公开政府信息30659条，其中市本级通过政府网站主动公开信息773条。\n")
+
+
+def _raw(rules, name: str) -> dict:
+    return yaml.safe_load((rules.folder / name).read_text(encoding="utf-8"))
+
+
+def test_a_pipeline_with_another_normalise_rule_gives_other_facts():
+    rules = default_rules()
+    raw = _raw(rules, "normalise.yaml")
+    raw["scope"]["全市"] = "全市域"
+    raw["scope"].pop("市本级")
+    mine = dataclasses.replace(rules, context=build_context(raw, rules.linking))
+    default = {f.value: (f.key, f.scope) for f in Pipeline().run_text(SENTENCE).facts}
+    custom = {f.value: (f.key, f.scope) for f in Pipeline(rules=mine).run_text(SENTENCE).facts}
+    assert default == {30659.0: ("proactive.total", "全市"), 773.0: ("proactive.website", "市本级")}
+    assert custom == {30659.0: ("proactive.total", "全市域"), 773.0: ("proactive.website", None)}
+
+
+def test_a_pipeline_with_another_link_rule_links_otherwise():
+    rules = default_rules()
+    raw = _raw(rules, "linking.yaml")
+    raw["left"]["max_gap"] = -1  # no METRIC before its value
+    raw["fallback_left"] = False
+    mine = dataclasses.replace(rules, linking=build_linking(raw))
+    assert len(Pipeline().run_text(SENTENCE).relations) == 2
+    custom = Pipeline(rules=mine).run_text(SENTENCE)
+    assert custom.relations == [] and {f.key for f in custom.facts} == {None}
+
+
+def _record(source: str, year: int, value: float) -> dict:
+    region = {"code": "430100", "province": "湖南省", "city": "长沙市"}
+    return {"source": source, "sha256": source, "metadata": {"year": year, "issuer": {
+        "name": "长沙市人民政府", "region": region}},
+        "facts": [{"key": "proactive.total", "value": value, "origin": "table",
+                   "period": "annual", "evidence": {"source": source, "text": str(value)}}]}
+
+
+def test_the_panel_reads_the_rules_it_is_given():
+    rules = default_rules()
+    raw = _raw(rules, "panel.yaml")
+    raw["duplicate_overlap"] = 2.0  # nothing is a duplicate by its facts
+    mine = dataclasses.replace(rules, panel=build_panel_rules(raw, rules.taxonomy))
+    twins = [_record("a.html", 2021, 30659), _record("a.pdf", 2021, 30659)]
+    assert build_panel(twins, rules)[1].duplicates == 1
+    assert build_panel(twins, mine)[1].duplicates == 0
