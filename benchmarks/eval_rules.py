@@ -62,7 +62,7 @@ def eval_links(docs) -> None:
     for d in docs:
         doc = from_text(d.text)
         doc.entities = list(d.spans)
-        got = {(r.from_id, r.to_id) for r in link.link(doc).relations}
+        got = {(r.from_id, r.to_id) for r in link.link(doc, default_rules()).relations}
         gold = {(r.from_id, r.to_id) for r in d.relations}
         tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
     p, r, f = prf(tp, fp, fn)

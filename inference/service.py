@@ -260,7 +260,8 @@ def add_view_routes(app, gate: Gate, max_mb: float) -> None:
         except HTTPException as exc:
             return HTMLResponse(render_form(error=f"{exc.status_code}: {exc.detail}", max_mb=max_mb),
                                 status_code=exc.status_code)
-        return HTMLResponse(render(report.to_dict(), report.text, back="./", rules=ex.rules))
+        return HTMLResponse(render(report.to_dict(), report.text, back="./",
+                                   rules=getattr(gate.ex, "rules", None)))
 
 
 def timed_h11(header_timeout: float = HEADER_TIMEOUT):
