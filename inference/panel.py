@@ -28,9 +28,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
+from .frame_rules import PanelRules, build_panel_rules  # noqa: F401  (re-exported)
+
 if TYPE_CHECKING:
     from .rules import Rules
-    from .tables.taxonomy import Taxonomy
 
 COLUMNS = [
     "issuer", "issuer_name", "region_code", "level", "department", "year", "key", "scope",
@@ -38,35 +39,6 @@ COLUMNS = [
     "evidence_text", "evidence_start", "evidence_end", "evidence_table", "evidence_row",
     "evidence_col", "evidence_page", "others", "duplicates",
 ]
-
-
-@dataclass(frozen=True)
-class PanelRules:
-    """The rules of configs/panel.yaml (``build_panel_rules``), their keys checked against
-    the taxonomy, with the taxonomy's cumulative keys."""
-
-    duplicate_overlap: float
-    carry_over: tuple[dict, ...]  # {this_year, last_year}
-    stock: tuple[dict, ...]  # {in_force, issued, repealed}
-    cumulative_exclude: frozenset
-    jump_factor: float
-    cumulative_keys: frozenset  # period: cumulative in the taxonomy
-
-
-def build_panel_rules(cfg: dict, tax: Taxonomy) -> PanelRules:
-    """The panel rules of a parsed configs/panel.yaml; a key the taxonomy does not have is
-    an error."""
-    carry = tuple({"this_year": str(p["this_year"]), "last_year": str(p["last_year"])}
-                  for p in cfg["carry_over"])
-    stock = tuple({k: str(t[k]) for k in ("in_force", "issued", "repealed")} for t in cfg["stock"])
-    exclude = frozenset(cfg.get("cumulative_exclude", []))
-    named = [k for pair in carry + stock for k in pair.values()]
-    missing = sorted((set(named) | exclude) - set(tax.entries))
-    if missing:
-        raise ValueError(f"names keys the taxonomy does not have: {', '.join(missing)}")
-    return PanelRules(float(cfg["duplicate_overlap"]), carry, stock, exclude,
-                      float(cfg["jump_factor"]),
-                      frozenset(k for k, e in tax.entries.items() if e.period == "cumulative"))
 
 
 def _rules(rules: Optional[Rules]) -> Rules:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 if TYPE_CHECKING:
-    from .panel import PanelRules
+    from .frame_rules import PanelRules
 
 CHECK_COLUMNS = ["check", "issuer", "issuer_name", "year", "key", "scope", "ok", "expected",
                  "actual", "detail", "evidence_source", "evidence_text", "evidence_start",

@@ -15,12 +15,11 @@ they read (levels of bodies, whole-body scopes) come from ``rules`` (a loaded
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 from .config import ROOT
+from .frame_rules import Levels, build_levels  # noqa: F401  (re-exported)
 from .load import FORMATS
 
 if TYPE_CHECKING:
@@ -68,30 +67,6 @@ def extract_records(paths: Iterable[Union[str, Path]], model: Union[str, Path, N
 
 
 # ---- levels of issuing bodies -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class Levels:
-    """The rules of configs/levels.yaml (``build_levels``)."""
-
-    order: tuple[str, ...]  # province, city, county, township, unknown
-    unit_re: re.Pattern  # the administrative units, one named group each
-    unit_level: dict  # group name -> level
-
-
-def build_levels(cfg: dict) -> Levels:
-    """The compiled level rules of a parsed configs/levels.yaml."""
-    order = tuple(str(x) for x in cfg["levels"])
-    alts, levels = [], {}
-    for i, u in enumerate(sorted(cfg["units"], key=lambda u: -len(u["unit"]))):
-        if u["level"] not in order:
-            raise ValueError(f"unit {u['unit']!r}: level {u['level']!r} is not one of levels")
-        # lookbehinds must be fixed-width: one per alternative
-        pre = "".join(f"(?<!{c})" for c in u["not_before"].split("|")) if u.get("not_before") else ""
-        post = f"(?!{u['not_after']})" if u.get("not_after") else ""
-        alts.append(f"(?P<u{i}>{pre}{re.escape(u['unit'])}{post})")
-        levels[f"u{i}"] = u["level"]
-    return Levels(order, re.compile("|".join(alts)), levels)
-
 
 def _rules(rules: Optional[Rules]) -> Rules:
     if rules is not None:

@@ -49,9 +49,9 @@ class Rules:
     zeros: Any  # normalise.zeros.ZeroRules
     facts: Any  # normalise.FactRules
     merge: Any  # merge.MergeRules
-    levels: Any  # report_frames.Levels
-    panel: Any  # panel.PanelRules
-    view: Any  # view.ViewRules
+    levels: Any  # frame_rules.Levels
+    panel: Any  # frame_rules.PanelRules
+    view: Any  # frame_rules.ViewRules
 
 
 def _built(file: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -78,8 +78,7 @@ def _templates_raw(folder: Path) -> dict[str, dict]:
 
 def load_rules(folder: Optional[Path] = None) -> Rules:
     """The rules of ``folder`` (default: the configs folder in use), validated and compiled."""
-    from . import clean, issuer, link, merge, metadata, noise, panel, patterns, report_frames
-    from . import segment, view
+    from . import clean, frame_rules, issuer, link, merge, metadata, noise, patterns, segment
     from .normalise import build_facts, context, keymap, numbers, zeros
     from .tables import taxonomy, templates, values
 
@@ -111,9 +110,9 @@ def load_rules(folder: Optional[Path] = None) -> Rules:
         zeros=_built("zeros.yaml", zeros.build_zeros, raw["zeros"], tax),
         facts=_built("normalise.yaml", build_facts, norm, tax),
         merge=_built("normalise.yaml", merge.build_merge, norm, tax),
-        levels=_built("levels.yaml", report_frames.build_levels, raw["levels"]),
-        panel=_built("panel.yaml", panel.build_panel_rules, raw["panel"], tax),
-        view=_built("view.yaml", view.build_view, raw["view"], raw["labels"], tax),
+        levels=_built("levels.yaml", frame_rules.build_levels, raw["levels"]),
+        panel=_built("panel.yaml", frame_rules.build_panel_rules, raw["panel"], tax),
+        view=_built("view.yaml", frame_rules.build_view, raw["view"], raw["labels"], tax),
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional
 
+from .frame_rules import ViewRules, build_view  # noqa: F401  (re-exported)
 from .view_chart import fmt_number, requests_chart  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
@@ -44,45 +45,6 @@ class Mark:
 
 
 # ---- small formatting helpers -----------------------------------------------------------
-
-def _tint(hex_colour: str, share: float = 0.25) -> str:
-    """``hex_colour`` mixed with white (``share`` of the colour): a light background that
-    keeps dark text readable."""
-    h = hex_colour.lstrip("#")
-    if len(h) != 6:
-        return "#eeeeee"
-    rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(255 - (255 - c) * share):02x}" for c in rgb)
-
-
-@dataclass(frozen=True)
-class ViewRules:
-    """What the view reads from configs/: the label styles (configs/labels.yaml) and the
-    requests chart (configs/view.yaml ``requests_chart``); built by ``build_view``."""
-
-    labels: tuple[dict, ...]  # name, description, colour and tint of each label
-    chart: dict  # title, received_label, received and outcomes: [{key, label}]
-
-
-def build_view(view_cfg: dict, labels_cfg: dict, tax) -> ViewRules:
-    """The view rules of parsed configs/view.yaml and configs/labels.yaml; the chart's keys
-    must be keys of taxonomy ``tax``."""
-    out = []
-    for item in labels_cfg["labels"]:
-        colour = str(item.get("background") or "#888888")
-        out.append({"name": str(item["name"]), "description": str(item.get("description", "")),
-                    "colour": colour, "tint": _tint(colour)})
-    chart = dict(view_cfg["requests_chart"])
-    bars = list(chart["received"]) + list(chart["outcomes"])
-    unknown = sorted({str(x["key"]) for x in bars if str(x["key"]) not in tax.entries
-                      and not any(k.startswith(str(x["key"]) + ".") for k in tax.entries)})
-    if unknown:
-        raise ValueError(f"requests_chart names keys the taxonomy does not have: {', '.join(unknown)}")
-    for x in bars:
-        if "label" not in x:
-            raise KeyError(f"requests_chart: label of {x.get('key')}")
-    return ViewRules(tuple(out), chart)
-
 
 def _default(rules: Optional[Rules]) -> Rules:
     if rules is not None:
