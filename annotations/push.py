@@ -213,8 +213,9 @@ def prediction_for(text: str, predictor: Predictor, model_version: str, relation
     results = [region(s, score=s.score) for s in spans]
     if relations and spans:
         from inference.link import find_relations
+        from inference.rules import default_rules
 
-        results += [relation_result(r) for r in find_relations(text, spans)]
+        results += [relation_result(r) for r in find_relations(text, spans, default_rules().linking)]
     pred: dict[str, Any] = {"model_version": model_version, "result": results}
     pred["score"] = round(sum(s.score for s in spans) / len(spans), 6) if spans else 0.0
     return pred

@@ -16,6 +16,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from inference import clean, segment
+from inference.rules import default_rules
 from inference.load import from_text
 from inference.tables import parse_tables, values
 
@@ -27,7 +28,7 @@ _COLD = False
 def _init(seg: bool, cold: bool = False) -> None:
     global _SEGMENT, _COLD
     _SEGMENT, _COLD = seg, cold
-    parse_tables(from_text("规章 | 0 |\n"))  # load the configs once per process
+    parse_tables(from_text("规章 | 0 |\n"), default_rules())  # load the configs once per process
 
 
 def _one(item: tuple[str, str]) -> tuple[int, int]:
@@ -37,8 +38,8 @@ def _one(item: tuple[str, str]) -> tuple[int, int]:
             f.cache_clear()
     doc = from_text(text, source=name)
     if _SEGMENT:
-        doc = segment.segment(clean.clean(doc))
-    doc = parse_tables(doc)
+        doc = segment.segment(clean.clean(doc, default_rules()), default_rules())
+    doc = parse_tables(doc, default_rules())
     return len(doc.facts), len(doc.checks)
 
 

@@ -28,10 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inference.config import load_config  # noqa: E402
-from inference.normalise.context import whole_scopes  # noqa: E402
 from inference.pipeline import Pipeline  # noqa: E402
-from inference.tables.taxonomy import load_taxonomy  # noqa: E402
+from inference.rules import default_rules  # noqa: E402
 
 GOLD = ROOT / "annotations" / "data" / "facts-v1" / "facts.jsonl"
 KEYS = ROOT / "annotations" / "data" / "keymap-v1" / "dev_metric_keys.tsv"
@@ -68,9 +66,8 @@ def metric_labels(path: Path = KEYS) -> dict[tuple, str]:
 
 
 def predicted(doc_id: str, doc) -> set[tuple]:
-    tax = load_taxonomy()
-    whole = whole_scopes()
-    totals = set(load_config("normalise")["merge"].get("total_applicants", [None]))  # cached config
+    rules = default_rules()
+    tax, whole, totals = rules.taxonomy, rules.merge.whole_scopes, rules.merge.total_applicants
     out = set()
     for f in doc.facts:
         e = tax.entries.get(f.key or "")

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from inference import link, ner  # noqa: E402
 from inference.config import label_set  # noqa: E402
+from inference.rules import default_rules  # noqa: E402
 from training.config import load_train_config  # noqa: E402
 from training.data import load_docs, regions_of, split_docs  # noqa: E402
 from training.metrics import relation_keys, relation_score, score  # noqa: E402
@@ -31,7 +32,7 @@ LABELS = list(label_set().labels)
 def found_relations(text: str, spans) -> set:
     """Relations found by inference.link among ``spans`` (training.metrics keys)."""
     spans = ner.with_ids(sorted(spans, key=lambda s: s.start))
-    return relation_keys(spans, link.find_relations(text, spans))
+    return relation_keys(spans, link.find_relations(text, spans, default_rules().linking))
 
 
 def f1_row(gold, pred) -> str:

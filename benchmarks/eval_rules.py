@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from annotations.sets import load_set  # noqa: E402
 from inference import link, ner  # noqa: E402
 from inference.load import from_text  # noqa: E402
+from inference.rules import default_rules  # noqa: E402
 from training import data  # noqa: E402
 from training.metrics import prf as _prf  # noqa: E402
 
@@ -61,7 +62,7 @@ def eval_links(docs) -> None:
     for d in docs:
         doc = from_text(d.text)
         doc.entities = list(d.spans)
-        got = {(r.from_id, r.to_id) for r in link.link(doc).relations}
+        got = {(r.from_id, r.to_id) for r in link.link(doc, default_rules()).relations}
         gold = {(r.from_id, r.to_id) for r in d.relations}
         tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
     p, r, f = prf(tp, fp, fn)
@@ -77,7 +78,7 @@ def eval_links_rules_only(docs, how: str) -> None:
         spans = ner.with_ids(ner.combine(d.text, None, ner.rule_spans(d.text, regions_of(d.text, how))))
         by = {s.id: s for s in spans}
         got = {((by[r.from_id].start, by[r.from_id].end), (by[r.to_id].start, by[r.to_id].end))
-               for r in link.find_relations(d.text, spans)}
+               for r in link.find_relations(d.text, spans, default_rules().linking)}
         gb = {s.id: s for s in d.spans}
         gold = {((gb[r.from_id].start, gb[r.from_id].end), (gb[r.to_id].start, gb[r.to_id].end))
                 for r in d.relations}

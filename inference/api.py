@@ -29,6 +29,7 @@ from .deadline import time_limit as _time_limit
 from .errors import TimeLimitExceeded
 from .load import FORMATS, LoadError, from_text, load_bytes, load_path
 from .pipeline import Pipeline
+from .rules import Rules, default_rules
 
 Input = Union[str, Path, bytes]
 
@@ -117,52 +118,56 @@ class Extractor:
     notes: list[str] = field(default_factory=list)  # load-time warnings (e.g. no model)
     limit_mb: float = 50.0
     time_limit: Optional[float] = None  # seconds per report (TimeLimitExceeded); None: none
+    rules: Optional[Rules] = None  # the loaded rules (None: default_rules())
 
     def __post_init__(self) -> None:
-        self.pipeline = Pipeline(self.tagger)
+        self.pipeline = Pipeline(self.tagger, rules=self.rules or default_rules())
+        self.rules = self.pipeline.rules
 
     @classmethod
     def load(cls, path: Union[str, Path, None] = None, runtime: str = "auto",
-             rules_only: bool = False, time_limit: Optional[float] = None) -> "Extractor":
-        """See ``_load_model``; ``time_limit``: seconds per report (None: no limit)."""
-        ex = cls._load_model(path, runtime, rules_only)
+             rules_only: bool = False, time_limit: Optional[float] = None,
+             rules: Optional[Rules] = None) -> "Extractor":
+        """See ``_load_model``; ``time_limit``: seconds per report (None: no limit);
+        ``rules``: the loaded rules (None: ``default_rules()``)."""
+        ex = cls._load_model(path, runtime, rules_only, rules)
         ex.time_limit = time_limit
         return ex
 
     @classmethod
     def _load_model(cls, path: Union[str, Path, None], runtime: str,
-                    rules_only: bool) -> "Extractor":
+                    rules_only: bool, rules: Optional[Rules] = None) -> "Extractor":
         """The extractor with the model of ``path`` (default: the embedded
         ``models/default``). With no default model (or no torch/onnxruntime installed) it
         runs rules only and warns; a ``path`` given that holds no model, or a ``runtime``
         asked for that the model lacks (``onnx`` before ``govie export-onnx``), is an error."""
         if rules_only:
-            return cls()
+            return cls(rules=rules)
         try:
             from .tagger import ModelNotFound, load_tagger
         except ImportError as exc:  # numpy/tokenizer stack missing
             if path is not None:
                 raise
-            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only")
+            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only", rules)
         try:
             tagger = load_tagger(path, runtime=runtime)
         except ModelNotFound as exc:
             if path is not None or runtime != "auto":  # asked for: a clear error
                 raise
-            return cls._rules_only(f"{exc}; running rules only (patterns and table rules)")
+            return cls._rules_only(f"{exc}; running rules only (patterns and table rules)", rules)
         except ImportError as exc:
             if path is not None or runtime != "auto":
                 raise
-            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only")
+            return cls._rules_only(f"model runtime unavailable ({exc}); running rules only", rules)
         from .config import default_model_dir
 
         name = getattr(tagger, "runtime", runtime)  # a ModelTagger names its runtime adapter
-        return cls(tagger, name, str(path if path is not None else default_model_dir()))
+        return cls(tagger, name, str(path if path is not None else default_model_dir()), rules=rules)
 
     @classmethod
-    def _rules_only(cls, message: str) -> "Extractor":
+    def _rules_only(cls, message: str, rules: Optional[Rules] = None) -> "Extractor":
         _warnings.warn(message, stacklevel=4)
-        return cls(notes=[message])
+        return cls(notes=[message], rules=rules)
 
     @property
     def model_version(self) -> Optional[str]:
@@ -172,17 +177,15 @@ class Extractor:
     def labels(self) -> list[str]:
         if self.tagger is not None:
             return list(self.tagger.labels)
-        from .config import label_set
-
-        return list(label_set().labels)
+        return list(self.pipeline.rules.labels.labels)
 
     # ---- reading inputs ----------------------------------------------------------------
 
     def _load(self, x: Input, name: Optional[str] = None) -> Document:
         if isinstance(x, Path):
-            return load_path(x, limit_mb=self.limit_mb)
+            return load_path(x, limit_mb=self.limit_mb, rules=self.rules)
         if isinstance(x, (bytes, bytearray)):
-            return load_bytes(bytes(x), name or "<bytes>", limit_mb=self.limit_mb)
+            return load_bytes(bytes(x), name or "<bytes>", limit_mb=self.limit_mb, rules=self.rules)
         if isinstance(x, str):
             if looks_like_path(x):
                 p = Path(x.strip())
@@ -190,7 +193,7 @@ class Extractor:
                     raise FileNotFoundError(f"{x}: no such file (a one-line str ending in a "
                                             "report extension is read as a path; use "
                                             "extract_text() for text)")
-                return load_path(p, limit_mb=self.limit_mb)
+                return load_path(p, limit_mb=self.limit_mb, rules=self.rules)
             return from_text(x, source=name or "<text>")
         raise TypeError(f"extract() takes a str, pathlib.Path or bytes, not {type(x).__name__}")
 
@@ -213,7 +216,7 @@ class Extractor:
 
     def extract_file(self, path: Union[str, Path]) -> Report:
         with _time_limit(self.time_limit):
-            return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb)))
+            return self._finish(self.pipeline(load_path(path, limit_mb=self.limit_mb, rules=self.rules)))
 
     def extract_many(self, items: Iterable[Input], batch_size: int = 8,
                      progress: bool = False) -> Iterator[Report]:
@@ -250,8 +253,8 @@ class Extractor:
         Report with ``error`` (the stage and the exception); the others go on."""
         stages = list(self.pipeline.stages)
         k = stages.index("ner") if "ner" in stages else len(stages)
-        pre = Pipeline(self.tagger, stages[:k])
-        post = Pipeline(self.tagger, stages[k + 1:])
+        pre = Pipeline(self.tagger, stages[:k], self.pipeline.rules)
+        post = Pipeline(self.tagger, stages[k + 1:], self.pipeline.rules)
         docs: list[Optional[Document]] = [d for _, d, _ in batch]
         errs: list[Optional[tuple[str, str]]] = [(e, "load") if e else None for _, _, e in batch]
 
@@ -274,12 +277,12 @@ class Extractor:
             batch_limit = self.time_limit * len(live) if self.time_limit else None
             try:
                 with _time_limit(batch_limit):
-                    tagged = ner.tag_many([docs[i] for i in live], self.tagger)
+                    tagged = ner.tag_many([docs[i] for i in live], self.tagger, self.pipeline.rules)
                 for i, d in zip(live, tagged):
                     docs[i] = d
             except Exception:  # find the culprit (or the slow one): one document at a time
                 for i in live:
-                    guard(i, "ner", lambda d: ner.tag_many([d], self.tagger)[0])
+                    guard(i, "ner", lambda d: ner.tag_many([d], self.tagger, self.pipeline.rules)[0])
         for i in range(len(docs)):
             if docs[i] is not None:
                 guard(i, "pipeline", post)

@@ -23,6 +23,7 @@ from .errors import OutputLocked, UsageError
 from .inputs import ARCHIVES, Item, iter_items, safe_name  # noqa: F401  (re-exported)
 from .load import DEFAULT_LIMIT_MB
 from .output import JsonlWriter, error_record, read_jsonl, write_facts_csv, write_facts_parquet
+from .rules import Rules, default_rules
 
 __all__ = ["ARCHIVES", "Item", "Summary", "UsageError", "iter_items", "process",
            "resolve_model", "run_extract", "safe_name", "worker_threads"]
@@ -195,23 +196,25 @@ def pending(paths: Sequence[Union[str, Path]], out: Path, sink: Sink, limit_mb: 
 
 def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None], engine: str,
                jobs: int, model_dir: Optional[str], limit_mb: float, address: Optional[str],
-               time_limit: Optional[float]) -> None:
+               time_limit: Optional[float], rules: Optional[Rules] = None) -> None:
     """Every item through the pipeline on the engine asked for: Ray actors, this process,
-    or a pool of ``jobs`` worker processes."""
+    or a pool of ``jobs`` worker processes, with the loaded ``rules`` (default
+    ``default_rules()``; worker processes and actors load its folder once each)."""
+    rules = rules if rules is not None else default_rules()
     if engine == "ray":
         from .ray_engine import ray_records
 
         for rec in ray_records(items, model_dir, limit_mb, jobs=jobs, address=address,
-                               time_limit=time_limit):
+                               time_limit=time_limit, rules_dir=str(rules.folder)):
             emit(rec)
     elif jobs == 1:
-        w = _worker.Worker(model_dir, seconds=time_limit)
+        w = _worker.Worker(model_dir, seconds=time_limit, rules=rules)
         if w.init_error is not None:
             raise UsageError(w.init_error)
         for source, data in items:
             emit(w.process(source, data, limit_mb))
     else:
-        _run_pool(items, jobs, model_dir, limit_mb, emit, time_limit)
+        _run_pool(items, jobs, model_dir, limit_mb, emit, time_limit, str(rules.folder))
 
 
 def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
@@ -221,14 +224,17 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
                 limit_mb: float = DEFAULT_LIMIT_MB, progress: bool = True,
                 engine: str = "local", address: Optional[str] = None,
                 time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
-                follow_symlinks: bool = False) -> Summary:
+                follow_symlinks: bool = False, rules: Optional[Rules] = None) -> Summary:
     """Extract every report under ``paths`` into the JSON Lines file ``out`` (appending,
     resuming), then write the facts of the whole output as CSV/Parquet if asked.
     ``engine="ray"`` runs the pipeline in a Ray actor pool of ``jobs`` actors (the cluster
     at ``address``, or a local Ray; ``inference.ray_engine``). ``time_limit``: seconds per
     report (None or 0: none). The output is locked for the run (``OutputLocked``). SIGTERM
-    or Ctrl-C stop the run: the records done are kept and ``summary.interrupted`` is set."""
+    or Ctrl-C stop the run: the records done are kept and ``summary.interrupted`` is set.
+    ``rules``: the loaded rules (default: ``default_rules()``, loaded and validated here,
+    before any report is read)."""
     _check_args(paths, jobs, engine, address, time_limit)
+    rules = rules if rules is not None else default_rules()
     model_dir, warns = resolve_model(model, no_model)
     for w in warns:
         print(f"govie: warning: {w}", file=sys.stderr)
@@ -239,7 +245,7 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
            if _main_thread() else {})
     try:
         run_engine(pending(paths, out, sink, limit_mb, follow_symlinks), sink.emit, engine, jobs,
-                   model_dir, limit_mb, address, time_limit)
+                   model_dir, limit_mb, address, time_limit, rules)
     except KeyboardInterrupt:
         sink.summary.interrupted = True
     finally:
@@ -295,14 +301,16 @@ def worker_threads(jobs: int) -> int:
 
 def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional[str],
               limit_mb: float, emit: Callable[[dict[str, Any]], None],
-              time_limit: Optional[float] = None) -> None:
-    """Process ``items`` in ``jobs`` worker processes, at most 4 per worker in flight. A
+              time_limit: Optional[float] = None, rules_dir: Optional[str] = None) -> None:
+    """Process ``items`` in ``jobs`` worker processes (each loads the rules of ``rules_dir``
+    once), at most 4 per worker in flight. A
     worker that dies (out of memory, killed) breaks the pool: the reports in flight get
     "internal" error records (retried on resume) and a fresh pool takes the rest. If the
     run is stopped, the results already done are still emitted."""
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=jobs, initializer=_worker.init_worker,
-                                   initargs=(model_dir, worker_threads(jobs), time_limit))
+                                   initargs=(model_dir, worker_threads(jobs), time_limit, True,
+                                             rules_dir))
 
     pool = new_pool()
     pending: dict = {}  # future -> (source, data): the bytes are hashed only if a worker dies

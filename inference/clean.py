@@ -9,40 +9,50 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
-from .config import load_config, rules_cache
 from .data import Document, ReportWarning
 from .metadata import extract_metadata
 from .noise import noise_ranges
 
+if TYPE_CHECKING:
+    from .rules import Rules
+
 _PUNCT = re.compile(r"[\s:：|/>＞»›·,，、\-—_【】\[\]()（）]*")
 
 
-@rules_cache
-def _patterns() -> tuple[list[re.Pattern], re.Pattern, int]:
-    cfg = load_config("chrome")
-    lines = [re.compile(p) for p in cfg.get("lines", [])]
-    tokens = re.compile("|".join(f"(?:{p})" for p in cfg.get("tokens", [])) or r"(?!x)x")
-    return lines, tokens, int(cfg.get("max_line_chars", 120))
+@dataclass(frozen=True)
+class Chrome:
+    """The compiled configs/chrome.yaml."""
+
+    lines: tuple[re.Pattern, ...]  # whole lines that are chrome
+    tokens: re.Pattern  # words a line made only of them is chrome
+    max_line_chars: int
+    max_header_line_chars: int
+    page_numbers: tuple[re.Pattern, ...]  # page number lines of PDF pages (loaders/pdf.py)
 
 
-@rules_cache
-def _max_header_line() -> int:
-    return int(load_config("chrome").get("max_header_line_chars", 300))
+def build_chrome(cfg: dict) -> Chrome:
+    """The compiled chrome rules of a parsed configs/chrome.yaml."""
+    return Chrome(tuple(re.compile(p) for p in cfg.get("lines", [])),
+                  re.compile("|".join(f"(?:{p})" for p in cfg.get("tokens", [])) or r"(?!x)x"),
+                  int(cfg.get("max_line_chars", 120)), int(cfg.get("max_header_line_chars", 300)),
+                  tuple(re.compile(p) for p in cfg.get("page_numbers", [])))
 
 
-def header_chrome(header_lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def header_chrome(header_lines: list[tuple[int, int]], chrome: Chrome) -> list[tuple[int, int]]:
     """The header lines (名称: ..., 索引号: ...) that are chrome: only those up to
     ``max_header_line_chars`` long; a longer "line" is report text that lost its line
     breaks, not a header field."""
-    limit = _max_header_line()
+    limit = chrome.max_header_line_chars
     return [r for r in header_lines if 0 < r[1] - r[0] <= limit]
 
 
-def chrome_ranges(text: str) -> list[tuple[int, int]]:
+def chrome_ranges(text: str, chrome: Chrome) -> list[tuple[int, int]]:
     """Ranges of page chrome: whole lines that match a chrome line pattern, or lines made
     only of chrome tokens. Report sentences that merely mention a chrome word stay."""
-    lines, tokens, max_chars = _patterns()
+    lines, tokens, max_chars = chrome.lines, chrome.tokens, chrome.max_line_chars
     out: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
@@ -67,10 +77,11 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def clean(doc: Document) -> Document:
-    metadata, header_lines = extract_metadata(doc.text, doc.source)
-    ranges = chrome_ranges(doc.text) + header_chrome(header_lines)
-    noise = noise_ranges(doc.text)
+def clean(doc: Document, rules: Rules) -> Document:
+    """Stage clean: ``doc`` with its chrome, metadata and noise, read with ``rules``."""
+    metadata, header_lines = extract_metadata(doc.text, rules, doc.source)
+    ranges = chrome_ranges(doc.text, rules.chrome) + header_chrome(header_lines, rules.chrome)
+    noise = noise_ranges(doc.text, rules.noise)
     warnings = list(doc.warnings)
     mirror = [(s, e) for s, e, k in noise if k == "mirror"]
     if mirror:

@@ -62,6 +62,7 @@ def register_extract(sub) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     from .batch import run_extract
     from .errors import UsageError
+    from .rules import default_rules
 
     if args.ocr:  # read by inference.load.ocr_mode, here and in worker processes
         os.environ["GOVIE_OCR"] = args.ocr
@@ -72,7 +73,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                               limit_mb=args.limit_mb, progress=not args.quiet,
                               engine=args.engine, address=args.address,
                               time_limit=args.time_limit or None,
-                              follow_symlinks=args.follow_symlinks)
+                              follow_symlinks=args.follow_symlinks, rules=default_rules())
     except UsageError as exc:
         print(f"govie extract: error: {exc}", file=sys.stderr)
         return 2
@@ -104,15 +105,17 @@ def register_panel(sub) -> None:
 def cmd_panel(args: argparse.Namespace) -> int:
     from .errors import UsageError
     from .panel import local_reports, run_panel
+    from .rules import default_rules
 
     try:
+        rules = default_rules()  # loaded and validated once, before the records are read
         if args.engine == "ray":
             from .ray_panel import ray_reports
 
             reports = ray_reports(args.records, address=args.address, progress=not args.quiet)
         else:
             reports = local_reports(args.records, progress=not args.quiet)
-        summary = run_panel(reports, args.output, csv=args.csv, checks=args.checks)
+        summary = run_panel(reports, args.output, csv=args.csv, checks=args.checks, rules=rules)
     except UsageError as exc:
         print(f"govie panel: error: {exc}", file=sys.stderr)
         return 2
@@ -144,10 +147,12 @@ def register_view(sub) -> None:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    from .rules import default_rules
     from .view_files import ViewError, write_views
 
     try:
-        summary = write_views(args.records, args.output, source=args.source, root=args.root)
+        summary = write_views(args.records, args.output, source=args.source, root=args.root,
+                              rules=default_rules())
     except ViewError as exc:
         print(f"govie view: error: {exc}", file=sys.stderr)
         return 2

@@ -1,22 +1,20 @@
 """Loading of the rules-as-data in ``configs/`` (labels, templates, taxonomy, patterns).
 
 Configs are read at run time from the project's ``configs/`` folder, or from the folder
-named by the environment variable ``GOVIE_CONFIGS``. Loaded files are cached: they are
-read once per process.
+named by the environment variable ``GOVIE_CONFIGS``. ``load_config`` reads one file; the
+pipeline's rules are read, validated and compiled once per folder into one typed object
+by ``inference.rules.load_rules`` (``default_rules()`` is the only cache).
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import yaml
 
 from .errors import ConfigError  # noqa: F401  (re-exported)
-
-T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
@@ -34,27 +32,10 @@ def default_model_dir() -> Path:
     return models_dir() / "default"
 
 
-def rules_cache(fn: Callable[..., T]) -> Callable[..., T]:
-    """Cache a function of the rules in ``configs/``: loaded once per configs folder, so a
-    process that points ``GOVIE_CONFIGS`` elsewhere gets the rules of that folder, never a
-    stale copy (``lru_cache`` alone would keep the first folder's)."""
-    cache: dict[tuple, Any] = {}
-
-    @wraps(fn)
-    def cached(*args: Any) -> T:
-        key = (os.environ.get("GOVIE_CONFIGS"), *args)  # what configs_dir() depends on: cheap
-        if key not in cache:
-            cache[key] = fn(*args)
-        return cache[key]
-
-    cached.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return cached
-
-
-@rules_cache
-def load_config(name: str) -> Any:
-    """The parsed YAML file ``configs/<name>`` (``.yaml`` may be omitted)."""
-    path = configs_dir() / name
+def load_config(name: str, folder: Path | None = None) -> Any:
+    """The parsed YAML file ``<folder>/<name>`` (``.yaml`` may be omitted; folder: the
+    configs folder in use). Read each time it is called: callers keep what they need."""
+    path = (configs_dir() if folder is None else folder) / name
     if path.suffix not in (".yaml", ".yml", ".json"):
         path = path.with_suffix(".yaml")
     if not path.is_file():
@@ -72,6 +53,8 @@ class LabelSet:
 
     labels: tuple[str, ...]
     relations: tuple[dict, ...]
+    keep_at_start: frozenset = frozenset()  # punctuation that stays at a span's start
+    keep_at_end: frozenset = frozenset()  # ... and at its end (a trailing 》 or %)
 
     @property
     def bio(self) -> tuple[str, ...]:
@@ -96,9 +79,8 @@ class LabelSet:
         return tuple(out)
 
 
-@rules_cache
-def label_set() -> LabelSet:
-    cfg = load_config("labels")
+def build_labels(cfg: dict) -> LabelSet:
+    """The label set of a parsed configs/labels.yaml; ConfigError when malformed."""
     try:
         names = tuple(item["name"] for item in cfg["labels"])
         rels = tuple(cfg.get("relations", []))
@@ -106,4 +88,11 @@ def label_set() -> LabelSet:
         raise ConfigError(f"configs/labels.yaml: malformed ({exc})") from exc
     if len(set(names)) != len(names):
         raise ConfigError("configs/labels.yaml: duplicate label names")
-    return LabelSet(names, rels)
+    return LabelSet(names, rels, frozenset(cfg.get("keep_at_start", "")),
+                    frozenset(cfg.get("keep_at_end", "")))
+
+
+def label_set() -> LabelSet:
+    """The label set of configs/labels.yaml of the configs folder in use (the pipeline's
+    is ``Rules.labels``)."""
+    return build_labels(load_config("labels"))

@@ -20,19 +20,33 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .config import load_config, rules_cache
 from .data import Document, Evidence, Issuer, IssuerRegion, ReportWarning
 from .gazetteer import Gazetteer, Region, former_county, gazetteer
-from .noise import mirror_patterns
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 LEVELS = ("province", "city", "county")
 
 
-@rules_cache
-def _cfg() -> dict:
-    return load_config("issuer")
+@dataclass(frozen=True)
+class IssuerRules:
+    """configs/issuer.yaml: the parsed file, its department pattern and its mirror strings
+    (``noise.build_mirror``) compiled."""
+
+    cfg: dict
+    dept: re.Pattern
+    mirror: tuple[re.Pattern, ...]
+
+
+def build_issuer(cfg: dict, mirror: tuple[re.Pattern, ...]) -> IssuerRules:
+    """The issuer rules of a parsed configs/issuer.yaml."""
+    for key in ("weights", "generic_units", "governments", "townships", "self_refs",
+                "text_chars", "header_lines", "source_labels", "department_reject", "issuer_end"):
+        cfg[key]  # noqa: B018  (a missing key is a KeyError: ConfigError in load_rules)
+    return IssuerRules(cfg, _dept_rx(cfg), mirror)
 
 
 @lru_cache(maxsize=None)
@@ -40,9 +54,7 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-@rules_cache
-def _dept_rx() -> re.Pattern:
-    c = _cfg()
+def _dept_rx(c: dict) -> re.Pattern:
     suf = "|".join(sorted(c["department_suffixes"], key=len, reverse=True))
     stop = c["department_stop"]
     body = stop.replace("[", "[^", 1) if stop.startswith("[") else f"(?:(?!{stop}).)"
@@ -93,9 +105,9 @@ def _chain(g: Gazetteer, text: str, hits, first: int) -> tuple[list[Region], int
     return cands, end, deepest_at
 
 
-def _organ(reading: Reading, rest: str, at: int) -> None:
+def _organ(reading: Reading, rest: str, at: int, ir: IssuerRules) -> None:
     """The organ at the start of ``rest`` (``at``: its offset in the clue)."""
-    c = _cfg()
+    c = ir.cfg
     m = _rx(rf"^{c['townships']}").match(rest)
     if m and reading.regions and reading.regions[0].level == "county":
         reading.township = m.group(1)
@@ -107,23 +119,23 @@ def _organ(reading: Reading, rest: str, at: int) -> None:
         if m:
             reading.organ, reading.office = gov["organ"], bool(gov.get("office"))
             reading.organ_span = (at, at + m.end())
-            sub = None if gov.get("office") else _sub_department(rest[m.end():])
+            sub = None if gov.get("office") else _sub_department(rest[m.end():], ir)
             if sub:  # 湛江市人民政府地方志办公室: an office of the government, a department
                 reading.organ, reading.department = gov["organ"] + sub, sub
                 reading.organ_span = (at, at + m.end() + len(sub))
             return
-    m = _dept_rx().match(rest)
+    m = ir.dept.match(rest)
     if m and len(m.group(0)) >= 2 and not _rx(c["department_reject"]).match(m.group(0)):
         reading.organ = reading.department = m.group(0)
         reading.organ_span = (at, at + m.end())
 
 
-def _sub_department(rest: str) -> Optional[str]:
+def _sub_department(rest: str, ir: IssuerRules) -> Optional[str]:
     """A department named right after a government (人民政府|地方志办公室|2023年), when the
     name is followed by what follows an issuer in a title (a year, 政府信息公开, the end):
     not a phrase that merely goes on (人民政府门户网站)."""
-    c = _cfg()
-    m = _dept_rx().match(rest)
+    c = ir.cfg
+    m = ir.dept.match(rest)
     if not m or len(m.group(0)) < 2 or _rx(c["department_reject"]).match(m.group(0)):
         return None
     return m.group(0) if _rx(c["issuer_end"]).match(rest[m.end():]) else None
@@ -141,7 +153,7 @@ def _bounded(text: str, hit) -> bool:
     return e - s > 2 or s == 0 or text[s - 1] in "\n\t ，。；：,;:(（年度"
 
 
-def read_clue(clue: Clue, first_only: bool = True) -> Optional[Reading]:
+def read_clue(clue: Clue, ir: IssuerRules, first_only: bool = True) -> Optional[Reading]:
     """The reading of one clue: the first run of division names and the organ after it
     (with ``first_only=False``: the first run followed by an organ, for running text); a
     clue that starts with a generic unit (市政府办公室, 区交通运输局) gives the organ and
@@ -162,7 +174,7 @@ def read_clue(clue: Clue, first_only: bool = True) -> Optional[Reading]:
             former = former_county(g, cands[0], m.group(0))
             if former is not None:
                 r.regions, r.region_span, end = [former], (end, end + m.end()), end + m.end()
-        _organ(r, text[end:], end)
+        _organ(r, text[end:], end, ir)
         if first_only or r.organ is not None:
             return r
         i += 1 + sum(1 for h in hits[i + 1:] if h[0] < end)
@@ -171,13 +183,13 @@ def read_clue(clue: Clue, first_only: bool = True) -> Optional[Reading]:
         former = former_county(g, None, m.group(0))
         if former is not None:
             r = Reading(clue, [former], (0, m.end()))
-            _organ(r, text[m.end():], m.end())
+            _organ(r, text[m.end():], m.end(), ir)
             return r
-    units = _cfg()["generic_units"]
+    units = ir.cfg["generic_units"]
     for unit in sorted(units, key=len, reverse=True):
         if text.startswith(unit):
             r = Reading(clue, unit_level=units[unit])
-            _organ(r, text[len(unit):], len(unit))
+            _organ(r, text[len(unit):], len(unit), ir)
             if r.organ is not None:
                 return r
     return None
@@ -185,53 +197,53 @@ def read_clue(clue: Clue, first_only: bool = True) -> Optional[Reading]:
 
 # ---- clues of a document ------------------------------------------------------------
 
-def _clue_from_evidence(doc: Document, name: str, kind: str) -> Optional[Clue]:
+def _clue_from_evidence(doc: Document, name: str, kind: str, ir: IssuerRules) -> Optional[Clue]:
     ev = doc.metadata.evidence.get(name)
     if ev is None or ev.start is None or ev.end is None:
         return None
-    return Clue(kind, doc.text[ev.start:ev.end], ev.start, _cfg()["weights"][kind])
+    return Clue(kind, doc.text[ev.start:ev.end], ev.start, ir.cfg["weights"][kind])
 
 
-def _source_lines(text: str) -> list[Clue]:
-    c = _cfg()
+def _source_lines(text: str, ir: IssuerRules) -> list[Clue]:
+    c = ir.cfg
     head = "\n".join(text.split("\n")[: c["header_lines"]])
     return [Clue("source_line", m.group(1), m.start(1), c["weights"]["source_line"])
             for m in _rx(c["source_labels"]).finditer(head)]
 
 
-def _file_clue(source: str) -> Optional[Clue]:
+def _file_clue(source: str, ir: IssuerRules) -> Optional[Clue]:
     name = PurePosixPath(source.replace("\\", "/").split("!")[-1]).stem
     if not re.search(r"[\u4e00-\u9fa5]", name):
         return None
-    return Clue("filename", name, None, _cfg()["weights"]["filename"])
+    return Clue("filename", name, None, ir.cfg["weights"]["filename"])
 
 
-def clues(doc: Document) -> list[Clue]:
+def clues(doc: Document, ir: IssuerRules) -> list[Clue]:
     """The clues of ``doc``, weightiest first."""
     md = doc.metadata
     out: list[Clue] = []
     if "body" in md.evidence and md.evidence["body"].kind == "header":
-        out.append(_clue_from_evidence(doc, "body", "header"))
+        out.append(_clue_from_evidence(doc, "body", "header", ir))
     elif "body" in md.evidence:
-        out.append(_clue_from_evidence(doc, "body", "body"))
-    out += _source_lines(doc.text)
-    out.append(_clue_from_evidence(doc, "title", "title"))
-    out.append(_clue_from_evidence(doc, "contacts.address", "address"))
+        out.append(_clue_from_evidence(doc, "body", "body", ir))
+    out += _source_lines(doc.text, ir)
+    out.append(_clue_from_evidence(doc, "title", "title", ir))
+    out.append(_clue_from_evidence(doc, "contacts.address", "address", ir))
     if doc.source:
-        out.append(_file_clue(doc.source))
+        out.append(_file_clue(doc.source, ir))
     return sorted((c for c in out if c is not None and c.text), key=lambda c: -c.weight)
 
 
-def noise_in(text: str) -> Optional[re.Match]:
+def noise_in(text: str, ir: IssuerRules) -> Optional[re.Match]:
     """The first page-noise string (spam mirror) in ``text``, if any."""
-    for rx in mirror_patterns():
+    for rx in ir.mirror:
         m = rx.search(text)
         if m:
             return m
     return None
 
 
-def _phone_reading(doc: Document) -> Optional[Reading]:
+def _phone_reading(doc: Document, ir: IssuerRules) -> Optional[Reading]:
     ev = doc.metadata.evidence.get("contacts.phone")
     if ev is None or ev.start is None:
         return None
@@ -244,15 +256,15 @@ def _phone_reading(doc: Document) -> Optional[Reading]:
         if code in g.area_codes:
             region = g.city_by_alias(*g.area_codes[code])
             if region is not None:
-                clue = Clue("phone", ev.text, ev.start, _cfg()["weights"]["phone"])
+                clue = Clue("phone", ev.text, ev.start, ir.cfg["weights"]["phone"])
                 return Reading(clue, [region], (m.start(1), m.start(1) + n))
     return None
 
 
-def _self_ref(text: str) -> Optional[tuple[str, int, int]]:
-    head = text[: _cfg()["text_chars"]]
+def _self_ref(text: str, ir: IssuerRules) -> Optional[tuple[str, int, int]]:
+    head = text[: ir.cfg["text_chars"]]
     best = None
-    for ref in _cfg()["self_refs"]:
+    for ref in ir.cfg["self_refs"]:
         m = _rx(ref["pattern"]).search(head)
         if m and (best is None or m.start() < best[1]):
             best = (ref["kind"], m.start(), m.end())
@@ -313,9 +325,9 @@ def _ev(reading: Reading, span: Optional[tuple[int, int]], source: str) -> Evide
 
 
 def resolve(readings: list[Reading], self_ref: Optional[tuple[str, int, int]],
-            text: str, source: str) -> Optional[Issuer]:
+            text: str, source: str, ir: IssuerRules) -> Optional[Issuer]:
     """The issuer the readings agree on (None if no division is known)."""
-    c = _cfg()
+    c = ir.cfg
     orgs = [r for r in readings if r.organ]
     org = max(orgs, key=lambda r: (r.clue.weight, bool(r.regions)), default=None)
     regs = [r for r in readings if r.regions]
@@ -369,12 +381,12 @@ def resolve(readings: list[Reading], self_ref: Optional[tuple[str, int, int]],
                   former_name=region.former, confidence=round(conf, 3), evidence=ev)
 
 
-def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[ReportWarning]]:
+def find_issuer(doc: Document, ir: IssuerRules) -> tuple[Optional[Issuer], list[ReportWarning]]:
     """The issuer of ``doc`` (read after the metadata) and the warnings about it."""
     warnings: list[ReportWarning] = []
     readings: list[Reading] = []
-    for clue in clues(doc):
-        m = noise_in(clue.text)
+    for clue in clues(doc, ir):
+        m = noise_in(clue.text, ir)
         if m:
             s = None if clue.start is None else clue.start + m.start()
             warnings.append(ReportWarning(
@@ -382,17 +394,17 @@ def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[ReportWarning]]:
                 f"page's string, not the issuer; clue left out", s,
                 None if s is None else s + len(m.group(0))))
             continue
-        r = read_clue(clue)
+        r = read_clue(clue, ir)
         if r is not None:
             readings.append(r)
-    head = doc.text[: _cfg()["text_chars"]]
-    text_r = read_clue(Clue("text", head, 0, _cfg()["weights"]["text"]), first_only=False)
-    if text_r is not None and not noise_in(head[slice(*(text_r.region_span or (0, 0)))]):
+    head = doc.text[: ir.cfg["text_chars"]]
+    text_r = read_clue(Clue("text", head, 0, ir.cfg["weights"]["text"]), ir, first_only=False)
+    if text_r is not None and not noise_in(head[slice(*(text_r.region_span or (0, 0)))], ir):
         readings.append(text_r)
-    phone = _phone_reading(doc)
+    phone = _phone_reading(doc, ir)
     if phone is not None:
         readings.append(phone)
-    issuer = resolve(readings, _self_ref(doc.text), doc.text, doc.source)
+    issuer = resolve(readings, _self_ref(doc.text, ir), doc.text, doc.source, ir)
     if issuer is None:
         why = ("only page noise where the body's name should be"
                if any(w.code == "issuer_noise" for w in warnings) else
@@ -402,8 +414,8 @@ def find_issuer(doc: Document) -> tuple[Optional[Issuer], list[ReportWarning]]:
     return issuer, warnings
 
 
-def issuer(doc: Document) -> Document:
-    """Stage issuer: ``metadata.issuer`` and its warnings."""
-    found, warns = find_issuer(doc)
+def issuer(doc: Document, rules: Rules) -> Document:
+    """Stage issuer: ``metadata.issuer`` and its warnings, read with ``rules``."""
+    found, warns = find_issuer(doc, rules.issuer)
     md = dataclasses.replace(doc.metadata, issuer=found)
     return dataclasses.replace(doc, metadata=md, warnings=list(doc.warnings) + warns)

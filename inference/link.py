@@ -1,7 +1,8 @@
 """Stage link: attach each COUNT, PERCENT and MONEY span to its METRIC.
 
 Relations go from the value to the METRIC it measures (label ``measures``), always inside
-one sentence. The rules are data (``configs/linking.yaml``) and tried in order: ``inherit``
+one sentence. The rules are data (``configs/linking.yaml``, compiled by ``build_linking`` into
+``Rules.linking``) and tried in order: ``inherit``
 (占15.55% and 市本级94次 take the METRIC of the value before them), ``left`` (METRIC immediately before
 its value), ``right`` (a quantifier before its noun: 召开2场…现场会), then the fallbacks.
 
@@ -14,28 +15,43 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from functools import lru_cache
-from typing import Optional
 
-from .config import load_config, rules_cache
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
 from .data import Document, Relation, Span
 
+if TYPE_CHECKING:
+    from .rules import Rules
 
-@rules_cache
-def rules() -> dict:
-    cfg = dict(load_config("linking"))
+Linking = Mapping[str, Any]
+"""The compiled rules of configs/linking.yaml (``build_linking``): the file's keys plus
+``sentence_end_re``, ``clause_punct_re``, ``inherit_re``, ``right_value_re``, ``breakdown_re``."""
+
+
+def build_linking(raw: dict) -> Linking:
+    """The compiled, read-only linking rules of a parsed configs/linking.yaml (a missing key
+    or a pattern that does not compile raises here, at load)."""
+    cfg = dict(raw)
     for key in ("sentence_end", "clause_punct"):
         cfg[key + "_re"] = re.compile(cfg[key])
-    cfg["inherit_re"] = [(set(r["labels"]), re.compile(r["gap"])) for r in cfg.get("inherit", [])]
+    cfg["inherit_re"] = tuple((frozenset(r["labels"]), re.compile(r["gap"]))
+                              for r in cfg.get("inherit", []))
     cfg["right_value_re"] = re.compile(cfg["right"].get("value_ends", ".$"))
     cfg["breakdown_re"] = re.compile(cfg["breakdown"]["marker"])
-    return cfg
+    for key in ("value_labels", "metric_label"):
+        if key not in cfg:
+            raise KeyError(key)
+    for part, key in (("left", "max_gap"), ("right", "max_gap"), ("breakdown", "max_back")):
+        if not isinstance(cfg[part][key], int):
+            raise TypeError(f"{part}.{key} must be an integer")
+    return MappingProxyType(cfg)
 
 
-def sentence_bounds(text: str, pos: int, cfg: Optional[dict] = None) -> tuple[int, int]:
+def sentence_bounds(text: str, pos: int, cfg: Linking) -> tuple[int, int]:
     """Start and end of the sentence holding character ``pos`` (``sentence_end`` is one
     character). The sentence ends of a text are found once and bisected: scanning
     character by character made a long text without sentence ends quadratic (issue 19)."""
-    cfg = cfg or rules()
     ends = _sentence_ends(text, cfg["sentence_end_re"])
     i = bisect_left(ends, pos)
     s, e = (ends[i - 1] + 1 if i else 0), (ends[i] if i < len(ends) else len(text))
@@ -103,9 +119,8 @@ def _pick(value: Span, sent: list[Span], text: str, cfg: dict,
     return None
 
 
-def find_relations(text: str, spans: list[Span], cfg: Optional[dict] = None) -> list[Relation]:
+def find_relations(text: str, spans: list[Span], cfg: Linking) -> list[Relation]:
     """value -> metric relations among ``spans`` (which need ids) of ``text``."""
-    cfg = cfg or rules()
     vl = set(cfg["value_labels"])
     linked: dict[str, str] = {}
     for sent in _sentences(text, [s for s in spans if s.id], cfg):
@@ -120,11 +135,10 @@ def find_relations(text: str, spans: list[Span], cfg: Optional[dict] = None) -> 
     return [Relation(v, m, cfg.get("relation", "measures")) for v, m in linked.items()]
 
 
-def breakdowns(text: str, spans: list[Span], unit_of, cfg: Optional[dict] = None) -> dict[str, str]:
+def breakdowns(text: str, spans: list[Span], unit_of, cfg: Linking) -> dict[str, str]:
     """"其中" breakdowns: value id -> id of its parent value. A value after 其中 (in its
     sentence, or its sentence starting with it) takes the nearest earlier value before
     that 其中 with the same unit (``unit_of(span)``), within ``max_back`` characters."""
-    cfg = cfg or rules()
     vl = set(cfg["breakdown"].get("labels", cfg["value_labels"]))
     values = sorted((s for s in spans if s.label in vl and s.id), key=lambda s: s.start)
     out: dict[str, str] = {}
@@ -145,6 +159,6 @@ def breakdowns(text: str, spans: list[Span], unit_of, cfg: Optional[dict] = None
     return out
 
 
-def link(doc: Document) -> Document:
-    """``doc.relations``: value → metric relations among ``doc.entities``."""
-    return replace(doc, relations=find_relations(doc.text, doc.entities))
+def link(doc: Document, rules: Rules) -> Document:
+    """``doc.relations``: value → metric relations among ``doc.entities`` (``rules.linking``)."""
+    return replace(doc, relations=find_relations(doc.text, doc.entities, rules.linking))

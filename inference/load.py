@@ -11,11 +11,14 @@ import hashlib
 import os
 import stat
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from .data import Document, ReportWarning
 from .errors import InputTooLarge, LoadError, UnsupportedInput
 from .loaders.txt import decode, normalise_newlines
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 __all__ = ["LoadError", "from_text", "load_path", "load_bytes", "detect_format",
            "DEFAULT_LIMIT_MB", "FORMATS"]
@@ -70,10 +73,11 @@ def ocr_mode(mode: Optional[str] = None) -> str:
 
 
 def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
-               ocr: Optional[str] = None) -> Document:
+               ocr: Optional[str] = None, rules: Optional[Rules] = None) -> Document:
     """A Document from the bytes of a file called ``name`` (its extension picks the
     loader). ``LoadError`` for empty, binary, oversize, encrypted or unknown input.
-    ``ocr``: auto | always | never, for PDF pages (see ``ocr_mode``)."""
+    ``ocr``: auto | always | never, for PDF pages (see ``ocr_mode``); ``rules`` (default:
+    ``default_rules()``): the page numbers and heading markers of PDF pages."""
     if limit_mb and len(data) > limit_mb * 1024 * 1024:
         raise InputTooLarge(f"{name}: too large ({len(data) / 1048576:.1f} MB > limit "
                             f"{limit_mb:g} MB)")
@@ -92,8 +96,10 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
         text, enc, tables, notes = load_html(data, name)
     elif fmt == "pdf":
         from .loaders.pdf import load_pdf
+        from .rules import default_rules
 
-        text, enc, tables, ocr_lines, notes = load_pdf(data, name, ocr_mode(ocr))
+        text, enc, tables, ocr_lines, notes = load_pdf(data, name, rules or default_rules(),
+                                                       ocr_mode(ocr))
     elif fmt in ("doc", "wps"):
         from .loaders.legacy_word import load_legacy_word
 
@@ -149,6 +155,7 @@ def read_limited(path: Union[str, Path], limit_mb: float = DEFAULT_LIMIT_MB) -> 
         raise LoadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
 
 
-def load_path(path: Union[str, Path], *, limit_mb: float = DEFAULT_LIMIT_MB) -> Document:
-    """A Document from a file on disk."""
-    return load_bytes(read_limited(path, limit_mb), str(path), limit_mb=limit_mb)
+def load_path(path: Union[str, Path], *, limit_mb: float = DEFAULT_LIMIT_MB,
+              rules: Optional[Rules] = None) -> Document:
+    """A Document from a file on disk (``rules``: see ``load_bytes``)."""
+    return load_bytes(read_limited(path, limit_mb), str(path), limit_mb=limit_mb, rules=rules)

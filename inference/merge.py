@@ -11,23 +11,38 @@ warning naming both values and their evidence.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Optional
 
-from .config import load_config
 from .data import Evidence, Fact, ReportWarning
-from .normalise.context import whole_scopes
-from .tables.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from .tables.taxonomy import Taxonomy
 
 
-def _rules() -> dict:
-    return load_config("normalise")["merge"]
+@dataclass(frozen=True, eq=False)
+class MergeRules:
+    """``merge`` and ``whole_scopes`` of configs/normalise.yaml (``build_merge``) with the
+    taxonomy whose ``units`` make values comparable."""
+
+    taxonomy: Taxonomy
+    tolerance: float  # relative, for approximate narrative values
+    whole_scopes: frozenset
+    total_applicants: frozenset  # table facts of other applicants are not compared
 
 
-def base_value(f: Fact) -> tuple[Optional[float], str]:
+def build_merge(cfg: dict, tax: Taxonomy) -> MergeRules:
+    """The merge rules of a parsed configs/normalise.yaml."""
+    m = cfg["merge"]
+    return MergeRules(tax, float(m.get("approx_tolerance", 0.05)),
+                      frozenset(cfg.get("whole_scopes", [])),
+                      frozenset(m.get("total_applicants", [None])))
+
+
+def base_value(f: Fact, tax: Taxonomy) -> tuple[Optional[float], str]:
     """(value in a comparable unit, unit kind: "count", "money", "%", "pp"; the kinds and
     factors of ``units`` in configs/taxonomy.yaml, "count" for a unit not listed)."""
-    unit = load_taxonomy().unit_kind(f.unit)
+    unit = tax.unit_kind(f.unit)
     if f.value is not None and unit.factor is not None:
         return f.value * unit.factor, unit.kind
     return f.value, unit.kind
@@ -39,9 +54,9 @@ def _scopes_match(a: Optional[str], b: Optional[str], whole: set) -> bool:
     return (a is None and b in whole) or (b is None and a in whole)
 
 
-def values_agree(narr: Fact, table: Fact, tol: float) -> Optional[bool]:
+def values_agree(narr: Fact, table: Fact, tol: float, tax: Taxonomy) -> Optional[bool]:
     """True/False, or None when the two are not comparable (units, missing values)."""
-    (nv, nk), (tv, tk) = base_value(narr), base_value(table)
+    (nv, nk), (tv, tk) = base_value(narr, tax), base_value(table, tax)
     if nv is None or tv is None or nk != tk:
         return None
     if not narr.approx:
@@ -73,14 +88,12 @@ def _where(e: Optional[Evidence]) -> str:
     return f"text {e.start}-{e.end} ({e.text!r})"
 
 
-def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fact], list[ReportWarning]]:
+def merge(table_facts: list[Fact], narrative_facts: list[Fact], rules: MergeRules
+          ) -> tuple[list[Fact], list[ReportWarning]]:
     """All facts (table facts first, then narrative facts, each in input order) with
     ``agreement`` set where a narrative and a table fact state the same figure, and the
-    conflict warnings."""
-    cfg = _rules()
-    tol = float(cfg.get("approx_tolerance", 0.05))
-    whole = whole_scopes()
-    totals = set(cfg.get("total_applicants", [None]))
+    conflict warnings (rules: ``Rules.merge``)."""
+    tol, whole, totals = rules.tolerance, rules.whole_scopes, rules.total_applicants
     table = [replace(f) for f in table_facts]
     narr = [replace(f) for f in narrative_facts]
     warnings: list[ReportWarning] = []
@@ -94,7 +107,7 @@ def merge(table_facts: list[Fact], narrative_facts: list[Fact]) -> tuple[list[Fa
         for t in by_key.get((n.key, n.period), []):
             if not _scopes_match(n.scope, t.scope, whole):
                 continue
-            ok = values_agree(n, t, tol)
+            ok = values_agree(n, t, tol, rules.taxonomy)
             if ok is None:
                 continue
             state = "agree" if ok else "conflict"

@@ -7,10 +7,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .config import load_config
 from .data import Evidence, Metadata
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,18 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern:
     return re.compile(pattern, flags)
 
 
-def _cfg() -> dict:
-    return load_config("metadata")
+_PARTS = ("date", "year", "header", "title", "period", "body", "contacts", "format")
 
 
-def _date_rx() -> str:
-    return _cfg()["date"]
+def build_metadata(cfg: dict) -> dict:
+    """A parsed configs/metadata.yaml, checked to hold every part the readers use."""
+    missing = [k for k in _PARTS if k not in cfg]
+    if missing:
+        raise KeyError(missing[0])
+    for part in ("header", "title", "year", "contacts", "format"):
+        if not isinstance(cfg[part], dict):
+            raise TypeError(f"{part} must be a mapping")
+    return cfg
 
 
 def parse_date(raw: str) -> Optional[str]:
@@ -56,15 +64,15 @@ def parse_date(raw: str) -> Optional[str]:
     return None
 
 
-def _year_ok(y: int) -> bool:
-    lo, hi = _cfg()["year"]["valid"]
+def _year_ok(y: int, cfg: dict) -> bool:
+    lo, hi = cfg["year"]["valid"]
     return lo <= y <= hi
 
 
-def read_header(text: str) -> tuple[dict[str, Found], list[tuple[int, int]]]:
+def read_header(text: str, md_cfg: dict) -> tuple[dict[str, Found], list[tuple[int, int]]]:
     """Fields of the header block (field -> value with offsets) and the line ranges that
-    make up the block (page chrome for the segmenter)."""
-    cfg = _cfg()["header"]
+    make up the block (page chrome for the segmenter); ``md_cfg``: the metadata rules."""
+    cfg = md_cfg["header"]
     labels: list[tuple[str, str]] = []
     for fld, pats in cfg["fields"].items():
         labels += [(fld, p) for p in pats]
@@ -94,10 +102,10 @@ def read_header(text: str) -> tuple[dict[str, Found], list[tuple[int, int]]]:
     return {f: min(v, key=lambda x: x[0])[1] for f, v in found.items()}, lines
 
 
-def find_title(text: str, header: dict[str, Found]) -> Optional[Found]:
+def find_title(text: str, header: dict[str, Found], rules: Rules) -> Optional[Found]:
     if "title" in header:
         return header["title"]
-    cfg = _cfg()["title"]
+    cfg = rules.metadata["title"]
     from .segment import match_marker
 
     pos = 0
@@ -106,16 +114,16 @@ def find_title(text: str, header: dict[str, Found]) -> Optional[Found]:
             break
         s = line.strip()
         if s and len(s) <= cfg["max_chars"] and _rx(cfg["pattern"]).search(s) \
-                and match_marker(s) is None and "《" not in s:
+                and match_marker(s, rules.sections) is None and "《" not in s:
             st = pos + line.index(s)
             return Found(s, st, st + len(s))
         pos += len(line) + 1
     return None
 
 
-def find_period(text: str) -> Optional[tuple[Found, str, str]]:
-    date = _date_rx()
-    for pat in _cfg()["period"]:
+def find_period(text: str, cfg: dict) -> Optional[tuple[Found, str, str]]:
+    date = cfg["date"]
+    for pat in cfg["period"]:
         for m in _rx(pat.replace("{date}", date)).finditer(text):
             a, b = parse_date(m.group(1)), parse_date(m.group(2))
             if a and b and a <= b:
@@ -123,12 +131,12 @@ def find_period(text: str) -> Optional[tuple[Found, str, str]]:
     return None
 
 
-def find_year(text: str, title: Optional[Found], period, publish: Optional[str]
+def find_year(text: str, title: Optional[Found], period, publish: Optional[str], md_cfg: dict
               ) -> Optional[tuple[int, Found]]:
-    cfg = _cfg()["year"]
+    cfg = md_cfg["year"]
     if title is not None:
         m = _rx(cfg["title"]).search(title.value)
-        if m and _year_ok(int(m.group(1))):
+        if m and _year_ok(int(m.group(1)), md_cfg):
             s = title.start + m.start(1)
             return int(m.group(1)), Found(m.group(1), s, s + 4, title.kind)
     if period is not None:
@@ -136,10 +144,10 @@ def find_year(text: str, title: Optional[Found], period, publish: Optional[str]
         if a[:4] == b[:4]:
             return int(a[:4]), found
     m = _rx(cfg["text"]).search(text[: cfg["frequent_chars"]])
-    if m and _year_ok(int(m.group(1))):
+    if m and _year_ok(int(m.group(1)), md_cfg):
         return int(m.group(1)), Found(m.group(1), m.start(1), m.end(1))
     hits = [m for m in _rx(cfg["frequent"]).finditer(text[: cfg["frequent_chars"]])
-            if _year_ok(int(m.group(1)))
+            if _year_ok(int(m.group(1)), md_cfg)
             and (publish is None or int(m.group(1)) <= int(publish[:4]))]
     if hits:
         year = Counter(int(m.group(1)) for m in hits).most_common(1)[0][0]
@@ -148,10 +156,10 @@ def find_year(text: str, title: Optional[Found], period, publish: Optional[str]
     return None
 
 
-def find_body(text: str, title: Optional[Found]) -> Optional[Found]:
+def find_body(text: str, title: Optional[Found], cfg: dict) -> Optional[Found]:
     """The issuing body: a contact sentence (请与……联系), the title's prefix, or the
     subject of the opening sentence."""
-    for i, pat in enumerate(_cfg()["body"]):
+    for i, pat in enumerate(cfg["body"]):
         rx = _rx(pat, re.M)
         if i in (1, 2):  # patterns on the title
             m = rx.search(title.value) if title is not None else None
@@ -166,8 +174,8 @@ def find_body(text: str, title: Optional[Found]) -> Optional[Found]:
     return None
 
 
-def find_contacts(text: str) -> dict[str, Found]:
-    cfg = _cfg()["contacts"]
+def find_contacts(text: str, md_cfg: dict) -> dict[str, Found]:
+    cfg = md_cfg["contacts"]
     head, tail_at = cfg["search_head_chars"], max(0, len(text) - cfg["search_tail_chars"])
     out: dict[str, Found] = {}
     for key in ("address", "postcode", "phone", "fax", "email", "website"):
@@ -178,8 +186,8 @@ def find_contacts(text: str) -> dict[str, Found]:
     return out
 
 
-def find_format(text: str, year: Optional[int]) -> Optional[tuple[str, Optional[Found]]]:
-    cfg = _cfg()["format"]
+def find_format(text: str, year: Optional[int], md_cfg: dict) -> Optional[tuple[str, Optional[Found]]]:
+    cfg = md_cfg["format"]
     for mk in cfg["markers"]:
         m = _rx(mk["pattern"]).search(text)
         if m:
@@ -191,10 +199,12 @@ def find_format(text: str, year: Optional[int]) -> Optional[tuple[str, Optional[
     return None
 
 
-def extract_metadata(text: str, source: Optional[str] = None
+def extract_metadata(text: str, rules: Rules, source: Optional[str] = None
                      ) -> tuple[Metadata, list[tuple[int, int]]]:
-    """The metadata of a report text, and the line ranges of its header block."""
-    header, header_lines = read_header(text)
+    """The metadata of a report text read with ``rules`` (its metadata and section
+    markers), and the line ranges of its header block."""
+    cfg = rules.metadata
+    header, header_lines = read_header(text, cfg)
     ev: dict[str, Evidence] = {}
     md = Metadata()
 
@@ -208,7 +218,7 @@ def extract_metadata(text: str, source: Optional[str] = None
     for name in ("index_no", "doc_no", "category"):
         if name in header:
             put(name, header[name].value, header[name])
-    title = find_title(text, header)
+    title = find_title(text, header, rules)
     if title:
         put("title", title.value, title)
     publish = None
@@ -216,25 +226,25 @@ def extract_metadata(text: str, source: Optional[str] = None
         publish = parse_date(header["publish_date"].value)
         if publish:
             put("publish_date", publish, header["publish_date"])
-    period = find_period(text)
+    period = find_period(text, cfg)
     if period:
         f, a, b = period
         put("period_start", a, f)
         put("period_end", b, f)
-    year = find_year(text, title, period, publish)
+    year = find_year(text, title, period, publish, cfg)
     if year is None and publish:
         md.year = int(publish[:4]) - 1
         ev["year"] = ev["publish_date"]
     elif year is not None:
         put("year", year[0], year[1])
-    body = header.get("body") or find_body(text, title)
+    body = header.get("body") or find_body(text, title, cfg)
     if body:
         put("body", body.value, body)
-    for key, f in find_contacts(text).items():
+    for key, f in find_contacts(text, cfg).items():
         md.contacts[key] = f.value
         ev[f"contacts.{key}"] = Evidence(kind="span", text=f.value, start=f.start, end=f.end,
                                          source=source)
-    fmt = find_format(text, md.year)
+    fmt = find_format(text, md.year, cfg)
     if fmt:
         put("format", fmt[0], fmt[1])
         if fmt[1] is None and "year" in ev:

@@ -45,12 +45,22 @@ from __future__ import annotations
 import inspect
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
-from typing import Iterator, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Protocol, Sequence
 
 from . import deadline, org_bounds
 from .data import Block, Document, Span
-from .patterns import Patterns, Rule, expand, patterns  # noqa: F401  (expand re-exported)
+from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
+
+if TYPE_CHECKING:
+    from .rules import Rules
+
+
+def patterns() -> Patterns:
+    """The patterns of the rules in use (``default_rules().patterns``)."""
+    from .rules import default_rules
+
+    return default_rules().patterns
 
 Region = tuple[int, int]
 
@@ -198,7 +208,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
-    model = org_bounds.adjust(text, model)
+    model = org_bounds.adjust(text, model, pats.org)
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
     for m in model:
         by_label.setdefault(m.label, _Taken(len(text))).take(m)
@@ -319,29 +329,31 @@ def _model_spans(texts: Sequence[str], tagger: Tagger,
 
 
 def predict_spans(text: str, tagger: Optional[Tagger],
-                  regions: Optional[list[tuple[int, int]]] = None) -> list[Span]:
+                  regions: Optional[list[tuple[int, int]]] = None,
+                  pats: Optional[Patterns] = None) -> list[Span]:
     """Entities of ``text`` inside ``regions`` (default: all of it), from the model (when
     given) combined with the patterns of ``configs/patterns.yaml``. Offsets into ``text``."""
     regs = _regions(text, regions)
     model = model_spans_many([text], tagger, [regs])[0] if tagger is not None and regs else None
     if tagger is not None and model is None:
         model = []
-    return combine(text, model, rule_spans(text, regs))
+    pats = pats or patterns()
+    return combine(text, model, rule_spans(text, regs, pats), pats)
 
 
-def model_blocks(doc: Document) -> list[Block]:
+def model_blocks(doc: Document, pats: Optional[Patterns] = None) -> list[Block]:
     """The blocks of ``doc`` that the model and the patterns read (``read_blocks`` of
     patterns.yaml: narrative and heading), in text order."""
-    kinds = patterns().read_blocks
+    kinds = (pats or patterns()).read_blocks
     return sorted((b for b in doc.blocks if b.kind in kinds), key=lambda b: b.start)
 
 
-def model_regions(doc: Document) -> list[Region]:
+def model_regions(doc: Document, pats: Optional[Patterns] = None) -> list[Region]:
     """What the NER model reads, the one definition for serving, training, evaluation and
     annotation tasks: the ``model_blocks`` merged into regions; without blocks (a document
     not segmented), the whole text minus its chrome."""
     if doc.blocks:
-        return _without(_regions(doc.text, [(b.start, b.end) for b in model_blocks(doc)]), doc.noise)
+        return _without(_regions(doc.text, [(b.start, b.end) for b in model_blocks(doc, pats)]), doc.noise)
     out: list[Region] = []
     pos = 0
     for s, e in sorted(doc.chrome):
@@ -373,14 +385,17 @@ def with_ids(spans: list[Span], prefix: str = "T") -> list[Span]:
     return [replace(s, id=f"{prefix}{i + 1}") for i, s in enumerate(spans)]
 
 
-def tag(doc: Document, tagger: Optional[Tagger]) -> Document:
-    """``doc.entities``: model + pattern spans on the narrative text, ids ``T1``, ``T2``..."""
-    return tag_many([doc], tagger)[0]
+def tag(doc: Document, tagger: Optional[Tagger], rules: Optional[Rules] = None) -> Document:
+    """``doc.entities``: model + pattern spans on the narrative text, ids ``T1``, ``T2``...
+    (patterns of ``rules``, default: ``default_rules()``)."""
+    return tag_many([doc], tagger, rules)[0]
 
 
-def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Document]:
+def tag_many(docs: Sequence[Document], tagger: Optional[Tagger],
+             rules: Optional[Rules] = None) -> list[Document]:
     """``tag`` for several documents with one model call (windows batched across them)."""
-    regs = [model_regions(d) for d in docs]
+    pats = rules.patterns if rules is not None else patterns()
+    regs = [model_regions(d, pats) for d in docs]
     model: list[Optional[list[Span]]] = [None] * len(docs)
     if tagger is not None:
         idx = [i for i, r in enumerate(regs) if r]
@@ -391,6 +406,6 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger]) -> list[Documen
     version = getattr(tagger, "model_version", None) if tagger else None
     out = []
     for d, r, m in zip(docs, regs, model):
-        spans = combine(d.text, m, rule_spans(d.text, r))
+        spans = combine(d.text, m, rule_spans(d.text, r, pats), pats)
         out.append(replace(d, entities=with_ids(spans), model=version))
     return out

@@ -11,33 +11,43 @@ patterns of configs/issuer.yaml, the list the issuer stage reads too).
 from __future__ import annotations
 
 import re
-
-from .config import load_config, rules_cache
+from dataclasses import dataclass
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 
-@rules_cache
-def _patterns() -> tuple[re.Pattern, str, int, list[re.Pattern], list[re.Pattern], list[re.Pattern]]:
-    cfg = load_config("noise")
+@dataclass(frozen=True)
+class NoiseRules:
+    """The compiled configs/noise.yaml, with the mirror strings of configs/issuer.yaml."""
+
+    gloss: re.Pattern
+    tones: str
+    min_toned: int
+    html: tuple[re.Pattern, ...]
+    junk: tuple[re.Pattern, ...]
+    mirror: tuple[re.Pattern, ...]
+
+
+def build_noise(cfg: dict, mirror: tuple[re.Pattern, ...]) -> NoiseRules:
+    """The compiled noise rules of a parsed configs/noise.yaml (``mirror``: ``build_mirror``)."""
     py = cfg["pinyin"]
     gloss = re.compile(rf"(?<=[{CJK}])[(（](?:{py['syllable']})[)）]")
-    html = [re.compile(p) for p in cfg.get("html", [])]
-    junk = [re.compile(p) for p in cfg.get("junk", [])]
-    return gloss, py["tones"], int(py["min_toned"]), html, junk, mirror_patterns()
+    return NoiseRules(gloss, py["tones"], int(py["min_toned"]),
+                      tuple(re.compile(p) for p in cfg.get("html", [])),
+                      tuple(re.compile(p) for p in cfg.get("junk", [])), mirror)
 
 
-@rules_cache
-def mirror_patterns() -> list[re.Pattern]:
-    """The strings spam mirror pages put in a report (``noise`` of configs/issuer.yaml),
-    compiled once for the noise ranges and the issuer's clues."""
-    return [re.compile(p) for p in load_config("issuer").get("noise", [])]
+def build_mirror(issuer_cfg: dict) -> tuple[re.Pattern, ...]:
+    """The strings spam mirror pages put in a report (``noise`` of a parsed
+    configs/issuer.yaml), compiled once for the noise ranges and the issuer's clues."""
+    return tuple(re.compile(p) for p in issuer_cfg.get("noise", []))
 
 
-def noise_ranges(text: str) -> list[tuple[int, int, str]]:
-    """Noise in ``text``: (start, end, kind) with kind pinyin | html | junk | mirror,
-    sorted, not overlapping (the first found wins)."""
-    gloss, tones, min_toned, html, junk, mirror = _patterns()
+def noise_ranges(text: str, rules: NoiseRules) -> list[tuple[int, int, str]]:
+    """Noise in ``text`` by ``rules``: (start, end, kind) with kind pinyin | html | junk |
+    mirror, sorted, not overlapping (the first found wins)."""
+    r = rules
+    gloss, tones, min_toned, html, junk, mirror = r.gloss, r.tones, r.min_toned, r.html, r.junk, r.mirror
     found: list[tuple[int, int, str]] = []
     glosses = list(gloss.finditer(text))
     toned = [m for m in glosses if any(ch in tones for ch in m.group(0))]

@@ -37,7 +37,6 @@ from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
-from .config import rules_cache
 from .data import Span
 from .gazetteer import Gazetteer, gazetteer
 
@@ -76,13 +75,6 @@ def compile_org(cfg: Optional[dict]) -> OrgGrammar:
                       frozenset(str(cfg.get("split_conj", ""))),
                       tuple(str(w) for w in cfg.get("not_end", []) or []))
 
-
-@rules_cache
-def org_grammar() -> OrgGrammar:
-    """The ``org`` section of ``configs/patterns.yaml`` (loaded once per configs folder)."""
-    from .config import load_config
-
-    return compile_org(load_config("patterns").get("org"))
 
 
 def place_start(text: str, pos: int, g: Gazetteer, min_chars: int = 2,
@@ -236,12 +228,11 @@ def _lines(text: str, m: Span) -> list[Span]:
     return out
 
 
-def adjust(text: str, model: Sequence[Span], gr: Optional[OrgGrammar] = None,
+def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
            g: Optional[Gazetteer] = None) -> list[Span]:
     """The model spans with ORG boundaries corrected (module docstring); other labels as
     they are. Offsets into ``text``; the grammar and the gazetteer read its Simplified
-    form (樂山市人民政府辦公室 like 乐山市人民政府办公室)."""
-    gr = gr or org_grammar()
+    form (樂山市人民政府辦公室 like 乐山市人民政府办公室). ``gr`` is ``Rules.patterns.org``."""
     if not any(m.label == "ORG" for m in model):
         return list(model)
     g = g or gazetteer()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 
-from .config import configs_dir, rules_cache
+from .config import configs_dir
 from .data import Document, to_dict
 from .errors import OffsetError
 
@@ -58,19 +59,31 @@ def error_record(source: str, sha256: Optional[str], message: str, kind: str = "
             "error": {"kind": kind, "message": message}}
 
 
-@rules_cache
 def schema() -> dict[str, Any]:
-    with (configs_dir() / "schema" / "report.schema.json").open(encoding="utf-8") as fh:
+    """The JSON schema of the records (``configs/schema/report.schema.json`` of the configs
+    folder in use). Not a stage rule but the contract of the output, so it is not part of
+    ``Rules``: read once per folder, with its validator."""
+    return _schema_at(str(configs_dir() / "schema" / "report.schema.json"))
+
+
+@lru_cache(maxsize=4)
+def _schema_at(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
         return json.load(fh)
 
 
-@rules_cache
 def _validator():
+    return _validator_at(str(configs_dir() / "schema" / "report.schema.json"))
+
+
+@lru_cache(maxsize=4)
+def _validator_at(path: str):
     import jsonschema
 
-    cls = jsonschema.validators.validator_for(schema())
-    cls.check_schema(schema())
-    return cls(schema())
+    sch = _schema_at(path)
+    cls = jsonschema.validators.validator_for(sch)
+    cls.check_schema(sch)
+    return cls(sch)
 
 
 def validate_record(rec: dict[str, Any], text: Optional[str] = None) -> None:

@@ -8,7 +8,7 @@ Steps (pure functions; only :func:`write_panel` touches files):
    record without an issuer, a year or keyed facts gives no rows (counted in the summary).
 2. :func:`dedupe` — the same report seen twice counts once: the same sha256, or, for one
    issuer and year, keyed facts that overlap at least ``duplicate_overlap``
-   (``configs/panel.yaml``) — a repost, a mirror, a PDF and its web page. The report kept
+   (``configs/panel.yaml``, ``Rules.panel``) — a repost, a mirror, a PDF and its web page. The report kept
    is the one with the most table facts (then the first source); the others are listed in
    ``duplicates``.
 3. :func:`panel_rows` — per (issuer, year, key, scope, period) one value chosen by the rule:
@@ -26,9 +26,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
-from .config import load_config
+from .frame_rules import PanelRules, build_panel_rules  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 COLUMNS = [
     "issuer", "issuer_name", "region_code", "level", "department", "year", "key", "scope",
@@ -38,8 +41,12 @@ COLUMNS = [
 ]
 
 
-def _cfg() -> dict:
-    return load_config("panel")
+def _rules(rules: Optional[Rules]) -> Rules:
+    if rules is not None:
+        return rules
+    from .rules import default_rules
+
+    return default_rules()
 
 
 @dataclass
@@ -105,9 +112,10 @@ def _overlap(a: frozenset, b: frozenset) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def dedupe(reports: Iterable[Report], overlap: Optional[float] = None) -> list[Report]:
-    """The joinable reports with duplicates folded into the one kept (see the module)."""
-    limit = _cfg()["duplicate_overlap"] if overlap is None else overlap
+def dedupe(reports: Iterable[Report], overlap: float) -> list[Report]:
+    """The joinable reports with duplicates folded into the one kept (see the module);
+    ``overlap``: ``PanelRules.duplicate_overlap``."""
+    limit = overlap
     by_sha: dict[str, Report] = {}
     groups: dict[tuple, list[Report]] = defaultdict(list)
     ordered = sorted((r for r in reports if r.joinable), key=lambda r: (-r.n_table(), r.source))
@@ -205,14 +213,15 @@ def frame(rows: Iterable[dict[str, Any]]):
                       "evidence_page": "Int64", "n_reports": "Int64", "value": "float64"})
 
 
-def build_panel(records: Iterable[dict[str, Any]]):
-    """The panel frame and summary of ``records`` (dicts of the JSON Lines output)."""
+def build_panel(records: Iterable[dict[str, Any]], rules: Optional[Rules] = None):
+    """The panel frame and summary of ``records`` (dicts of the JSON Lines output);
+    ``rules``: the loaded rules (default ``default_rules()``)."""
     reports = [report_of(r) for r in records]
-    return build_from_reports(reports)
+    return build_from_reports(reports, _rules(rules).panel)
 
 
-def build_from_reports(reports: list[Report]):
-    kept = dedupe(reports)
+def build_from_reports(reports: list[Report], rules: PanelRules):
+    kept = dedupe(reports, rules.duplicate_overlap)
     df = frame(panel_rows(kept))
     return df, summarise(reports, kept, len(df))
 
@@ -272,12 +281,14 @@ def local_reports(paths: list[str], progress: bool = True) -> list[Report]:
 
 
 def run_panel(reports: list[Report], output: Union[str, Path], csv: bool = False,
-              checks: Optional[str] = None) -> PanelSummary:
-    """``govie panel``: build the panel of the reports and its checks, write both."""
+              checks: Optional[str] = None, rules: Optional[Rules] = None) -> PanelSummary:
+    """``govie panel``: build the panel of the reports and its checks, write both
+    (``rules``: the loaded rules, default ``default_rules()``, loaded once here)."""
     from .panel_checks import cross_year_checks
 
-    df, summary = build_from_reports(reports)
-    results = cross_year_checks(df)
+    pr = _rules(rules).panel
+    df, summary = build_from_reports(reports, pr)
+    results = cross_year_checks(df, pr)
     summary.checks, summary.checks_failed = len(results), int((~results["ok"]).sum()) \
         if len(results) else 0
     write_panel(df, output, csv)

@@ -1,5 +1,6 @@
 """Cross-year checks on the panel (``inference/panel.py``), each with the evidence of both
-years. The key pairs are data (``configs/panel.yaml``), checked against the taxonomy:
+years. The key pairs are data (``configs/panel.yaml``, ``Rules.panel``), checked against the
+taxonomy when the rules are loaded:
 
 - ``carry_over``: 上年结转 of year N equals 结转下年 of year N−1 of the same issuer;
 - ``stock``: 现行有效 (N) = 现行有效 (N−1) + 制发 (N) − 废止 (N);
@@ -12,32 +13,15 @@ Only consecutive years are compared, only figures of the same scope and period.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from .config import ConfigError, load_config, rules_cache
+if TYPE_CHECKING:
+    from .frame_rules import PanelRules
 
 CHECK_COLUMNS = ["check", "issuer", "issuer_name", "year", "key", "scope", "ok", "expected",
                  "actual", "detail", "evidence_source", "evidence_text", "evidence_start",
                  "evidence_end", "previous_source", "previous_text", "previous_start",
                  "previous_end"]
-
-
-@rules_cache
-def _cfg() -> dict:
-    cfg = load_config("panel")
-    known = set(load_config("taxonomy")["keys"])
-    named = [k for pair in cfg["carry_over"] + cfg["stock"] for k in pair.values()]
-    missing = sorted(set(named + list(cfg.get("cumulative_exclude", []))) - known)
-    if missing:
-        raise ConfigError(f"configs/panel.yaml names keys the taxonomy does not have: "
-                          f"{', '.join(missing)}")
-    return cfg
-
-
-@rules_cache
-def cumulative_keys() -> frozenset:
-    keys = load_config("taxonomy")["keys"]
-    return frozenset(k for k, v in keys.items() if (v or {}).get("period") == "cumulative")
 
 
 Cell = dict[str, Any]
@@ -79,8 +63,8 @@ def _int(x) -> Optional[int]:
         return None
 
 
-def carry_over(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
-    for pair in _cfg()["carry_over"]:
+def carry_over(ix: dict[tuple, Cell], rules: PanelRules) -> Iterator[dict[str, Any]]:
+    for pair in rules.carry_over:
         for (iss, year, key, scope, period), row in ix.items():
             if key != pair["this_year"]:
                 continue
@@ -92,8 +76,8 @@ def carry_over(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
                           f"{key} {year} = {pair['last_year']} {year - 1}")
 
 
-def stock(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
-    for trio in _cfg()["stock"]:
+def stock(ix: dict[tuple, Cell], rules: PanelRules) -> Iterator[dict[str, Any]]:
+    for trio in rules.stock:
         for (iss, year, key, scope, period), row in ix.items():
             if key != trio["in_force"]:
                 continue
@@ -114,10 +98,10 @@ def _find(ix, iss, year, key, scope) -> Optional[Cell]:
                                                                  "cumulative"))
 
 
-def cumulative(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
-    skip = set(_cfg().get("cumulative_exclude", []))
+def cumulative(ix: dict[tuple, Cell], rules: PanelRules) -> Iterator[dict[str, Any]]:
+    skip = rules.cumulative_exclude
     for (iss, year, key, scope, period), row in ix.items():
-        if key in skip or (period != "cumulative" and key not in cumulative_keys()):
+        if key in skip or (period != "cumulative" and key not in rules.cumulative_keys):
             continue
         prev = ix.get((iss, year - 1, key, scope, period))
         if prev is not None:
@@ -125,8 +109,8 @@ def cumulative(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
                           prev["value"], row["value"], f"{key} does not fall")
 
 
-def jumps(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
-    factor = float(_cfg()["jump_factor"])
+def jumps(ix: dict[tuple, Cell], rules: PanelRules) -> Iterator[dict[str, Any]]:
+    factor = rules.jump_factor
     for (iss, year, key, scope, period), row in ix.items():
         prev = ix.get((iss, year - 1, key, scope, period))
         if prev is None or not prev["value"] or not row["value"]:
@@ -137,14 +121,19 @@ def jumps(ix: dict[tuple, Cell]) -> Iterator[dict[str, Any]]:
                           f"{key} x{ratio:.3g} from {year - 1} to {year}")
 
 
-def cross_year_checks(df):
+def cross_year_checks(df, rules: Optional[PanelRules] = None):
     """The results of every cross-year check on the panel frame (a frame; ``ok`` False
-    marks a failure or a flagged jump)."""
+    marks a failure or a flagged jump); ``rules``: ``Rules.panel`` (default: that of
+    ``default_rules()``)."""
     import pandas as pd
 
+    if rules is None:
+        from .rules import default_rules
+
+        rules = default_rules().panel
     if df.empty:
         return pd.DataFrame(columns=CHECK_COLUMNS)
     ix = _index(df)
-    rows = [r for fn in (carry_over, stock, cumulative, jumps) for r in fn(ix)]
+    rows = [r for fn in (carry_over, stock, cumulative, jumps) for r in fn(ix, rules)]
     rows.sort(key=lambda r: (r["issuer"], r["year"], r["check"], r["key"], r["scope"] or ""))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

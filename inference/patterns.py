@@ -2,14 +2,17 @@
 (COUNT, PERCENT, MONEY, DATE, DOCNO, DOC) with their vetoes, the rules-only METRIC phrases,
 and the settings of the combination with the model (``inference.ner``'s docstring says how
 they are used). Written as data, expanded (``{name}`` references, unit lists) and compiled
-once per configs folder."""
+once per rules folder (``Rules.patterns``)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .config import ConfigError, load_config, rules_cache
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .tables.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Patterns:
     model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
     model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
     model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
+    org: Any = None  # org_bounds.OrgGrammar: the ORG boundary rules (the ``org`` section)
 
     @property
     def rule_labels(self) -> frozenset:
@@ -68,8 +72,8 @@ def expand(pattern: str, defs: dict, units: dict, depth: int = 0) -> str:
     return _REF.sub(sub, pattern)
 
 
-def compile_patterns(cfg: dict) -> Patterns:
-    """The compiled form of a patterns.yaml mapping."""
+def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
+    """The compiled form of a patterns.yaml mapping (METRIC phrases from ``tax``)."""
     defs, units = cfg.get("defs", {}) or {}, cfg.get("units", {}) or {}
 
     def comp(src: Optional[str], where: str) -> Optional[re.Pattern]:
@@ -90,7 +94,7 @@ def compile_patterns(cfg: dict) -> Patterns:
             group=int(r.get("group", 0)), weak=bool(r.get("weak", False)),
             rules_only=bool(r.get("rules_only", False))))
     met = cfg.get("metrics") or {}
-    words = _metric_words(met)
+    words = _metric_words(met, tax)
     if words:
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         rules.append(Rule(label="METRIC", regex=re.compile(alt), rules_only=True))
@@ -103,20 +107,22 @@ def compile_patterns(cfg: dict) -> Patterns:
                     frozenset(cfg.get("read_blocks", ["narrative", "heading"])),
                     frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None,
                     tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
-                    bool(met.get("model_needs_value", False)))
+                    bool(met.get("model_needs_value", False)), _org(cfg.get("org")))
 
 
-def _metric_words(met: dict) -> set[str]:
+def _org(cfg: Optional[dict]) -> Any:
+    from .org_bounds import compile_org
+
+    try:
+        return compile_org(cfg)
+    except re.error as exc:
+        raise ConfigError(f"patterns.yaml: bad regex in org: {exc}") from exc
+
+
+def _metric_words(met: dict, tax: Taxonomy) -> set[str]:
     """METRIC phrases for the rules-only path: taxonomy synonyms and extra phrases."""
     words = {str(w) for w in met.get("extra", []) or []}
     if met.get("from_taxonomy"):
-        from .normalise.taxonomy import metric_phrases
-        words |= metric_phrases()
+        words |= tax.metric_phrases()
     n = int(met.get("min_length", 1))
     return {w for w in words if len(w) >= n}
-
-
-@rules_cache
-def patterns() -> Patterns:
-    """The compiled ``configs/patterns.yaml`` (loaded once per process)."""
-    return compile_patterns(load_config("patterns"))

@@ -48,8 +48,8 @@ class ExtractBatch:
     ``model_dir``, or rules only) is built once per actor, in the constructor."""
 
     def __init__(self, model_dir: Optional[str], limit_mb: float,
-                 time_limit: Optional[float] = None) -> None:
-        self.worker = Worker(model_dir, seconds=time_limit)
+                 time_limit: Optional[float] = None, rules_dir: Optional[str] = None) -> None:
+        self.worker = Worker(model_dir, seconds=time_limit, rules=rules_dir)
         self.limit_mb = limit_mb
 
     def one(self, source: str, path: str, data: bytes) -> dict[str, Any]:
@@ -106,16 +106,19 @@ def pool_size(jobs: int) -> int:
 
 def ray_records(items: Iterable[tuple[str, bytes]], model_dir: Optional[str],
                 limit_mb: float, jobs: int = 1, address: Optional[str] = None,
-                batch_size: int = 1, time_limit: Optional[float] = None
-                ) -> Iterator[dict[str, Any]]:
+                batch_size: int = 1, time_limit: Optional[float] = None,
+                rules_dir: Optional[str] = None) -> Iterator[dict[str, Any]]:
     """The records of ``items`` ((source, bytes) pairs from the local walker), processed
-    by a pool of ``jobs`` actors; records come back as they are done (in no fixed order)."""
+    by a pool of ``jobs`` actors; records come back as they are done (in no fixed order).
+    Each actor loads the rules of ``rules_dir`` once (None: its ``default_rules()``)."""
     ray = _ray()
     todo = rows(items)  # the walk runs (and error records for unreadable inputs go out) first
     if not todo:
         return
     if model_dir is not None:  # actors do not share this process's working directory
         model_dir = str(Path(model_dir).resolve())
+    if rules_dir is not None:
+        rules_dir = str(Path(rules_dir).resolve())
     owned = connect(address)
     try:
         ctx = ray.data.DataContext.get_current()
@@ -125,7 +128,7 @@ def ray_records(items: Iterable[tuple[str, bytes]], model_dir: Optional[str],
         ds = ray.data.from_items(todo)
         out = ds.map_batches(
             ExtractBatch, fn_constructor_kwargs={"model_dir": model_dir, "limit_mb": limit_mb,
-                                   "time_limit": time_limit},
+                                   "time_limit": time_limit, "rules_dir": rules_dir},
             compute=ray.data.ActorPoolStrategy(size=pool_size(jobs)), batch_size=batch_size,
             batch_format="numpy", num_cpus=1)
         for row in out.iter_rows():

@@ -4,7 +4,9 @@ Records are the JSON records of ``govie extract`` / ``Report.to_dict()`` (schema
 ``configs/schema/report.schema.json``). Every function here takes records or frames and
 returns a new frame; nothing touches files except :func:`load_records` and
 :func:`extract_records` (which runs the extractor). Missing keys give empty frames or NaN,
-never errors: real collections have reports without tables, years or bodies.
+never errors: real collections have reports without tables, years or bodies. The rules
+they read (levels of bodies, whole-body scopes) come from ``rules`` (a loaded
+``inference.rules.Rules``; default ``default_rules()``).
 
     records = extract_records(sample_paths())          # or load_records("out/records.jsonl")
     reports = reports_frame(records)                   # one row per report
@@ -13,13 +15,15 @@ never errors: real collections have reports without tables, years or bodies.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
-from .config import ROOT, load_config, rules_cache
+from .config import ROOT
+from .frame_rules import Levels, build_levels  # noqa: F401  (re-exported)
 from .load import FORMATS
-from .normalise.context import whole_scopes
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 Records = Sequence[dict[str, Any]]
 
@@ -64,33 +68,27 @@ def extract_records(paths: Iterable[Union[str, Path]], model: Union[str, Path, N
 
 # ---- levels of issuing bodies -----------------------------------------------------------
 
-@rules_cache
-def _level_rules() -> tuple[re.Pattern, dict[str, str]]:
-    cfg = load_config("levels")
-    alts, levels = [], {}
-    for i, u in enumerate(sorted(cfg["units"], key=lambda u: -len(u["unit"]))):
-        # lookbehinds must be fixed-width: one per alternative
-        pre = "".join(f"(?<!{c})" for c in u["not_before"].split("|")) if u.get("not_before") else ""
-        post = f"(?!{u['not_after']})" if u.get("not_after") else ""
-        alts.append(f"(?P<u{i}>{pre}{re.escape(u['unit'])}{post})")
-        levels[f"u{i}"] = u["level"]
-    return re.compile("|".join(alts)), levels
+def _rules(rules: Optional[Rules]) -> Rules:
+    if rules is not None:
+        return rules
+    from .rules import default_rules
+
+    return default_rules()
 
 
-def body_level(body: Optional[str]) -> str:
+def body_level(body: Optional[str], levels: Levels) -> str:
     """province / city / county / township / unknown, from the last administrative unit
-    named in ``body`` (rules in ``configs/levels.yaml``)."""
+    named in ``body`` (rules ``levels``: ``Rules.levels``, configs/levels.yaml)."""
     if not body or not isinstance(body, str):
         return "unknown"
-    rx, levels = _level_rules()
     last = None
-    for m in rx.finditer(body):
+    for m in levels.unit_re.finditer(body):
         last = m
-    return levels[last.lastgroup] if last is not None else "unknown"
+    return levels.unit_level[last.lastgroup] if last is not None else "unknown"
 
 
-def level_order() -> list[str]:
-    return list(load_config("levels")["levels"])
+def level_order(rules: Optional[Rules] = None) -> list[str]:
+    return list(_rules(rules).levels.order)
 
 
 # ---- per report -------------------------------------------------------------------------
@@ -104,10 +102,11 @@ def _meta(rec: dict[str, Any]) -> dict[str, Any]:
     return rec.get("metadata") or {}
 
 
-def reports_frame(records: Records):
+def reports_frame(records: Records, rules: Optional[Rules] = None):
     """One row per record: metadata, counts of facts/checks/conflicts/warnings, error."""
     import pandas as pd
 
+    levels = _rules(rules).levels
     rows = []
     for rec in records:
         m, facts = _meta(rec), rec.get("facts") or []
@@ -115,7 +114,7 @@ def reports_frame(records: Records):
         err = rec.get("error")
         rows.append({
             "source": rec.get("source"), "report": report_name(rec.get("source", "")),
-            "title": m.get("title"), "body": m.get("body"), "level": body_level(m.get("body")),
+            "title": m.get("title"), "body": m.get("body"), "level": body_level(m.get("body"), levels),
             "year": m.get("year"), "format": m.get("format"), "input_format": rec.get("format"),
             "facts": len(facts),
             "table_facts": sum(f.get("origin") == "table" for f in facts),
@@ -131,16 +130,17 @@ def reports_frame(records: Records):
     return df
 
 
-def _report_info(records: Records):
-    return reports_frame(records)[["source", "report", "year", "body", "level", "format"]]
+def _report_info(records: Records, rules: Optional[Rules]):
+    return reports_frame(records, rules)[["source", "report", "year", "body", "level", "format"]]
 
 
-def facts_frame(records: Records):
+def facts_frame(records: Records, rules: Optional[Rules] = None):
     """The flat facts of ``inference.output.facts_frame`` plus the report's ``report``,
     ``year``, ``body``, ``level`` and ``format`` (the report format: 2008/2019/2021)."""
     from .output import facts_frame as flat
 
-    return flat(records).drop(columns=["year"]).merge(_report_info(records), on="source", how="left")
+    return flat(records).drop(columns=["year"]).merge(_report_info(records, rules), on="source",
+                                                          how="left")
 
 
 def checks_frame(records: Records):
@@ -188,14 +188,14 @@ def conflicts_frame(facts):
 
 # ---- headline figures -------------------------------------------------------------------
 
-def headline(facts, key: str):
+def headline(facts, key: str, rules: Optional[Rules] = None):
     """One figure of ``key`` per report: the annual value for the report's whole body —
     a table fact first (the applicant total column where there is one), else a narrative
     fact whose scope is the whole body (全市, 全区 …; ``configs/normalise.yaml``
     ``whole_scopes``), else one with no scope. Reports without such a figure have no row."""
     import pandas as pd
 
-    whole = whole_scopes()
+    whole = _rules(rules).context.whole_scopes
     df = facts[(facts["key"] == key) & (facts["period"] == "annual")].copy()
     df = df[df["applicant"].isna() | (df["applicant"] == "total")]
     df = df[df["scope"].isna() | df["scope"].isin(whole) | (df["origin"] == "table")]
@@ -215,28 +215,30 @@ def outcome_groups(facts) -> list[str]:
     return list(dict.fromkeys(k.split(".")[2] for k in keys))
 
 
-def headline_or_details(facts, key: str):
+def headline_or_details(facts, key: str, rules: Optional[Rules] = None):
     """Per source, the headline figure of ``key``, or (where it has none) the sum of the
     headline figures of its detail keys (``key.*``: the 2021 不予公开 reasons ...)."""
     import pandas as pd
 
-    own = headline(facts, key)[["source", "value"]].set_index("source")["value"]
+    rules = _rules(rules)
+    own = headline(facts, key, rules)[["source", "value"]].set_index("source")["value"]
     subs = [k for k in facts["key"].dropna().unique() if k.startswith(key + ".")]
-    parts = [headline(facts, k)[["source", "value"]] for k in subs]
+    parts = [headline(facts, k, rules)[["source", "value"]] for k in subs]
     summed = (pd.concat(parts).groupby("source", as_index=False)["value"].sum()
               if parts else pd.DataFrame(columns=["source", "value"]))
     return own.combine_first(summed.set_index("source")["value"]) if len(summed) else own
 
 
-def requests_frame(facts):
+def requests_frame(facts, rules: Optional[Rules] = None):
     """Per report: requests received (``requests.new``) and the outcome groups
     (``requests.outcome.<group>``; a group without its own figure is the sum of its
     details, e.g. the 2021 不予公开 reasons). Reports with no request figure are left out."""
+    rules = _rules(rules)
     info = facts[["source", "report", "year", "level"]].drop_duplicates("source")
-    out = info.merge(headline(facts, "requests.new")[["source", "value"]]
+    out = info.merge(headline(facts, "requests.new", rules)[["source", "value"]]
                      .rename(columns={"value": "received"}), on="source", how="left")
     for group in outcome_groups(facts):
-        col = headline_or_details(facts, f"requests.outcome.{group}")
+        col = headline_or_details(facts, f"requests.outcome.{group}", rules)
         out = out.merge(col.rename(group).reset_index(), on="source", how="left")
     groups = [c for c in out.columns if c not in ("source", "report", "year", "level")]
     out[groups] = out[groups].astype("float64")
@@ -244,17 +246,17 @@ def requests_frame(facts):
     return out.reset_index(drop=True)
 
 
-def proactive_frame(facts):
+def proactive_frame(facts, rules: Optional[Rules] = None):
     """Per report: the proactive disclosure total (``proactive.total``, headline figure)
     with year, body and level."""
     info = facts[["source", "report", "year", "body", "level"]].drop_duplicates("source")
-    return info.merge(headline(facts, "proactive.total"), on="source", how="inner") \
+    return info.merge(headline(facts, "proactive.total", rules), on="source", how="inner") \
         .rename(columns={"value": "proactive_total"}).reset_index(drop=True)
 
 
-def proactive_by_year_level(facts):
+def proactive_by_year_level(facts, rules: Optional[Rules] = None):
     """Sum of proactive disclosure totals and number of reports per year and level."""
-    df = proactive_frame(facts)
+    df = proactive_frame(facts, rules)
     df = df[df["year"].notna()]
     return (df.groupby(["year", "level"], as_index=False)
               .agg(proactive_total=("proactive_total", "sum"), reports=("source", "count")))

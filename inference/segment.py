@@ -13,18 +13,34 @@ import dataclasses
 from dataclasses import dataclass
 import re
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from . import deadline
-from .config import load_config, rules_cache
 from .data import Block, Document, Section
 
+if TYPE_CHECKING:
+    from .rules import Rules
 
-@rules_cache
-def _markers() -> tuple[tuple[str, int, re.Pattern], ...]:
-    cfg = load_config("sections")
-    return tuple((m["name"], int(m["level"]), re.compile(r"\s*(" + m["pattern"] + r")\s*"))
-                 for m in cfg["markers"])
+
+@dataclass(frozen=True)
+class Sections:
+    """The compiled configs/sections.yaml: heading markers (name, level, pattern), the
+    heading thresholds and the flattened-table thresholds."""
+
+    markers: tuple[tuple[str, int, re.Pattern], ...]
+    heading: dict
+    tables: dict
+
+
+def build_sections(cfg: dict) -> Sections:
+    """The section rules of a parsed configs/sections.yaml."""
+    markers = tuple((m["name"], int(m["level"]), re.compile(r"\s*(" + m["pattern"] + r")\s*"))
+                    for m in cfg["markers"])
+    heading, tables = dict(cfg["heading"]), dict(cfg["tables"])
+    for p in (heading["not_heading_end"], heading["inline_end"], tables["numeric"],
+              tables["prose_cell"], *tables.get("cell_patterns", []), *tables["split"]):
+        re.compile(p)
+    return Sections(markers, heading, tables)
 
 
 @lru_cache(maxsize=None)
@@ -32,9 +48,9 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-def match_marker(line: str) -> Optional[tuple[str, int, re.Match]]:
-    """(marker name, level, match) if ``line`` starts with a heading marker."""
-    for name, level, rx in _markers():
+def match_marker(line: str, sec: Sections) -> Optional[tuple[str, int, re.Match]]:
+    """(marker name, level, match) if ``line`` starts with a heading marker of ``sec``."""
+    for name, level, rx in sec.markers:
         m = rx.match(line)
         if m:
             return name, level, m
@@ -60,11 +76,11 @@ def _pipe_only(s: str) -> bool:
     return bool(s) and set(s) <= {"|", " "}
 
 
-def heading_split(line: str) -> Optional[tuple[str, int, int, int]]:
-    """(marker, level, title start, heading end) within the line, if it is a heading; the
-    heading may be followed by its body on the same line."""
-    cfg = load_config("sections")["heading"]
-    hit = match_marker(line)
+def heading_split(line: str, sec: Sections) -> Optional[tuple[str, int, int, int]]:
+    """(marker, level, title start, heading end) within the line, if it is a heading by
+    ``sec``; the heading may be followed by its body on the same line."""
+    cfg = sec.heading
+    hit = match_marker(line, sec)
     if hit is None:
         return None
     _, level, m = hit
@@ -80,9 +96,10 @@ def heading_split(line: str) -> Optional[tuple[str, int, int, int]]:
     return None
 
 
-def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int]:
+def _table_lines(text: str, lines: list[Line], fixed: dict[int, str], rules: Rules) -> set[int]:
     """Indices of the lines of flattened tables (lines in ``fixed`` already have a kind)."""
-    cfg = load_config("sections")["tables"]
+    sec = rules.sections
+    cfg = sec.tables
     numeric = _rx(rf"(?:{cfg['numeric']})\s*\|?")
     strip = [text[s:e].strip() for s, e in lines]
     free = [i for i in range(len(lines)) if i not in fixed]
@@ -115,7 +132,7 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
             if is_num(i) and prv.get(i) is not None and _pipe_only(strip[prv[i]]):
                 table.add(i)  # the last figure of the table, after the last pipe line
             continue
-        if heading_split(s) is not None and match_marker(s)[1] <= 2:
+        if heading_split(s, sec) is not None and match_marker(s, sec)[1] <= 2:
             if not (prv.get(i) in table or num_soon(i)):
                 continue
         table.add(i)
@@ -125,20 +142,20 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
         if i in table or not s or len(s) > cfg["cell_max_chars"] or "。" in s:
             continue
         if prv.get(i) in table and nxt.get(i) in table:
-            hit = match_marker(s)
-            if hit is None or hit[1] > 2 or heading_split(s) is None or num_soon(i):
+            hit = match_marker(s, sec)
+            if hit is None or hit[1] > 2 or heading_split(s, sec) is None or num_soon(i):
                 table.add(i)
     # short cells separated by blank lines
     run: list[int] = []
 
     def close() -> None:
-        while run and not is_num(run[-1]) and not _template_cell(strip[run[-1]], digits=True):
+        while run and not is_num(run[-1]) and not _template_cell(strip[run[-1]], rules, digits=True):
             run.pop()
-        while run and heading_split(strip[run[0]]) is not None \
-                and match_marker(strip[run[0]])[1] <= 2:
+        while run and heading_split(strip[run[0]], sec) is not None \
+                and match_marker(strip[run[0]], sec)[1] <= 2:
             run.pop(0)
-        nums = sum(1 for i in run if is_num(i) or _template_cell(strip[i], digits=True))
-        known = sum(_template_cells(strip[i]) for i in run)  # a header of known cells
+        nums = sum(1 for i in run if is_num(i) or _template_cell(strip[i], rules, digits=True))
+        known = sum(_template_cells(strip[i], rules) for i in run)  # a header of known cells
         if (len(run) >= cfg["min_run"] and nums >= cfg["min_numeric"]
                 and nums >= cfg["min_numeric_share"] * len(run)) or (nums >= 1 and known >= cfg["min_run"]):
             table.update(run)
@@ -148,10 +165,10 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
         s = strip[i]
         short = (i not in fixed and i not in table
                  and ((len(s) <= cfg["short_cell_max_chars"] and not re.search(r"[。；;，,]", s))
-                      or any(p.fullmatch(s) for p in cell_rx) or _template_cell(s)))
+                      or any(p.fullmatch(s) for p in cell_rx) or _template_cell(s, rules)))
         if short:
-            hit = match_marker(s)
-            if hit and hit[1] == 1 and not (run and num_soon(i)) and not _template_cell(s, digits=True):
+            hit = match_marker(s, sec)
+            if hit and hit[1] == 1 and not (run and num_soon(i)) and not _template_cell(s, rules, digits=True):
                 short = False
         if short:
             run.append(i)
@@ -161,29 +178,27 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str]) -> set[int
     return table
 
 
-def _template_cells(s: str) -> int:
+def _template_cells(s: str, rules: Rules) -> int:
     """How many template cells a line holds (several for ``规章 0 0 0``), 0 for none."""
     from .tables.grid import spaced_cells
-    from .tables.templates import vocabulary
 
-    cells = spaced_cells(s.strip(), vocabulary())
-    return len(cells) if cells else int(_template_cell(s))
+    cells = spaced_cells(s.strip(), rules.templates.vocabulary, rules.cells)
+    return len(cells) if cells else int(_template_cell(s, rules))
 
 
-def _template_cell(s: str, digits: bool = False) -> bool:
+def _template_cell(s: str, rules: Rules, digits: bool = False) -> bool:
     """A row label, header or title of a table template (long 2021 labels such as
     ``(二)部分公开(区分处理的,只计这一情形,不计其他情形)`` included); with ``digits``, only
     a row label with its figures run together (``四、结转下年度继续办理4000004``)."""
     from .tables.grid import label_with_digits, spaced_cells
-    from .tables.templates import vocabulary
     from .tables.values import norm_label, norm_title
 
-    known = vocabulary()
+    known, cells_rules = rules.templates.vocabulary, rules.cells
     if digits:
-        cells = spaced_cells(s.strip(), known) or []
-        return label_with_digits(s, known) or any(s.strip()[a:b][-1:].isdigit() for a, b in cells)
-    return (norm_label(s) in known or norm_title(s) in known or label_with_digits(s, known)
-            or bool(spaced_cells(s.strip(), known)))
+        cells = spaced_cells(s.strip(), known, cells_rules) or []
+        return label_with_digits(s, known, cells_rules) or any(s.strip()[a:b][-1:].isdigit() for a, b in cells)
+    return (norm_label(s, cells_rules) in known or norm_title(s) in known
+            or label_with_digits(s, known, cells_rules) or bool(spaced_cells(s.strip(), known, cells_rules)))
 
 
 def _covered(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -212,18 +227,20 @@ class Piece:
     title_start: int = 0
 
 
-def segment(doc: Document) -> Document:
+def segment(doc: Document, rules: Rules) -> Document:
     """Stage segment: the section tree (from heading markers 一、(一) 1. …) and the blocks
-    (heading, narrative, table, chrome) of the text, each inside its section."""
+    (heading, narrative, table, chrome) of the text, each inside its section; ``rules``
+    give the markers, thresholds and table vocabulary."""
     lines = split_lines(doc.text)
-    kinds, table_of = line_kinds(doc, lines)
-    pieces = pieces_of(doc.text, lines, kinds, table_of, sorted(doc.chrome))
+    kinds, table_of = line_kinds(doc, lines, rules)
+    pieces = pieces_of(doc.text, lines, kinds, table_of, sorted(doc.chrome), rules.sections)
     sections = section_tree(doc.text, pieces)
     return dataclasses.replace(doc, sections=sections,
-                               blocks=blocks_of(doc.text, lines, pieces, sections))
+                               blocks=blocks_of(doc.text, lines, pieces, sections, rules.sections))
 
 
-def line_kinds(doc: Document, lines: list[tuple[int, int]]) -> tuple[dict[int, str], dict[int, str]]:
+def line_kinds(doc: Document, lines: list[tuple[int, int]], rules: Rules
+               ) -> tuple[dict[int, str], dict[int, str]]:
     """The lines whose kind is known before headings are read: chrome (wholly covered by
     page chrome), table (of a loader's table, or flattened table lines), the report title
     (a heading outside the tree); and the table id of each loader-table line."""
@@ -249,13 +266,13 @@ def line_kinds(doc: Document, lines: list[tuple[int, int]]) -> tuple[dict[int, s
     for i, (s, e) in enumerate(lines):
         if title and i not in kinds and text[s:e].strip().rstrip(" |") == title:
             kinds[i] = "heading"  # the report title: a heading outside the section tree
-    for i in _table_lines(text, lines, kinds):
+    for i in _table_lines(text, lines, kinds, rules):
         kinds[i] = "table"
     return kinds, table_of
 
 
 def pieces_of(text: str, lines: list[tuple[int, int]], kinds: dict[int, str],
-              table_of: dict[int, str], chrome: list[tuple[int, int]]) -> list[Piece]:
+              table_of: dict[int, str], chrome: list[tuple[int, int]], sec: Sections) -> list[Piece]:
     """Every non-blank line as pieces: its known kind; else a heading (and the narrative
     after its marker's title on the same line); else narrative, minus the chrome inside."""
     pieces: list[Piece] = []
@@ -268,7 +285,7 @@ def pieces_of(text: str, lines: list[tuple[int, int]], kinds: dict[int, str],
         if i in kinds:
             pieces.append(Piece(kinds[i], s, e, table=table_of.get(i)))
             continue
-        hs = heading_split(line)
+        hs = heading_split(line, sec)
         if hs is not None:
             marker, level, tstart, hend = hs
             pieces.append(Piece("heading", s, s + hend, marker=marker, level=level, title_start=s + tstart))
@@ -310,7 +327,7 @@ def section_tree(text: str, pieces: list[Piece]) -> list[Section]:
 
 
 def blocks_of(text: str, lines: list[tuple[int, int]], pieces: list[Piece],
-              sections: list[Section]) -> list[Block]:
+              sections: list[Section], srules: Sections) -> list[Block]:
     """Pieces trimmed and joined into blocks: neighbours of one kind, section and table
     with only white space between them are one block (headings stay apart, and so do
     two flattened tables one after the other)."""
@@ -326,21 +343,21 @@ def blocks_of(text: str, lines: list[tuple[int, int]], pieces: list[Piece],
         if (prev is not None and prev.kind == p.kind and prev.section == sec
                 and prev.table == tab and p.kind != "heading"
                 and not text[prev.end:a].strip()
-                and not (p.kind == "table" and _new_table(text, lines, prev, a))):
+                and not (p.kind == "table" and _new_table(text, lines, prev, a, srules))):
             blocks[-1] = dataclasses.replace(prev, end=b)
         else:
             blocks.append(Block(kind=p.kind, start=a, end=b, section=sec, table=tab))
     return blocks
 
 
-def _new_table(text: str, lines: list[Line], prev: Block, start: int) -> bool:
+def _new_table(text: str, lines: list[Line], prev: Block, start: int, sec: Sections) -> bool:
     """Whether a table line at ``start`` begins a table of its own (a split marker, or a
     different loader table)."""
     if prev.table is not None:
         return False
     line_end = text.find("\n", start)
     line = text[start: len(text) if line_end < 0 else line_end].strip()
-    return any(_rx(p).match(line) for p in load_config("sections")["tables"]["split"])
+    return any(_rx(p).match(line) for p in sec.tables["split"])
 
 
 def _section_finder(sections: list[Section]):

@@ -260,7 +260,8 @@ def add_view_routes(app, gate: Gate, max_mb: float) -> None:
         except HTTPException as exc:
             return HTMLResponse(render_form(error=f"{exc.status_code}: {exc.detail}", max_mb=max_mb),
                                 status_code=exc.status_code)
-        return HTMLResponse(render(report.to_dict(), report.text, back="./"))
+        return HTMLResponse(render(report.to_dict(), report.text, back="./",
+                                   rules=getattr(gate.ex, "rules", None)))
 
 
 def timed_h11(header_timeout: float = HEADER_TIMEOUT):
@@ -295,8 +296,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, model: Optional[str] = None
     import uvicorn
 
     from .api import Extractor
+    from .rules import default_rules
 
-    ex = Extractor.load(rules_only=True) if no_model else Extractor.load(model, runtime=runtime)
+    rules = default_rules()  # loaded and validated once, before the model
+    ex = (Extractor.load(rules_only=True, rules=rules) if no_model
+          else Extractor.load(model, runtime=runtime, rules=rules))
     print(f"govie serve: model {ex.model_version or '(rules only)'} runtime "
           f"{ex.runtime or 'rules'} on http://{host}:{port}", file=sys.stderr)
     uvicorn.run(create_app(ex, max_mb=max_mb, timeout=timeout, body_timeout=body_timeout),

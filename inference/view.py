@@ -2,6 +2,7 @@
 HTML page (``govie view``, and ``GET /`` of ``govie serve``).
 
     html = render(record, text)   # text: the document text the record's offsets point into
+    html = render(record, text, rules=rules)   # the loaded rules (default: default_rules())
 
 The page shows the text with every entity highlighted by label and each fact's value and
 metric linked to the fact (hover: a summary; click or Enter: key, normalised value, unit,
@@ -19,10 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .config import load_config, rules_cache
+from .frame_rules import ViewRules, build_view  # noqa: F401  (re-exported)
 from .view_chart import fmt_number, requests_chart  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 
 @dataclass(frozen=True)
@@ -42,25 +46,12 @@ class Mark:
 
 # ---- small formatting helpers -----------------------------------------------------------
 
-def _tint(hex_colour: str, share: float = 0.25) -> str:
-    """``hex_colour`` mixed with white (``share`` of the colour): a light background that
-    keeps dark text readable."""
-    h = hex_colour.lstrip("#")
-    if len(h) != 6:
-        return "#eeeeee"
-    rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(255 - (255 - c) * share):02x}" for c in rgb)
+def _default(rules: Optional[Rules]) -> Rules:
+    if rules is not None:
+        return rules
+    from .rules import default_rules
 
-
-@rules_cache
-def label_styles() -> tuple[dict, ...]:
-    """name, description, colour and tint of each label (``configs/labels.yaml``)."""
-    out = []
-    for item in load_config("labels")["labels"]:
-        colour = str(item.get("background") or "#888888")
-        out.append({"name": str(item["name"]), "description": str(item.get("description", "")),
-                    "colour": colour, "tint": _tint(colour)})
-    return tuple(out)
+    return default_rules()
 
 
 def _where(ev: Optional[dict]) -> str:
@@ -311,8 +302,9 @@ def _asset(name: str):
     return Markup(env.loader.get_source(env, name)[0])
 
 
-def context(record: dict, text: Optional[str]) -> dict[str, Any]:
+def context(record: dict, text: Optional[str], rules: Rules) -> dict[str, Any]:
     """Everything the page template shows, computed from the record and the text."""
+    styles = rules.view.labels
     infos = fact_infos(record)
     by_id = {x["id"]: x for x in infos}
     spans, cell_facts = _links(record)
@@ -325,26 +317,28 @@ def context(record: dict, text: Optional[str]) -> dict[str, Any]:
         marks, bad = text_marks(record, text, spans, infos)
         body, rest, dropped = pieces(record, text, marks, tables)
     entities = record.get("entities") or []
-    counts = {s["name"]: sum(e["label"] == s["name"] for e in entities) for s in label_styles()}
+    counts = {s["name"]: sum(e["label"] == s["name"] for e in entities) for s in styles}
     return {
         "rec": record, "meta": record.get("metadata") or {}, "has_text": text is not None,
         "body": body, "other_tables": rest, "facts": facts_panel(infos), "fact_data": infos,
         "checks": checks, "failed": [c for c in checks if not c["ok"]],
         "unmarked": [c for c in checks if not c["ok"] and not c["cells"]],
         "conflicts": sum(x["agreement"] == "conflict" for x in infos),
-        "warnings": record.get("warnings") or [], "labels": label_styles(), "counts": counts,
-        "chart": requests_chart(record), "mismatched": bad, "dropped": dropped,
+        "warnings": record.get("warnings") or [], "labels": styles, "counts": counts,
+        "chart": requests_chart(record, rules), "mismatched": bad, "dropped": dropped,
         "css": _asset("view.css"), "js": _asset("view.js"),
     }
 
 
-def render(record: dict, text: Optional[str] = None, *, back: Optional[str] = None) -> str:
+def render(record: dict, text: Optional[str] = None, *, back: Optional[str] = None,
+           rules: Optional[Rules] = None) -> str:
     """The HTML page of one report record. ``back``: a link shown at the top (the service
-    page's upload form)."""
+    page's upload form); ``rules``: the loaded rules (default ``default_rules()``)."""
     if record.get("error"):
         raise ValueError(f"{record.get('source')}: an error record has no view "
                          f"({record['error'].get('message')})")
-    return _env().get_template("view.html.j2").render(**context(record, text), back=back)
+    return _env().get_template("view.html.j2").render(**context(record, text, _default(rules)),
+                                                         back=back)
 
 
 def render_form(*, error: Optional[str] = None, max_mb: float = 20.0) -> str:

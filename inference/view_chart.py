@@ -3,9 +3,10 @@ keys from ``configs/view.yaml``; figures as ``inference.report_frames`` reads th
 notebooks) and the number format of the page."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .config import load_config
+if TYPE_CHECKING:
+    from .rules import Rules
 
 
 def fmt_number(x: Optional[float]) -> str:
@@ -14,24 +15,25 @@ def fmt_number(x: Optional[float]) -> str:
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,.6g}"
 
 
-def _figure(facts, key: str) -> Optional[float]:
+def _figure(facts, key: str, rules: Rules) -> Optional[float]:
     """The headline figure of ``key`` in a one-report frame, or the sum of its details'."""
     from .report_frames import headline_or_details
 
-    col = headline_or_details(facts, key)
+    col = headline_or_details(facts, key, rules)
     return float(col.iloc[0]) if len(col) else None
 
 
-def requests_chart(record: dict, width: int = 340) -> Optional[dict]:
-    """The geometry of the requests chart (``configs/view.yaml``): a stacked bar of the
-    requests received, then one bar per outcome; None without request figures."""
+def requests_chart(record: dict, rules: Rules, width: int = 340) -> Optional[dict]:
+    """The geometry of the requests chart (``rules.view.chart``, configs/view.yaml): a
+    stacked bar of the requests received, then one bar per outcome; None without request
+    figures."""
     from .report_frames import facts_frame
 
-    cfg = load_config("view")["requests_chart"]
-    facts = facts_frame([record])
-    received = [(x["label"], x["key"], _figure(facts, x["key"])) for x in cfg["received"]]
+    cfg = rules.view.chart
+    facts = facts_frame([record], rules)
+    received = [(x["label"], x["key"], _figure(facts, x["key"], rules)) for x in cfg["received"]]
     received = [r for r in received if r[2] is not None]
-    outcomes = [(x["label"], x["key"], _figure(facts, x["key"])) for x in cfg["outcomes"]]
+    outcomes = [(x["label"], x["key"], _figure(facts, x["key"], rules)) for x in cfg["outcomes"]]
     outcomes = [o for o in outcomes if o[2] is not None]
     if not received and not outcomes:
         return None

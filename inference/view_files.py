@@ -18,6 +18,7 @@ from .errors import ViewError
 from .inputs import read_member
 from .load import LoadError, load_bytes, read_limited
 from .output import read_jsonl, write_atomic
+from .rules import Rules, default_rules
 from .view import render, render_index
 
 PathLike = Union[str, Path]
@@ -46,15 +47,17 @@ def source_bytes(source: str, root: Optional[PathLike] = None) -> Optional[bytes
     return None
 
 
-def source_text(rec: dict, root: Optional[PathLike] = None) -> tuple[Optional[str], str]:
-    """The text a record's offsets point into, or None and the reason."""
+def source_text(rec: dict, root: Optional[PathLike] = None, rules: Optional[Rules] = None
+                ) -> tuple[Optional[str], str]:
+    """The text a record's offsets point into, or None and the reason (``rules``: those of
+    the loaders, default ``default_rules()``)."""
     data = source_bytes(rec.get("source") or "", root)
     if data is None:
         return None, f"{rec.get('source')}: source not found (run where `govie extract` ran, or pass --root)"
     if hashlib.sha256(data).hexdigest() != rec.get("sha256"):
         return None, f"{rec.get('source')}: source changed since extraction (sha256 differs)"
     try:
-        return load_bytes(data, rec["source"], limit_mb=0).text, ""
+        return load_bytes(data, rec["source"], limit_mb=0, rules=rules).text, ""
     except LoadError as exc:
         return None, f"{rec.get('source')}: cannot read the source again ({exc})"
 
@@ -89,18 +92,20 @@ def _write(path: Path, html: str) -> Path:
     return path
 
 
-def _page(rec: dict, root: Optional[PathLike], summary: ViewSummary) -> str:
-    text, why = source_text(rec, root)
+def _page(rec: dict, root: Optional[PathLike], summary: ViewSummary, rules: Rules) -> str:
+    text, why = source_text(rec, root, rules)
     if text is None:
         summary.notes.append(f"{why}; page without the text")
-    return render(rec, text)
+    return render(rec, text, rules=rules)
 
 
 def write_views(records_path: PathLike, out: PathLike, source: Optional[str] = None,
-                root: Optional[PathLike] = None) -> ViewSummary:
+                root: Optional[PathLike] = None, rules: Optional[Rules] = None) -> ViewSummary:
     """Write the evidence view of the records in ``records_path``: the report ``source``
     (or the only report) to the file ``out``; several reports to the folder ``out``, one
-    page each and an ``index.html``."""
+    page each and an ``index.html``. ``rules``: the loaded rules (default: loaded once here,
+    ``default_rules()``)."""
+    rules = rules if rules is not None else default_rules()
     if not Path(records_path).is_file():
         raise ViewError(f"no records file at {records_path}")
     records = list(read_jsonl(records_path))
@@ -117,7 +122,7 @@ def write_views(records_path: PathLike, out: PathLike, source: Optional[str] = N
         rec = chosen[0]
         if rec.get("error"):
             raise ViewError(f"{rec['source']}: not extracted ({rec['error']['message']})")
-        summary.written.append(_write(out, _page(rec, root, summary)))
+        summary.written.append(_write(out, _page(rec, root, summary, rules)))
         return summary
     if out.suffix.lower() in (".html", ".htm"):
         raise ViewError(f"{len(chosen)} reports in {records_path}: -o {out} takes one page; "
@@ -133,7 +138,7 @@ def write_views(records_path: PathLike, out: PathLike, source: Optional[str] = N
             summary.notes.append(f"{rec.get('source')}: error record, no page")
         else:
             name = page_name(rec, taken)
-            summary.written.append(_write(out / name, _page(rec, root, summary)))
+            summary.written.append(_write(out / name, _page(rec, root, summary, rules)))
             entry["href"] = name
         entries.append(entry)
     summary.written.append(_write(out / "index.html", render_index(entries)))

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .config import rules_cache
+from .config import LabelSet
 from . import deadline
 from .data import Span
 
@@ -185,22 +185,17 @@ def merge_probs(enc: Encoding, window_probs: Sequence[np.ndarray]) -> np.ndarray
     return acc / cnt[:, None]
 
 
-@rules_cache
-def _kept_edges() -> tuple[frozenset, frozenset]:
-    """Punctuation that stays at a span's start / end (configs/labels.yaml)."""
-    from .config import load_config
-
-    cfg = load_config("labels")
-    return frozenset(cfg.get("keep_at_start", "")), frozenset(cfg.get("keep_at_end", ""))
-
-
-def trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim(text: str, start: int, end: int, labels: Optional[LabelSet] = None) -> tuple[int, int]:
     """Shrink ``start:end`` past whitespace and punctuation that is not part of an entity
-    (a leading 《 and a trailing 》 or % stay)."""
+    (a leading 《 and a trailing 》 or % stay: ``keep_at_start``/``keep_at_end`` of
+    ``labels``, default: ``default_rules().labels``)."""
     def junk(c: str, keep: frozenset) -> bool:
         return c not in keep and (c.isspace() or unicodedata.category(c)[0] == "P")
 
-    keep_start, keep_end = _kept_edges()
+    if labels is None:
+        from .rules import default_rules
+        labels = default_rules().labels
+    keep_start, keep_end = labels.keep_at_start, labels.keep_at_end
     while start < end and junk(text[start], keep_start):
         start += 1
     while end > start and junk(text[end - 1], keep_end):

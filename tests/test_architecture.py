@@ -18,10 +18,17 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path, modules: frozenset = frozenset()) -> set[str]:
-    """Every module a file imports, anywhere in it, resolved to absolute names."""
+    """Every module a file imports, anywhere in it, resolved to absolute names; imports
+    under ``if TYPE_CHECKING:`` (type names only, never run) left out."""
     pkg = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+                   for stmt in node.body for n in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):

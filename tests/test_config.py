@@ -1,11 +1,12 @@
-"""inference.config: rules loaded once per configs folder."""
+"""inference.config: the configs folder in use and the reading of one file (the rules object
+and its one cache per folder: tests/test_rules.py)."""
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from inference.config import ConfigError, configs_dir, label_set, load_config, rules_cache
+from inference.config import ConfigError, configs_dir, label_set, load_config
 
 
 def test_rules_follow_the_configs_folder(tmp_path, monkeypatch):
@@ -19,20 +20,6 @@ def test_rules_follow_the_configs_folder(tmp_path, monkeypatch):
     assert "AMOUNT" in label_set().labels and "MONEY" not in label_set().labels
     monkeypatch.delenv("GOVIE_CONFIGS")
     assert label_set().labels == before  # back to the project's rules, from the cache
-
-
-def test_rules_cache_loads_once_per_folder_and_argument(tmp_path, monkeypatch):
-    calls = []
-
-    @rules_cache
-    def rule(name):
-        calls.append(name)
-        return len(calls)
-
-    assert rule("a") == rule("a") == 1 and rule("b") == 2
-    monkeypatch.setenv("GOVIE_CONFIGS", str(tmp_path))
-    assert rule("a") == 3 and rule("a") == 3
-    assert calls == ["a", "b", "a"]
 
 
 def test_a_missing_or_broken_config_is_a_config_error(tmp_path, monkeypatch):

@@ -7,13 +7,14 @@ import pytest
 from inference import clean, load
 from inference.data import to_dict
 from inference.issuer import issuer, noise_in, read_clue, Clue
+from inference.rules import default_rules
 from inference.output import record, validate_record
 from inference.pipeline import Pipeline
 from inference.gazetteer import former_county, gazetteer
 
 
 def run(text: str, source: str = "report.txt"):
-    return issuer(clean.clean(load.from_text(text, source=source)))
+    return issuer(clean.clean(load.from_text(text, source=source), default_rules()), default_rules())
 
 
 # Openings of real reports (corpus id and source URL above each), the issuer they name,
@@ -212,7 +213,7 @@ def test_no_clue_warns_why():
 
 def test_book_titles_are_not_clues():
     r = read_clue(Clue("text", "认真执行《武汉市政府信息公开暂行规定》的各项要求", 0, 0.7),
-                  first_only=False)
+                  default_rules().issuer, first_only=False)
     assert r is None
 
 
@@ -223,7 +224,7 @@ def test_gazetteer_comes_from_the_package_data():
     city = g.by_code["420200"]
     assert former_county(g, city, "大冶县").code == "420281"
     assert g.simplified("廣州市") == "广州市"
-    assert noise_in("欧洲五大联赛直播") and not noise_in("黄石市人民政府")
+    assert noise_in("欧洲五大联赛直播", default_rules().issuer) and not noise_in("黄石市人民政府", default_rules().issuer)
 
 
 def test_issuer_in_the_pipeline_and_the_record():

@@ -6,6 +6,9 @@ annotations/data/gold-v1) they come from. Traditional-script phrases map like si
 import pytest
 
 from inference.normalise.keymap import Bank, map_metric, rule_key
+from inference.rules import default_rules
+
+KM = default_rules().keymap
 
 
 @pytest.mark.parametrize("metric, key", [
@@ -59,7 +62,7 @@ from inference.normalise.keymap import Bank, map_metric, rule_key
     ("", None),
 ])
 def test_metric_to_key(metric, key):
-    choice = map_metric(metric)
+    choice = map_metric(metric, KM)
     assert choice.key == key
     assert (choice.score is None) == (key is None)
     if key:
@@ -71,15 +74,15 @@ def test_metric_to_key(metric, key):
     ("受理政府信息公开申请件", "trimmed", 0.95),   # seed-002: a trailing 件 trimmed
 ])
 def test_rule_steps(metric, how, score):
-    c = rule_key(metric)
+    c = rule_key(metric, KM)
     assert (c.how, c.score) == (how, score)
 
 
 def test_learned_bank_nearest_and_no_key_neighbours():
     bank = Bank.build([("收到依申请公开", "requests.new"), ("待答复", None),
-                       ("主动公开政府信息", "proactive.total")])
+                       ("主动公开政府信息", "proactive.total")], KM.cells)
     key, score, phrase = bank.nearest("收到依申請公開件")  # traditional script, one more char
     assert (key, phrase) == ("requests.new", "收到依申请公开") and score > 0.85
     assert bank.nearest("待答复")[0] is None
     # a phrase nearest to a no-key phrase stays unkeyed even when the score is high
-    assert map_metric("待答复", bank=bank).key is None
+    assert map_metric("待答复", KM, bank=bank).key is None

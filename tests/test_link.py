@@ -8,6 +8,9 @@ import pytest
 from inference import link
 from inference.data import Span
 from inference.load import from_text
+from inference.rules import default_rules
+
+RULES = default_rules()
 
 
 def spans_from(marked: str) -> tuple[str, list[Span]]:
@@ -26,7 +29,7 @@ def spans_from(marked: str) -> tuple[str, list[Span]]:
 def pairs(marked: str) -> set[tuple[str, str]]:
     text, spans = spans_from(marked)
     by_id = {s.id: s for s in spans}
-    return {(by_id[r.from_id].text, by_id[r.to_id].text) for r in link.find_relations(text, spans)}
+    return {(by_id[r.from_id].text, by_id[r.to_id].text) for r in link.find_relations(text, spans, RULES.linking)}
 
 
 @pytest.mark.parametrize("marked, expected", [
@@ -61,7 +64,7 @@ def test_relations_go_value_to_metric_with_label():
     text, spans = spans_from("[主动公开政府信息|M][30659条|C]")
     doc = from_text(text)
     doc.entities = spans
-    out = link.link(doc)
+    out = link.link(doc, RULES)
     assert out.relations[0].from_id == "T2" and out.relations[0].to_id == "T1"
     assert out.relations[0].label == "measures"
     assert doc.relations == []  # pure: input untouched
@@ -71,12 +74,13 @@ def test_breakdown_parent_is_the_value_before_qizhong():
     text, spans = spans_from("全市[主动公开|M][106144条|C],其中县级[主动公开|M][29836条|C],"
                              "市本级[主动公开|M][76308条|C],占[100%|P]。")
     unit = {s.id: s.text[-1] for s in spans}
-    par = link.breakdowns(text, spans, lambda s: unit[s.id])
+    par = link.breakdowns(text, spans, lambda s: unit[s.id], RULES.linking)
     by = {s.id: s.text for s in spans}
     assert {by[k]: by[v] for k, v in par.items()} == {"29836条": "106144条", "76308条": "106144条"}
 
 
 def test_breakdown_needs_same_unit():
     text, spans = spans_from("受理[申请|M][27件|C],其中[网上|M][26人次|C]。")
-    par = link.breakdowns(text, spans, lambda s: s.text[-1] if s.text[-1] != "次" else "人次")
+    par = link.breakdowns(text, spans, lambda s: s.text[-1] if s.text[-1] != "次" else "人次",
+                         RULES.linking)
     assert par == {}

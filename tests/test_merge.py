@@ -5,6 +5,9 @@ import pytest
 
 from inference.data import Evidence, Fact
 from inference.merge import last_place, merge, values_agree
+from inference.rules import default_rules
+
+MR = default_rules().merge
 
 
 def table(key, value, unit="条", period="annual", scope=None, applicant=None):
@@ -20,14 +23,14 @@ def narr(key, value, raw, unit="条", period="annual", scope="全市", approx=Fa
 
 
 def test_agreement_is_marked_on_both():
-    facts, warns = merge([table("proactive.total", 30659)], [narr("proactive.total", 30659, "30659条")])
+    facts, warns = merge([table("proactive.total", 30659)], [narr("proactive.total", 30659, "30659条")], MR)
     assert [f.agreement for f in facts] == ["agree", "agree"]
     assert [f.origin for f in facts] == ["table", "narrative"]
     assert warns == []
 
 
 def test_conflict_warns_with_both_values_and_evidence():
-    facts, warns = merge([table("proactive.total", 30650)], [narr("proactive.total", 30659, "30659条")])
+    facts, warns = merge([table("proactive.total", 30650)], [narr("proactive.total", 30659, "30659条")], MR)
     assert [f.agreement for f in facts] == ["conflict", "conflict"]
     (w,) = warns
     assert w.code == "fact_conflict" and (w.start, w.end) == (10, 16)
@@ -41,13 +44,14 @@ def test_conflict_warns_with_both_values_and_evidence():
     ({"unit": "%"}, {}),                            # incomparable units
 ])
 def test_not_compared(t_kw, n_kw):
-    facts, warns = merge([table("proactive.total", 1, **t_kw)], [narr("proactive.total", 30659, "30659条", **n_kw)])
+    facts, warns = merge([table("proactive.total", 1, **t_kw)], [narr("proactive.total", 30659, "30659条", **n_kw)],
+                          MR)
     assert [f.agreement for f in facts] == [None, None] and warns == []
 
 
 def test_facts_without_key_are_left_alone_and_inputs_untouched():
     t, n = table("proactive.total", 5), narr(None, 5, "5条")
-    facts, _ = merge([t], [n])
+    facts, _ = merge([t], [n], MR)
     assert facts[1].agreement is None and t.agreement is None and n.agreement is None
 
 
@@ -63,13 +67,13 @@ def test_facts_without_key_are_left_alone_and_inputs_untouched():
 ])
 def test_approximate_values(raw, value, approx, bound, table_value, ok):
     n = narr("proactive.total", value, raw, approx=approx, bound=bound)
-    assert values_agree(n, table("proactive.total", table_value), 0.05) is ok
+    assert values_agree(n, table("proactive.total", table_value), 0.05, MR.taxonomy) is ok
 
 
 def test_money_compared_in_yuan():
     t = table("fees.amount", 7832, unit="万元")
     n = narr("fees.amount", 78320000, "7832万元", unit="yuan")
-    facts, warns = merge([t], [n])
+    facts, warns = merge([t], [n], MR)
     assert facts[1].agreement == "agree" and not warns
 
 
@@ -87,7 +91,7 @@ def test_base_value_units_from_the_taxonomy(unit, value, base):
     from inference.merge import base_value
 
     f = Fact(key="k", metric="m", value=value, unit=unit, origin="table")
-    assert base_value(f) == base
+    assert base_value(f, MR.taxonomy) == base
 
 
 def _page_001(narrative_count: str):

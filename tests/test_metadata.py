@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from inference.metadata import extract_metadata, parse_date, read_header
+from inference.rules import default_rules
 
 
 @pytest.mark.parametrize("raw, iso", [
@@ -23,7 +24,7 @@ def test_parse_date(raw, iso):
 
 
 def _md(seed_texts, seed):
-    return extract_metadata(seed_texts[seed], source=seed)[0]
+    return extract_metadata(seed_texts[seed], default_rules(), source=seed)[0]
 
 
 @pytest.mark.parametrize("seed, field, value", [
@@ -95,14 +96,14 @@ def test_header_values_have_header_evidence(seed_texts):
     ("文  号: 府办〔2021〕3号 主题分类: 综合政务\n", "doc_no", "府办〔2021〕3号"),
 ])
 def test_header_labels(text, field, value):
-    found, lines = read_header(text)
+    found, lines = read_header(text, default_rules().metadata)
     assert found[field].value == value
     assert text[found[field].start:found[field].end] == value
     assert lines and lines[0][0] == 0
 
 
 def test_header_needs_a_label_at_line_start():
-    found, lines = read_header("我局的发布机构: 不是页眉\n")
+    found, lines = read_header("我局的发布机构: 不是页眉\n", default_rules().metadata)
     assert found == {} and lines == []
 
 
@@ -115,4 +116,4 @@ def test_header_needs_a_label_at_line_start():
     ("2015年，我区全年主动公开政府信息100条。", "2008"),
 ])
 def test_format(text, fmt):
-    assert extract_metadata(text)[0].format == fmt
+    assert extract_metadata(text, default_rules())[0].format == fmt

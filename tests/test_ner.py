@@ -216,7 +216,7 @@ def _pairwise_combine(text, model, rules, pats):
     def overlaps(a, b):
         return a.start < b.end and b.start < a.end
 
-    model = org_bounds.adjust(text, model)
+    model = org_bounds.adjust(text, model, pats.org)
     kept_rules = [s for s, r in rules if not r.rules_only and (
         not r.weak or any(m.label == s.label and overlaps(m, s) for m in model))]
     out = list(kept_rules)

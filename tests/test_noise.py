@@ -12,6 +12,7 @@ from inference.clean import clean
 from inference.load import from_text
 from inference.ner import model_regions
 from inference.noise import noise_ranges
+from inference.rules import default_rules
 from inference.pipeline import Pipeline
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -28,7 +29,7 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
     ("365bet(中国)官方网站2021年政府信息公开工作年度报告", ["365bet", "官方网站"], "mirror"),
 ])
 def test_noise_is_found_and_offsets_hold(text, pieces, kind):
-    got = noise_ranges(text)
+    got = noise_ranges(text, default_rules().noise)
     assert [text[s:e] for s, e, _ in got] == pieces
     assert {k for *_, k in got} == {kind}
 
@@ -39,12 +40,12 @@ def test_noise_is_found_and_offsets_hold(text, pieces, kind):
     "2021年全区主动公开政府信息1234条。",
 ])
 def test_report_text_is_not_noise(text):
-    assert noise_ranges(text) == []
+    assert noise_ranges(text, default_rules().noise) == []
 
 
 def test_clean_keeps_the_text_and_the_model_skips_the_noise():
     text = (CORPUS / "page-063.txt").read_text(encoding="utf-8")
-    doc = clean(from_text(text, source="page-063.txt"))
+    doc = clean(from_text(text, source="page-063.txt"), default_rules())
     assert doc.text == text
     glosses = [doc.text[s:e] for s, e, k in doc.noise if k == "pinyin"]
     # every parenthesised latin gloss of the page (47, counted with grep) and nothing else

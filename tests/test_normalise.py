@@ -6,6 +6,7 @@ import pytest
 from inference import link, ner, normalise
 from inference.load import from_text
 from inference.normalise.numbers import chinese_number, parse_value
+from inference.rules import default_rules
 
 
 @pytest.mark.parametrize("raw, value, unit, approx, bound", [
@@ -41,7 +42,7 @@ from inference.normalise.numbers import chinese_number, parse_value
     ("258.5億元", 25850000000, "yuan", False, None),
 ])
 def test_parse_value(raw, value, unit, approx, bound):
-    q = parse_value(raw)
+    q = parse_value(raw, default_rules().numbers)
     assert q.value == pytest.approx(value)
     assert (q.unit, q.approx, q.bound, q.raw) == (unit, approx, bound, raw)
 
@@ -51,7 +52,7 @@ def test_parse_value(raw, value, unit, approx, bound):
     ("一亿三千万", 130000000), ("二〇一八", 2018),
 ])
 def test_chinese_numbers(text, value):
-    assert chinese_number(text) == value
+    assert chinese_number(text, default_rules().numbers) == value
 
 
 @pytest.mark.parametrize("sentence, scope", [
@@ -65,7 +66,7 @@ def test_chinese_numbers(text, value):
     ("全市开展调查125次。主动公开30条", None),  # not across a sentence end
 ])
 def test_scope(sentence, scope):
-    assert normalise.scope_of(sentence, _value_start(sentence)) == scope
+    assert normalise.scope_of(sentence, _value_start(sentence), default_rules().context) == scope
 
 
 def _value_start(s: str) -> int:
@@ -83,7 +84,7 @@ def _value_start(s: str) -> int:
     ("历年累计公开336207条。本年公开100条", "annual"),
 ])
 def test_period(sentence, period):
-    assert normalise.period_of(sentence, _value_start(sentence)) == period
+    assert normalise.period_of(sentence, _value_start(sentence), default_rules().context) == period
 
 
 @pytest.mark.parametrize("metric, key", [
@@ -98,7 +99,7 @@ def test_period(sentence, period):
     ("制发规范性文件总数", "proactive.normative_docs_issued"),
 ])
 def test_taxonomy_keys(metric, key):
-    assert normalise.key_of(metric) == key
+    assert normalise.key_of(metric, default_rules().taxonomy) == key
 
 
 def test_synonym_under_two_keys_is_a_config_error():
@@ -108,7 +109,7 @@ def test_synonym_under_two_keys_is_a_config_error():
     bad = {"metric_suffixes": ["数"], "keys": {"a.x": {"name": "新闻发布会"},
                                              "b.y": {"name": "B", "synonyms": ["新闻发布会"]}}}
     with pytest.raises(ConfigError, match="under two keys, a.x and b.y"):
-        build_taxonomy(bad)
+        build_taxonomy(bad, default_rules().cells)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -123,12 +124,13 @@ def test_taxonomy_validated(bad, message):
     from inference.tables.taxonomy import build_taxonomy
 
     with pytest.raises(ConfigError, match=message):
-        build_taxonomy(bad)
+        build_taxonomy(bad, default_rules().cells)
 
 
 def run(text: str):
     doc = from_text(text, source="t.txt")
-    return normalise.normalise(link.link(ner.tag(doc, None)))
+    rules = default_rules()
+    return normalise.normalise(link.link(ner.tag(doc, None, rules), rules), rules)
 
 
 def test_narrative_facts_with_evidence():
@@ -220,7 +222,9 @@ def test_parts_of_a_proactive_total_are_categories():
 def test_channel_words_in_traditional_script():
     from inference.normalise.context import channel_key
 
+    ctx = default_rules().context
+
     text = "2010年根據市政府關於政府信息公開的要求,我辦及時、準確的在市政府入口網站和法制辦網站進行了主動公開信息27條。"  # page-053
     v = text.index("27條")
-    assert channel_key(text, "proactive.total", text.index("主動公開信息"), v) == "proactive.website"
-    assert channel_key(text, "requests.new", text.index("主動公開信息"), v) == "requests.new"
+    assert channel_key(text, "proactive.total", text.index("主動公開信息"), v, ctx) == "proactive.website"
+    assert channel_key(text, "requests.new", text.index("主動公開信息"), v, ctx) == "requests.new"

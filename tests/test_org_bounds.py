@@ -8,6 +8,9 @@ import pytest
 from inference import ner, org_bounds
 from inference.data import Span
 from inference.gazetteer import gazetteer
+from inference.rules import default_rules
+
+GRAMMAR = default_rules().patterns.org  # the org section of configs/patterns.yaml, as served
 
 
 def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
@@ -71,7 +74,7 @@ def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
     ("市政府办公室", ["市政府"], ["市政府"]),  # 政府 is a whole word: no extension to 办公室
 ])
 def test_org_boundaries(text, pieces, expected):
-    got = org_bounds.adjust(text, [_model(text, p) for p in pieces])
+    got = org_bounds.adjust(text, [_model(text, p) for p in pieces], GRAMMAR)
     assert [s.text for s in got] == expected
     assert all(text[s.start:s.end] == s.text and s.label == "ORG" for s in got)
 
@@ -79,7 +82,7 @@ def test_org_boundaries(text, pieces, expected):
 def test_an_extension_never_swallows_another_label():
     text = "丽江市人民政府"
     model = [_model(text, "丽江", "METRIC"), _model(text, "市人民政府")]
-    assert [(s.label, s.text) for s in org_bounds.adjust(text, model)] == [
+    assert [(s.label, s.text) for s in org_bounds.adjust(text, model, GRAMMAR)] == [
         ("METRIC", "丽江"), ("ORG", "市人民政府")]
 
 
@@ -92,7 +95,7 @@ def test_an_extension_never_swallows_another_label():
 ])
 def test_place_start(text, pos, start):
     g = gazetteer()
-    gr = org_bounds.org_grammar()
+    gr = GRAMMAR
     assert org_bounds.place_start(text, pos, g, gr.place_min_chars, gr.place_not_first) == start
 
 
@@ -106,4 +109,4 @@ def test_without_suffix_words_only_the_place_rule_applies():
     gr = org_bounds.compile_org({})
     text = "丽江市人民政府信息公开工作年度报告"
     assert [s.text for s in org_bounds.adjust(text, [_model(text, "市人")], gr)] == ["丽江市人"]
-    assert org_bounds.suffix_end(text, 2, 4, org_bounds.org_grammar().suffixes) == 7
+    assert org_bounds.suffix_end(text, 2, 4, GRAMMAR.suffixes) == 7

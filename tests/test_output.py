@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from inference.clean import clean
+from inference.rules import default_rules
 from inference.data import Evidence, Fact
 from inference.load import from_text
 from inference.output import (SCHEMA_VERSION, JsonlWriter, OffsetError, error_record, fact_rows, read_jsonl, record,
@@ -16,7 +17,7 @@ from inference.segment import segment
 
 
 def _doc(text: str, facts=()):
-    doc = segment(clean(from_text(text, "r.txt")))
+    doc = segment(clean(from_text(text, "r.txt"), default_rules()), default_rules())
     doc.facts = list(facts)
     return doc
 

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 
 from inference.cli import main
-from inference.config import load_config
 from inference.data import Document, Evidence, Fact, Issuer, IssuerRegion, Metadata
 from inference.output import JsonlWriter, record, validate_record
 from inference.panel import build_panel, choose, report_of
 from inference.panel_checks import cross_year_checks
+from inference.rules import default_rules
 
-CFG = load_config("panel")
-CARRY = CFG["carry_over"][0]  # {this_year: 上年结转, last_year: 结转下年}
-STOCK = CFG["stock"][0]  # 现行有效 / 制发 / 废止 of 规章
+PANEL = default_rules().panel
+CARRY = PANEL.carry_over[0]  # {this_year: 上年结转, last_year: 结转下年}
+STOCK = PANEL.stock[0]  # 现行有效 / 制发 / 废止 of 规章
 HUANGSHI = Issuer(name="湖北省黄石市人民政府", region=IssuerRegion("420200", "湖北省", "黄石市"),
                   level="city", organ="人民政府", confidence=0.95)
 
@@ -108,9 +108,7 @@ def test_cross_year_checks_one_fails_one_holds(three_years):
 
 
 def test_cumulative_figures_do_not_fall():
-    key = next(k for k, v in load_config("taxonomy")["keys"].items()
-               if (v or {}).get("period") == "cumulative"
-               and k not in CFG["cumulative_exclude"])
+    key = next(k for k in sorted(PANEL.cumulative_keys) if k not in PANEL.cumulative_exclude)
     df, _ = build_panel([rec("a.html", 2020, [(key, 50, "table")]),
                          rec("b.html", 2021, [(key, 40, "table")])])
     res = cross_year_checks(df)

@@ -73,7 +73,7 @@ def test_actor_builds_pipeline_once_and_gives_local_records(tmp_path, samples_di
 
     real = worker.build_pipeline
     monkeypatch.setattr(worker, "build_pipeline",
-                        lambda m, threads=None: calls.append(m) or real(m, threads))
+                        lambda m, threads=None, rules=None: calls.append(m) or real(m, threads, rules))
     seed = samples_dir / "seed-002.txt"
     actor = ExtractBatch(None, 50.0)
     batch_rows = rows([(str(seed), seed.read_bytes()), ("x.zip!bad.pdf", b"%PDF broken")])

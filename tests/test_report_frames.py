@@ -9,6 +9,7 @@ import pytest
 from inference import report_frames as rf
 from inference import report_plots as rp
 from inference.output import error_record
+from inference.rules import default_rules
 
 matplotlib.use("Agg")
 
@@ -65,7 +66,7 @@ RECORDS = [
     (None, "unknown"),
 ])
 def test_body_level(body, level):
-    assert rf.body_level(body) == level
+    assert rf.body_level(body, default_rules().levels) == level
 
 
 def test_reports_frame_counts_and_errors():

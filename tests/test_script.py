@@ -7,6 +7,7 @@ import pytest
 
 from inference.pipeline import Pipeline
 from inference.script import to_simplified
+from inference.rules import default_rules
 from inference.tables.values import norm_label
 
 GOLD = Path(__file__).resolve().parent.parent / "annotations" / "data" / "gold-v1" / "spans.jsonl"
@@ -27,7 +28,7 @@ def _gold_text(doc_id: str) -> str:
     ("現行有效件數", "现行有效件数"),
 ])
 def test_labels_compare_in_simplified_script(written, simplified):
-    assert norm_label(written) == simplified
+    assert norm_label(written, default_rules().cells) == simplified
 
 
 def test_to_simplified_keeps_length_and_simplified_text():

@@ -5,11 +5,12 @@ import pytest
 
 from inference.clean import clean
 from inference.load import from_text, load_bytes
+from inference.rules import default_rules
 from inference.segment import heading_split, segment
 
 
 def seg(text: str, source: str = "t"):
-    return segment(clean(from_text(text, source)))
+    return segment(clean(from_text(text, source), default_rules()), default_rules())
 
 
 def kind_at(doc, needle: str, nth: int = 0) -> str:
@@ -58,7 +59,7 @@ def check_invariants(doc) -> None:
     ("第一部分 总体情况", "第一部分", 1, "总体情况"),
 ])
 def test_headings(line, marker, level, title):
-    m, lev, tstart, hend = heading_split(line)
+    m, lev, tstart, hend = heading_split(line, default_rules().sections)
     assert m.strip() == marker and lev == level
     assert line[tstart:hend] == title
 
@@ -72,7 +73,7 @@ def test_headings(line, marker, level, title):
     "(三)、",
 ])
 def test_not_headings(line):
-    assert heading_split(line) is None
+    assert heading_split(line, default_rules().sections) is None
 
 
 def test_section_tree():
@@ -260,7 +261,7 @@ def test_short_narrative_lines_are_not_a_table():
 def test_loader_tables_become_table_blocks():
     html = ("<html><body><p>一、总体情况</p><p>全年公开100条。</p><table><tr><td>(一)予以公开</td>"
             "<td>5</td></tr><tr><td>总计</td><td>5</td></tr></table><p>二、其他</p></body></html>")
-    doc = segment(clean(load_bytes(html.encode(), "r.html")))
+    doc = segment(clean(load_bytes(html.encode(), "r.html"), default_rules()), default_rules())
     (t,) = doc.tables
     (b,) = [b for b in doc.blocks if b.kind == "table"]
     assert (b.start, b.end, b.table) == (t.start, t.end, t.id)

@@ -9,6 +9,7 @@ from inference import clean, segment
 from inference.load import from_text
 from inference.tables import grid_from_text, parse_tables
 from inference.tables.values import norm_label, parse_value
+from inference.rules import default_rules
 from tests import tables_builders as tb
 
 
@@ -32,12 +33,12 @@ def _assert_offsets(doc):
 
 @pytest.fixture(scope="module")
 def haicang(seed_texts):
-    return parse_tables(from_text(seed_texts["seed-002"], source="seed-002.txt"))
+    return parse_tables(from_text(seed_texts["seed-002"], source="seed-002.txt"), default_rules())
 
 
 @pytest.fixture(scope="module")
 def zhangzhou(seed_texts):
-    return parse_tables(from_text(seed_texts["seed-000"], source="seed-000.txt"))
+    return parse_tables(from_text(seed_texts["seed-000"], source="seed-000.txt"), default_rules())
 
 
 # ---- the seeds -----------------------------------------------------------------------
@@ -113,7 +114,7 @@ def test_zhangzhou_all_rows_mapped(zhangzhou):
 
 @pytest.mark.parametrize("seed", ["seed-000", "seed-001", "seed-002", "seed-003", "seed-004"])
 def test_seeds_checks_pass_and_offsets_hold(seed_texts, seed):
-    doc = parse_tables(from_text(seed_texts[seed], source=seed))
+    doc = parse_tables(from_text(seed_texts[seed], source=seed), default_rules())
     assert all(c.ok for c in doc.checks), [c.detail for c in doc.checks if not c.ok]
     assert all(t.template for t in doc.tables)
     _assert_offsets(doc)
@@ -130,8 +131,8 @@ def test_seed_checks_are_counted(haicang, zhangzhou):
 
 def test_segment_blocks_give_the_same_facts(seed_texts):
     text = seed_texts["seed-002"]
-    alone = parse_tables(from_text(text))
-    staged = parse_tables(segment.segment(clean.clean(from_text(text))))
+    alone = parse_tables(from_text(text), default_rules())
+    staged = parse_tables(segment.segment(clean.clean(from_text(text), default_rules()), default_rules()), default_rules())
     assert any(b.kind == "table" for b in staged.blocks)
     key = lambda d: sorted((f.key, f.applicant or "", f.value, f.period) for f in d.facts)  # noqa: E731
     assert key(alone) == key(staged)
@@ -145,7 +146,7 @@ RENDER = {"rows": tb.as_rows, "cells": tb.as_cells, "pipe_lines": tb.as_pipe_lin
 @pytest.mark.parametrize("style", list(RENDER))
 @pytest.mark.parametrize("fmt,n_app_rows", [("2021", 25), ("2019", 23)])
 def test_flattenings_map_to_templates(style, fmt, n_app_rows):
-    doc = parse_tables(from_text(tb.full_report(RENDER[style], fmt)))
+    doc = parse_tables(from_text(tb.full_report(RENDER[style], fmt)), default_rules())
     assert [t.template for t in doc.tables] == [f"{fmt}-proactive", f"{fmt}-requests", f"{fmt}-review"]
     app = [f for f in doc.facts if f.template == f"{fmt}-requests"]
     assert len(app) == n_app_rows * 7
@@ -157,7 +158,7 @@ def test_flattenings_map_to_templates(style, fmt, n_app_rows):
 
 
 def test_2019_specific_columns():
-    doc = parse_tables(from_text(tb.full_report(tb.as_cells, "2019")))
+    doc = parse_tables(from_text(tb.full_report(tb.as_cells, "2019")), default_rules())
     f = _facts(doc)
     assert f[("licensing.items_change", None)].value == -35
     assert f[("other_services.items_change", None)].value == 4
@@ -169,7 +170,7 @@ def test_2019_specific_columns():
 
 def test_arithmetic_error_gives_failed_check_with_numbers():
     text = tb.full_report(tb.as_cells, "2021", closed=["100", "3", "0", "0", "0", "0", "104"])
-    doc = parse_tables(from_text(text))
+    doc = parse_tables(from_text(text), default_rules())
     bad = [c for c in doc.checks if not c.ok]
     names = sorted(c.name for c in bad)
     assert names == ["2021-requests:applicant_total[closed]", "2021-requests:balance[total]",
@@ -183,7 +184,7 @@ def test_arithmetic_error_gives_failed_check_with_numbers():
 
 def test_review_total_error():
     rows = tb.review_rows(["1", "1", "0", "0", "3"] + ["0"] * 10)
-    doc = parse_tables(from_text("四、行政复议、行政诉讼情况\n" + tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text("四、行政复议、行政诉讼情况\n" + tb.as_rows(rows) + "\n"), default_rules())
     bad = [c for c in doc.checks if not c.ok]
     assert [(c.name, c.expected, c.actual) for c in bad] == [("2021-review:review_total", 3, 2)]
 
@@ -199,7 +200,7 @@ def test_review_total_error():
     ("约5", None, "invalid"), ("不详", None, "invalid"), ("1.2.3", None, "invalid"),
 ])
 def test_parse_value(text, value, status):
-    v = parse_value(text)
+    v = parse_value(text, default_rules().cells)
     assert (v.value, v.status) == (value, status)
 
 
@@ -207,7 +208,7 @@ def test_parse_value(text, value, status):
                                                ("/", None, False), ("无", None, False), ("5x", None, True)])
 def test_blank_zero_dash_in_a_table(cell, value, warned):
     rows = [["第二十条第(六)项"], ["信息内容", "本年处理决定数量"], ["行政处罚", cell], ["行政强制", "5"]]
-    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules())
     f = _facts(doc)[("penalties.decisions", None)]
     assert f.value == value and f.raw == cell and f.evidence.text == cell
     assert any(w.code == "cell_invalid" for w in doc.warnings) is warned
@@ -225,7 +226,7 @@ def test_blank_zero_dash_in_a_table(cell, value, warned):
     ("四、结转下年度继续办理", "结转下年度继续办理"),
 ])
 def test_norm_label(written, core):
-    assert norm_label(written) == core
+    assert norm_label(written, default_rules().cells) == core
 
 
 @pytest.mark.parametrize("mutate", [
@@ -237,7 +238,7 @@ def test_norm_label(written, core):
 ], ids=["spaces", "fullwidth", "qingkuang", "missing-merged", "markers"])
 @pytest.mark.parametrize("style", ["rows", "cells"])
 def test_request_table_label_variants(mutate, style):
-    doc = parse_tables(from_text(RENDER[style](mutate(tb.app_rows())) + "\n"))
+    doc = parse_tables(from_text(RENDER[style](mutate(tb.app_rows())) + "\n"), default_rules())
     assert [t.template for t in doc.tables] == ["2021-requests"]
     assert len(doc.facts) == 175 and all(c.ok for c in doc.checks) and len(doc.checks) == 39
     assert _facts(doc)[("requests.outcome.partial", "total")].value == 17
@@ -246,7 +247,7 @@ def test_request_table_label_variants(mutate, style):
 def test_header_order_is_read_from_headers():
     rows = [["第二十条第(一)项"], ["信息内容", "现行有效件数(历史累计)", "本年制发件数", "本年废止件数"],
             ["规章", "9", "1", "2"], ["行政规范性文件", "43", "14", "3"]]
-    f = _facts(parse_tables(from_text(tb.as_rows(rows) + "\n")))
+    f = _facts(parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules()))
     assert (f[("normative_docs.in_force", None)].value, f[("normative_docs.issued", None)].value) == (43, 14)
     assert f[("regulations.repealed", None)].value == 2
 
@@ -254,7 +255,7 @@ def test_header_order_is_read_from_headers():
 def test_short_row_is_warned_not_zero_filled():
     rows = tb.app_rows()
     rows[-1] = rows[-1][:7]  # 结转 row lost its 总计 cell
-    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules())
     f = _facts(doc)
     assert ("requests.carried_forward", "total") not in f
     assert any(w.code == "table_row_incomplete" and "结转" in w.message for w in doc.warnings)
@@ -264,14 +265,14 @@ def test_short_row_is_warned_not_zero_filled():
 def test_grid_rows_layout():
     text = "附表\n指 标 名 称 | 单位 | 2018年 | 历年累计 |\n行政复议数 | 件 | 4 | 17 |\n"
     s = text.index("指")
-    t = grid_from_text(text, s, len(text) - 1)
+    t = grid_from_text(text, s, len(text) - 1, default_rules())
     assert t.grid() == [["指 标 名 称", "单位", "2018年", "历年累计"], ["行政复议数", "件", "4", "17"]]
     assert all(text[c.start:c.end] == c.text for c in t.cells)
 
 
 def test_grid_cells_layout_joins_broken_header():
     text = "申请人情况\n|\n商业\n企业\n|\n科研\n机构\n|\n一、本年新收政府信息公开申请数量\n|\n3\n|\n0\n"
-    t = grid_from_text(text, 0, len(text))
+    t = grid_from_text(text, 0, len(text), default_rules())
     texts = [c.text for c in t.cells]
     assert "商业\n企业" in texts and "科研\n机构" in texts
     assert t.grid()[-1] == ["一、本年新收政府信息公开申请数量", "3", "0"]
@@ -280,13 +281,13 @@ def test_grid_cells_layout_joins_broken_header():
 
 def test_pipes_without_figures_are_not_tables():
     text = "索引号: | /2015-34352 | 公开方式: | 主动公开 |\n发布单位: | 谢塘镇 |\n正文。\n"
-    doc = parse_tables(from_text(text))
+    doc = parse_tables(from_text(text), default_rules())
     assert doc.tables == [] and doc.facts == []
 
 
 def test_unknown_table_is_kept_and_warned():
     text = "正文。\n项目 | 数量 |\n苹果 | 3 |\n香蕉 | 4 |\n正文。\n"
-    doc = parse_tables(from_text(text))
+    doc = parse_tables(from_text(text), default_rules())
     assert len(doc.tables) == 1 and doc.tables[0].template is None
     assert [w.code for w in doc.warnings] == ["table_unmapped"]
 
@@ -302,7 +303,7 @@ OPENINGS_2021 = {"page-001": "2021", "page-019": "2021", "page-038": "2021", "pa
 @pytest.mark.parametrize("name,fmt", sorted(OPENINGS_2021.items()))
 def test_corpus_openings_map_to_their_format(name, fmt):
     path = CORPUS_DIR / f"{name}.txt"
-    doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=name))
+    doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=name), default_rules())
     assert doc.tables and doc.tables[0].template == f"{fmt}-proactive"
     assert all(c.ok for c in doc.checks)
     assert all(f.key for f in doc.facts)
@@ -312,7 +313,7 @@ def test_corpus_openings_map_to_their_format(name, fmt):
 def test_corpus_offsets_hold_everywhere():
     assert len(CORPUS) > 50
     for path in CORPUS:
-        doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=path.name))
+        doc = parse_tables(from_text(path.read_text(encoding="utf-8"), source=path.name), default_rules())
         _assert_offsets(doc)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inference import clean, segment
+from inference.rules import default_rules
 from inference.load import from_text, load_bytes
 from inference.tables import parse_tables
 from tests import tables_builders as tb
@@ -15,7 +16,7 @@ def _key(doc):
 
 
 def _run(doc):
-    return parse_tables(segment.segment(clean.clean(doc)))
+    return parse_tables(segment.segment(clean.clean(doc, default_rules()), default_rules()), default_rules())
 
 
 def _merged_app_table() -> str:

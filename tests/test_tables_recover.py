@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from inference.load import from_text
+from inference.rules import default_rules
 from inference.pipeline import Pipeline
 from inference.tables import parse_tables
 from inference.tables.recover import splits
@@ -101,7 +102,7 @@ def test_lone_request_row_is_recovered_from_its_total():
 def test_review_row_run_is_recovered_exactly():
     values = ["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"]  # 21317000001324019
     text = "四、政府信息公开行政复议、行政诉讼情况\n" + tb.as_rows(_run_row(tb.review_rows(values), None)) + "\n"
-    doc = parse_tables(from_text(text))
+    doc = parse_tables(from_text(text), default_rules())
     f = _facts(doc)
     assert f[("review.total", None)].value == 7 and f[("review.total", None)].recovered
     assert f[("litigation.after_review.total", None)].value == 19
@@ -117,12 +118,12 @@ def test_unique_split_across_rows_only():
     fwd = ["11", "0", "0", "0", "0", "0", "11"]
     kw = dict(new=["111", "3", "0", "0", "0", "0", "114"], forward=fwd)
     rows = _run_row(tb.app_rows(**kw), "四、结转下年度继续办理", joined_label=False)
-    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules())
     assert [f.value for f in doc.facts if f.recovered] == [float(v) for v in fwd]
     assert all(c.ok for c in doc.checks)
     # without the 新收 row the balance cannot be checked: both splits stay, warned, no figure
     rows = [r for r in rows if not r[0].startswith("一、本年新收")]
-    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules())
     assert not any(f.recovered for f in doc.facts)
     w = [w for w in doc.warnings if w.code == "cells_run_together"]
     assert len(w) == 1 and "11 0 0 0 0 0 11" in w[0].message and "1 10 0 0 0 0 11" in w[0].message
@@ -147,7 +148,7 @@ def test_proactive_run_without_checks_is_warned_with_candidates():
 def test_inconsistent_run_is_warned_not_split():
     rows = tb.app_rows()
     rows[3] = [rows[3][0], "10530000108"]  # 105 / 3 new: the balance holds for no split
-    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"))
+    doc = parse_tables(from_text(tb.as_rows(rows) + "\n"), default_rules())
     assert not any(f.recovered for f in doc.facts)
     assert any(w.code == "cells_run_together" and "no split" in w.message for w in doc.warnings)
 
@@ -158,6 +159,6 @@ def test_loader_tables_are_never_split():
 
     rows = tb.app_rows()
     rows[3] = [rows[3][0], "10430000107"]
-    doc = parse_tables(load_bytes(tb.html_table(rows).encode(), "t.html"))
+    doc = parse_tables(load_bytes(tb.html_table(rows).encode(), "t.html"), default_rules())
     assert not any(f.recovered for f in doc.facts)
     assert not any(w.code.startswith("cells_") for w in doc.warnings)

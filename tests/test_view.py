@@ -11,6 +11,7 @@ import pytest
 
 from inference import Extractor
 from inference.cli import main
+from inference.rules import default_rules
 from inference.view import Mark, nest, render, requests_chart
 from inference.view_files import ViewError, select, source_text, write_views
 
@@ -188,7 +189,7 @@ def test_nest(marks, kept, dropped):
                   "其他类型答复": "186"}),
 ])
 def test_requests_chart(ex, seed_texts, seed, rows):
-    chart = requests_chart(ex.extract_text(seed_texts[seed], seed).to_dict())
+    chart = requests_chart(ex.extract_text(seed_texts[seed], seed).to_dict(), default_rules())
     assert {r["label"]: r["value_text"] for r in chart["rows"]} == rows
     first = chart["rows"][0]
     assert first["received"] and max(s["x"] + s["w"] for s in first["segments"]) <= chart["width"]
@@ -196,7 +197,7 @@ def test_requests_chart(ex, seed_texts, seed, rows):
 
 def test_no_chart_without_request_figures(ex):
     rec = ex.extract_text("全市共主动公开政府信息30659条。", "a.txt").to_dict()
-    assert requests_chart(rec) is None
+    assert requests_chart(rec, default_rules()) is None
     assert lxml.html.fromstring(render(rec, "全市共主动公开政府信息30659条。")).xpath("//*[local-name()='svg']") == []
 
 

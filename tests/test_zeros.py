@@ -3,6 +3,9 @@ comment names the gold-v1 / corpus document."""
 import pytest
 
 from inference.normalise.zeros import find_zeros, zero_facts
+from inference.rules import default_rules
+
+R = default_rules()
 
 
 @pytest.mark.parametrize("sentence, keys", [
@@ -34,12 +37,12 @@ from inference.normalise.zeros import find_zeros, zero_facts
     ("受理依申请公开信息共0件。", []),  # page-116: a 0 written as a figure is a value span, not a statement
 ])
 def test_zero_statements(sentence, keys):
-    assert sorted(z.key for z in find_zeros(sentence)) == sorted(keys)
+    assert sorted(z.key for z in find_zeros(sentence, R.zeros)) == sorted(keys)
 
 
 def test_zero_facts_carry_the_statement_as_evidence():
     text = "一、概述\n我辦2010年度未發生針對本部門有關政府信息公開事務的行政複議案件和行政訴訟案件。"  # page-053
-    facts = zero_facts(text, "page-053", [(0, len(text))])
+    facts = zero_facts(text, "page-053", [(0, len(text))], R.zeros, R.taxonomy)
     assert [(f.key, f.value, f.zero, f.key_score) for f in facts] == [
         ("review.total", 0.0, True, 1.0), ("litigation.total", 0.0, True, 1.0)]
     for f in facts:

@@ -24,7 +24,7 @@ from typing import Callable, Optional
 
 from inference.config import ROOT, load_config
 from inference.normalise.keymap import Bank, map_metric, rule_key
-from inference.tables.taxonomy import load_taxonomy
+from inference.rules import default_rules
 from inference.tables.values import norm_label
 
 LABELS = ROOT / "annotations" / "data" / "keymap-v1" / "metric_keys.tsv"
@@ -34,12 +34,12 @@ Pair = tuple[str, Optional[str]]
 
 
 def taxonomy_pairs() -> list[Pair]:
-    return [(w, e.key) for e in load_taxonomy().entries.values() if not e.within for w in e.words]
+    return [(w, e.key) for e in default_rules().taxonomy.entries.values() if not e.within for w in e.words]
 
 
 def template_pairs() -> list[Pair]:
     out: list[Pair] = []
-    keys = load_taxonomy().entries
+    keys = default_rules().taxonomy.entries
     for path in sorted((ROOT / "configs" / "templates").glob("*.yaml")):
         tpl = load_config(f"templates/{path.name}")
         for group in tpl.get("groups", []):
@@ -76,12 +76,12 @@ def lr_mapper(train: list[Pair]) -> Callable[[str], Optional[str]]:
     from sklearn.linear_model import LogisticRegression
 
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3))
-    x = vec.fit_transform([norm_label(p) for p, _ in train])
+    x = vec.fit_transform([norm_label(p, default_rules().cells) for p, _ in train])
     y = [k or "-" for _, k in train]
     clf = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
 
     def predict(phrase: str) -> Optional[str]:
-        probs = clf.predict_proba(vec.transform([norm_label(phrase)]))[0]
+        probs = clf.predict_proba(vec.transform([norm_label(phrase, default_rules().cells)]))[0]
         best = probs.argmax()
         label = clf.classes_[best]
         return None if label == "-" or probs[best] < 0.5 else label
@@ -95,8 +95,9 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     held = set(phrases[: int(len(phrases) * share)])
     test = [x for x in labelled if x[0] in held]
     train = taxonomy_pairs() + template_pairs() + [x for x in labelled if x[0] not in held]
-    bank = Bank.build(train)
-    thr = float(load_config("keymap")["learned"]["min_score"])
+    km = default_rules().keymap
+    bank = Bank.build(train, km.cells)
+    thr = km.min_score
 
     def knn_only(p: str) -> Optional[str]:
         key, sim, _ = bank.nearest(p)
@@ -104,12 +105,12 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
 
     lr = lr_mapper(train)
     rows = {
-        "synonyms (rules)": lambda p: load_taxonomy().narrative_key(p),
-        "rules + trimming": lambda p: rule_key(p).key,
+        "synonyms (rules)": lambda p: default_rules().taxonomy.narrative_key(p),
+        "rules + trimming": lambda p: rule_key(p, km).key,
         "nearest neighbours": knn_only,
-        "rules + nearest neighbours": lambda p: map_metric(p, bank=bank).key,
+        "rules + nearest neighbours": lambda p: map_metric(p, km, bank=bank).key,
         "logistic regression": lr,
-        "rules + logistic regression": lambda p: rule_key(p).key or lr(p),
+        "rules + logistic regression": lambda p: rule_key(p, km).key or lr(p),
     }
     return {name: score(f, test) for name, f in rows.items()}
 
@@ -118,7 +119,7 @@ def build(out: Path = OUT) -> dict:
     tax, tpl, lab = taxonomy_pairs(), template_pairs(), labelled_pairs()  # each read once
     seen: dict[tuple, Pair] = {}
     for p, k in tax + tpl + lab:
-        seen.setdefault((norm_label(p), k), (p, k))
+        seen.setdefault((norm_label(p, default_rules().cells), k), (p, k))
     data = {
         "built_by": "python -m training.build_keymap",
         "sources": {"taxonomy": len(tax), "templates": len(tpl), "labelled_spans": len(lab)},

@@ -15,6 +15,7 @@ from inference import link as link_stage
 from inference import load, ner
 from inference.config import label_set
 from inference.data import AnnotatedText, Span
+from inference.rules import default_rules
 
 from .data import load_docs, regions_of, spans_inside
 from .metrics import confusion, relation_keys, relation_score, score
@@ -39,7 +40,7 @@ def worst_documents(docs: Sequence[AnnotatedText], gold: Sequence[Sequence[Span]
 def relations_for(text: str, spans: Sequence[Span]) -> Optional[list]:
     """Relations the linking stage gives on ``spans`` (None when it links nothing yet)."""
     doc = dataclasses.replace(load.from_text(text), entities=list(spans))
-    rels = link_stage.link(doc).relations
+    rels = link_stage.link(doc, default_rules()).relations
     return list(rels)
 
 

@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..config import load_config
 from ..data import OcrLine
 from .base import CellSpec, LoadError, MissingToolError, TextBuilder, squash
+
+if TYPE_CHECKING:
+    from ..rules import Rules
 
 _SENTENCE_END = "。！？；：!?;:"
 
 
-def _page_number_res() -> list[re.Pattern]:
-    return [re.compile(p) for p in load_config("chrome").get("page_numbers", [])]
-
-
-def _is_heading(line: str) -> bool:
+def _is_heading(line: str, rules: Rules) -> bool:
     from ..segment import match_marker
 
-    return match_marker(line.strip()) is not None
+    return match_marker(line.strip(), rules.sections) is not None
 
 
 def _open(data: bytes, name: str):
@@ -125,15 +123,16 @@ def _needs_ocr(page, mode: str) -> bool:
     return mode == "auto" and not page.chars and bool(page.images) and ocr.available()
 
 
-def load_pdf(data: bytes, name: str, ocr_mode: str = "auto"):
-    """(text, encoding, tables, OCR lines, loader notes) of a PDF. ``ocr_mode``: "auto" reads pages
-    without a text layer by OCR, "always" every page, "never" none."""
+def load_pdf(data: bytes, name: str, rules: Rules, ocr_mode: str = "auto"):
+    """(text, encoding, tables, OCR lines, loader notes) of a PDF; ``rules``: its page
+    numbers and heading markers. ``ocr_mode``: "auto" reads pages without a text layer by
+    OCR, "always" every page, "never" none."""
     if ocr_mode not in OCR_MODES:
         raise ValueError(f"ocr mode must be one of {OCR_MODES}, not {ocr_mode!r}")
     pdf = _open(data, name)
     ocr_lines: list[OcrLine] = []
     scanned = 0
-    page_res = _page_number_res()
+    page_res = list(rules.chrome.page_numbers)
     out = TextBuilder()
     para: list[str] = []
     last_table = None  # the table written last, if nothing came after it
@@ -171,7 +170,7 @@ def load_pdf(data: bytes, name: str, ocr_mode: str = "auto"):
                 joins = (prev_line is not None and para
                          and prev_line["_wrapped"]
                          and obj["x0"] <= left + size * 0.8
-                         and not _is_heading(text))
+                         and not _is_heading(text, rules))
                 if not joins and para:
                     out.add_line("".join(para))
                     para = []

@@ -16,11 +16,15 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..config import ConfigError, load_config, models_dir, rules_cache
-from ..tables.taxonomy import load_taxonomy
+from ..config import models_dir
+from ..errors import ConfigError
 from ..tables.values import norm_label
+
+if TYPE_CHECKING:
+    from ..tables.taxonomy import Taxonomy
+    from ..tables.values import CellRules
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,33 @@ class KeyChoice:
 
 
 NO_KEY = KeyChoice(None, None, "")
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a key of the bank cache
+class KeymapRules:
+    """The rules of configs/keymap.yaml (``build_keymap``) with the taxonomy whose synonyms
+    it reads and the cell rules of ``norm_label``."""
+
+    taxonomy: Taxonomy
+    cells: CellRules
+    trim_prefixes: tuple[str, ...]  # longest first
+    trim_suffixes: tuple[str, ...]
+    min_trimmed_length: int
+    trimmed_score: float
+    bank: str  # the learned mapper's bank, relative to the models folder
+    ngrams: tuple[int, ...]
+    min_score: float
+
+
+def build_keymap(cfg: dict, tax: Taxonomy, cells: CellRules) -> KeymapRules:
+    """The key-map rules of a parsed configs/keymap.yaml."""
+    learned = cfg["learned"]
+    return KeymapRules(
+        tax, cells, tuple(sorted(cfg.get("trim_prefixes", []), key=len, reverse=True)),
+        tuple(sorted(cfg.get("trim_suffixes", []), key=len, reverse=True)),
+        int(cfg.get("min_trimmed_length", 3)), float(cfg.get("trimmed_score", 0.95)),
+        str(learned["bank"]), tuple(int(n) for n in learned.get("ngrams", (1, 2, 3))),
+        float(learned.get("min_score", 0.6)))
 
 
 def ngrams(text: str, sizes=(1, 2, 3)) -> Counter:
@@ -50,6 +81,7 @@ class Bank:
     vectors: tuple[dict, ...]
     idf: dict
     sizes: tuple[int, ...]
+    cells: CellRules = field(repr=False, compare=False)  # of norm_label
     # n-gram -> (phrase index, weight): only the phrases that share a gram are scored
     index: dict = field(init=False, repr=False, compare=False)
 
@@ -61,18 +93,19 @@ class Bank:
         object.__setattr__(self, "index", index)
 
     @classmethod
-    def build(cls, pairs: list[tuple[str, Optional[str]]], sizes=(1, 2, 3)) -> "Bank":
-        forms = [norm_label(p) for p, _ in pairs]
+    def build(cls, pairs: list[tuple[str, Optional[str]]], cells: CellRules,
+              sizes=(1, 2, 3)) -> "Bank":
+        forms = [norm_label(p, cells) for p, _ in pairs]
         grams = [ngrams(f, sizes) for f in forms]
         df: Counter = Counter(g for c in grams for g in c)
         n = len(forms)
         idf = {g: math.log((1 + n) / (1 + d)) + 1.0 for g, d in df.items()}
         return cls(tuple(forms), tuple(k for _, k in pairs),
-                   tuple(_unit(c, idf) for c in grams), idf, tuple(sizes))
+                   tuple(_unit(c, idf) for c in grams), idf, tuple(sizes), cells)
 
     def nearest(self, phrase: str) -> tuple[Optional[str], float, str]:
         """(key, cosine similarity, phrase) of the most similar labelled phrase."""
-        q = _unit(ngrams(norm_label(phrase), self.sizes), self.idf)
+        q = _unit(ngrams(norm_label(phrase, self.cells), self.sizes), self.idf)
         sums: dict[int, float] = {}
         for g, w in q.items():  # the same sums, in the same order, as a scan of every phrase
             for i, x in self.index.get(g, ()):
@@ -92,20 +125,14 @@ def _unit(counts: Counter, idf: dict) -> dict:
     return {g: x / norm for g, x in v.items()}
 
 
-@rules_cache
-def _rules() -> dict:
-    return load_config("keymap")
-
-
-def load_bank(path: Optional[str] = None) -> Optional[Bank]:
+def load_bank(km: KeymapRules, path: Optional[str] = None) -> Optional[Bank]:
     """The learned mapper's bank (None when the file is absent: synonyms alone then), read
-    once per path (the models folder may change: GOVIE_MODELS)."""
-    return _load_bank(str(models_dir() / _rules()["learned"]["bank"]) if path is None else str(path))
+    once per path and rules (the models folder may change: GOVIE_MODELS)."""
+    return _load_bank(km, str(models_dir() / km.bank) if path is None else str(path))
 
 
 @lru_cache(maxsize=4)
-def _load_bank(p: str) -> Optional[Bank]:
-    cfg = _rules()["learned"]
+def _load_bank(km: KeymapRules, p: str) -> Optional[Bank]:
     try:
         with open(p, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -114,50 +141,51 @@ def _load_bank(p: str) -> Optional[Bank]:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{p}: unreadable key-map bank ({exc})") from exc
     pairs = [(d["phrase"], d["key"]) for d in data["pairs"]]
-    unknown = {k for _, k in pairs if k and k not in load_taxonomy().entries}
+    unknown = {k for _, k in pairs if k and k not in km.taxonomy.entries}
     if unknown:
         raise ConfigError(f"{p}: keys not in configs/taxonomy.yaml: {sorted(unknown)}")
-    return Bank.build(pairs, tuple(cfg.get("ngrams", (1, 2, 3))))
+    return Bank.build(pairs, km.cells, km.ngrams)
 
 
-def _trimmed(metric: str) -> str:
-    t = norm_label(metric)
-    cfg = _rules()
-    for w in sorted(cfg.get("trim_prefixes", []), key=len, reverse=True):
+def _trimmed(metric: str, km: KeymapRules) -> str:
+    t = norm_label(metric, km.cells)
+    for w in km.trim_prefixes:
         if t.startswith(w) and len(t) > len(w) + 1:
             t = t[len(w):]
             break
-    for w in sorted(cfg.get("trim_suffixes", []), key=len, reverse=True):
+    for w in km.trim_suffixes:
         if t.endswith(w) and len(t) > len(w) + 1:
             t = t[: -len(w)]
             break
     return t
 
 
-def rule_key(metric: str) -> KeyChoice:
+def rule_key(metric: str, km: KeymapRules) -> KeyChoice:
     """Steps 1 and 2: synonyms as written, then after trimming."""
     if not metric:
         return NO_KEY
-    tax = load_taxonomy()
+    tax = km.taxonomy
     key = tax.narrative_key(metric)
     if key:
         return KeyChoice(key, 1.0, "synonym")
-    trimmed = _trimmed(metric)
-    key = tax.narrative_key(trimmed) if len(trimmed) >= int(_rules().get("min_trimmed_length", 3)) else None
+    trimmed = _trimmed(metric, km)
+    key = tax.narrative_key(trimmed) if len(trimmed) >= km.min_trimmed_length else None
     if key:
-        return KeyChoice(key, float(_rules().get("trimmed_score", 0.95)), "trimmed")
+        return KeyChoice(key, km.trimmed_score, "trimmed")
     return NO_KEY
 
 
-def map_metric(metric: str, bank: Optional[Bank] = None, learned: bool = True) -> KeyChoice:
-    """The key of a narrative METRIC phrase with its score, or ``NO_KEY``."""
-    choice = rule_key(metric)
+def map_metric(metric: str, km: KeymapRules, bank: Optional[Bank] = None,
+               learned: bool = True) -> KeyChoice:
+    """The key of a narrative METRIC phrase with its score, or ``NO_KEY`` (rules ``km``:
+    ``Rules.keymap``)."""
+    choice = rule_key(metric, km)
     if choice.key or not learned or not metric:
         return choice
-    bank = bank or load_bank()
+    bank = bank or load_bank(km)
     if bank is None:
         return NO_KEY
     key, score, _ = bank.nearest(metric)
-    if key and score >= float(_rules()["learned"].get("min_score", 0.6)):
+    if key and score >= km.min_score:
         return KeyChoice(key, round(score, 3), "learned")
     return NO_KEY

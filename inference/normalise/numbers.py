@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from ..config import load_config, rules_cache
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,9 @@ class Quantity:
 
 
 @dataclass(frozen=True)
-class _Rules:
+class NumberRules:
+    """The number, unit and approximation rules of configs/normalise.yaml (``build_numbers``)."""
+
     digits: dict
     small: dict
     large: dict
@@ -41,25 +42,24 @@ class _Rules:
     point: str = "点"
 
 
-@rules_cache
-def rules() -> _Rules:
-    cfg = load_config("normalise")
+def build_numbers(cfg: dict) -> NumberRules:
+    """The compiled number rules of a parsed configs/normalise.yaml (``numbers``, ``approx``,
+    ``units``)."""
     num = cfg["numbers"]
     cn = "".join(list(num["digits"]) + list(num["small"]) + list(num["large"]))
     seps = "".join(num.get("thousands_separators", [","]))
     arabic = rf"[0-9]+(?:[{re.escape(seps)}][0-9]{{3}})*(?:\.[0-9]+)?"
     number_re = re.compile(rf"(?P<arabic>{arabic})|(?P<cn>[{re.escape(cn)}]+)")
     units = cfg["units"]
-    return _Rules(num["digits"], num["small"], num["large"], seps,
+    return NumberRules(num["digits"], num["small"], num["large"], seps,
                   dict(cfg["approx"]["before"]), dict(cfg["approx"]["after"]),
                   dict(units.get("map", {})), dict(units["money"]), units["money_unit"],
                   units.get("percent_unit", "%"), number_re,
                   num.get("percent_prefix", "百分之"), num.get("decimal_point", "点"))
 
 
-def chinese_number(text: str, r: Optional[_Rules] = None) -> Optional[float]:
+def chinese_number(text: str, r: NumberRules) -> Optional[float]:
     """一百二十 -> 120, 两 -> 2, 十二 -> 12, 三千五百万 -> 35000000, 一〇二 -> 102."""
-    r = r or rules()
     if not text or any(c not in r.digits and c not in r.small and c not in r.large for c in text):
         return None
     if all(c in r.digits for c in text) and len(text) > 1:  # digit by digit: 二〇一八
@@ -80,9 +80,9 @@ def chinese_number(text: str, r: Optional[_Rules] = None) -> Optional[float]:
     return total + section + (digit or 0)
 
 
-def parse_value(text: str) -> Quantity:
-    """The number, unit and approximation of a COUNT, PERCENT or MONEY span text."""
-    r = rules()
+def parse_value(text: str, r: NumberRules) -> Quantity:
+    """The number, unit and approximation of a COUNT, PERCENT or MONEY span text (rules
+    ``r``: ``Rules.numbers``)."""
     raw = text
     t = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
     approx, bound = False, None

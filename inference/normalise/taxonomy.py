@@ -1,5 +1,5 @@
 """Metric phrase -> taxonomy key by synonym match: a thin view of the one typed taxonomy
-(``inference.tables.taxonomy.load_taxonomy``).
+(``Rules.taxonomy``, built by ``inference.tables.taxonomy.build_taxonomy``).
 
 Labels are compared after ``inference.tables.values.norm_label`` (NFKC, simplified script),
 and also without a trailing 数/数量/次数/总数, so the METRIC 主动公开政府信息 meets the synonym
@@ -8,16 +8,12 @@ has no parent row. No match: None. The learned mapper for phrases the synonyms m
 ``inference.normalise.keymap``."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..tables.taxonomy import load_taxonomy
-
-
-def key_of(metric: str) -> Optional[str]:
-    """The taxonomy key of a metric phrase by synonym, or None."""
-    return load_taxonomy().narrative_key(metric)
+if TYPE_CHECKING:
+    from ..tables.taxonomy import Taxonomy
 
 
-def metric_phrases() -> set[str]:
-    """The synonyms and names of the taxonomy as they may stand in running text."""
-    return load_taxonomy().metric_phrases()
+def key_of(metric: str, tax: Taxonomy) -> Optional[str]:
+    """The key of a metric phrase in taxonomy ``tax`` by synonym, or None."""
+    return tax.narrative_key(metric)

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..config import load_config, rules_cache
 from ..data import Evidence, Fact
 from ..script import convert
-from ..tables.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from ..tables.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
-class _Rules:
+class ZeroRules:
+    """The compiled rules of configs/zeros.yaml (``build_zeros``)."""
+
     negation: re.Pattern
     hedges: tuple[str, ...]
     scope_end: re.Pattern
@@ -30,11 +33,14 @@ class _Rules:
     mentions: tuple[tuple[str, re.Pattern], ...]
 
 
-@rules_cache
-def rules() -> _Rules:
-    cfg = load_config("zeros")
+def build_zeros(cfg: dict, tax: Taxonomy) -> ZeroRules:
+    """The compiled zero rules of a parsed configs/zeros.yaml; every mention's key must be a
+    taxonomy key."""
     negs = sorted(cfg["negations"], key=len, reverse=True)
-    return _Rules(re.compile("|".join(re.escape(n) for n in negs)),
+    unknown = sorted({m["key"] for m in cfg["mentions"]} - set(tax.entries))
+    if unknown:
+        raise ValueError(f"mentions name keys the taxonomy does not have: {', '.join(unknown)}")
+    return ZeroRules(re.compile("|".join(re.escape(n) for n in negs)),
                   tuple(sorted(cfg.get("hedges", []), key=len, reverse=True)),
                   re.compile(cfg["scope_end"]), int(cfg.get("max_scope", 60)),
                   tuple((m["key"], re.compile(m["pattern"])) for m in cfg["mentions"]))
@@ -48,9 +54,9 @@ class ZeroStatement:
     mention: tuple[int, int]
 
 
-def find_zeros(text: str, start: int = 0, end: Optional[int] = None) -> list[ZeroStatement]:
-    """Zero statements in ``text[start:end]``, one per (negation, key)."""
-    r = rules()
+def find_zeros(text: str, r: ZeroRules, start: int = 0, end: Optional[int] = None) -> list[ZeroStatement]:
+    """Zero statements in ``text[start:end]``, one per (negation, key) (rules ``r``:
+    ``Rules.zeros``)."""
     end = len(text) if end is None else end
     simple = convert(text[start:end])
     if len(simple) != end - start:
@@ -78,12 +84,13 @@ def find_zeros(text: str, start: int = 0, end: Optional[int] = None) -> list[Zer
     return out
 
 
-def zero_facts(text: str, source: str, regions: list[tuple[int, int]]) -> list[Fact]:
-    """Facts of value 0 for the zero statements in ``regions`` of ``text`` (narrative blocks)."""
-    tax = load_taxonomy()
+def zero_facts(text: str, source: str, regions: list[tuple[int, int]], r: ZeroRules,
+               tax: Taxonomy) -> list[Fact]:
+    """Facts of value 0 for the zero statements in ``regions`` of ``text`` (narrative
+    blocks), their units from taxonomy ``tax``."""
     out: list[Fact] = []
     for s0, s1 in regions:
-        for z in find_zeros(text, s0, s1):
+        for z in find_zeros(text, r, s0, s1):
             entry = tax.entries.get(z.key)
             a, b = z.mention
             out.append(Fact(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .. import deadline
 from ..data import Document, ReportWarning, Table
@@ -21,9 +21,12 @@ from .facts import build_facts
 from .grid import Token, assign_grid, find_regions, stream_from_table, table_from_tokens, tokenize
 from .indicators import match_indicators
 from .recover import recover
-from .taxonomy import load_taxonomy
-from .templates import Match, Template, load_templates, match_rows, vocabulary
-from .values import parse_value
+from .taxonomy import Taxonomy
+from .templates import Match, TemplateSet, match_rows
+from .values import CellRules, parse_value
+
+if TYPE_CHECKING:
+    from ..rules import Rules
 
 __all__ = ["parse_tables", "grid_from_text", "match_tokens"]
 
@@ -36,11 +39,10 @@ class _Unit:
     table: Optional[Table] = None  # a loader-built table
 
 
-def match_tokens(toks: list[Token], templates: Optional[tuple[Template, ...]] = None) -> list[Match]:
-    """Every template that fits the stream, best first."""
-    tax = load_taxonomy()
+def match_tokens(toks: list[Token], templates: TemplateSet, tax: Taxonomy) -> list[Match]:
+    """Every template of ``templates`` that fits the stream, best first."""
     out: list[Match] = []
-    for tpl in templates or load_templates():
+    for tpl in templates.templates:
         m = match_indicators(tpl, toks, tax) if tpl.kind == "indicators" else match_rows(tpl, toks)
         if m is not None:
             recover(m)
@@ -48,13 +50,15 @@ def match_tokens(toks: list[Token], templates: Optional[tuple[Template, ...]] = 
     return sorted(out, key=lambda m: -m.score)
 
 
-def grid_from_text(text: str, start: int, end: int, table_id: str = "t0") -> Table:
+def grid_from_text(text: str, start: int, end: int, rules: Rules, table_id: str = "t0") -> Table:
     """The grid of the flattened table in ``text[start:end]``: rows from the layout, and
-    for one-cell-per-line text from the best template's row labels; ``Table.template`` set
-    when one fits."""
-    toks = tokenize(text, start, end, vocabulary())
-    ms = _select(match_tokens(toks), None)[:1]
-    table = table_from_tokens(assign_grid(toks, _breaks(toks, ms[0] if ms else None)), table_id, start, end)
+    for one-cell-per-line text from the best template's row labels (of ``rules``);
+    ``Table.template`` set when one fits."""
+    ts = rules.templates
+    toks = tokenize(text, start, end, ts.cells, ts.vocabulary)
+    ms = _select(match_tokens(toks, ts, rules.taxonomy), None)[:1]
+    gridded = assign_grid(toks, ts.cells, _breaks(toks, ms[0] if ms else None))
+    table = table_from_tokens(gridded, table_id, start, end)
     table.template = ms[0].template.id if ms else None
     return table
 
@@ -68,7 +72,7 @@ def _select(cands: list[Match], prefer: Optional[str]) -> list[Match]:
     return sorted(chosen, key=lambda m: m.lo)
 
 
-def _units(doc: Document) -> list[_Unit]:
+def _units(doc: Document, ts: TemplateSet) -> list[_Unit]:
     prebuilt = {t.id: t for t in doc.tables}
     units: list[_Unit] = []
     used: set[str] = set()
@@ -79,7 +83,7 @@ def _units(doc: Document) -> list[_Unit]:
             used.add(t.id)
             units.append(_Unit(stream_from_table(t), t.start, t.end, t))
         else:
-            units.append(_Unit(tokenize(doc.text, b.start, b.end, vocabulary()), b.start, b.end))
+            units.append(_Unit(tokenize(doc.text, b.start, b.end, ts.cells, ts.vocabulary), b.start, b.end))
     for t in doc.tables:
         if t.id not in used:
             units.append(_Unit(stream_from_table(t), t.start, t.end, t))
@@ -88,7 +92,7 @@ def _units(doc: Document) -> list[_Unit]:
         for s, e in find_regions(doc.text):
             if any(s < te and e > ts for ts, te in taken):
                 continue
-            units.append(_Unit(tokenize(doc.text, s, e, vocabulary()), s, e))
+            units.append(_Unit(tokenize(doc.text, s, e, ts.cells, ts.vocabulary), s, e))
     return sorted(units, key=lambda u: u.start)
 
 
@@ -115,21 +119,23 @@ def _breaks(part: list[Token], m: Optional[Match]) -> frozenset[int]:
     return frozenset(out)
 
 
-def parse_tables(doc: Document) -> Document:
+def parse_tables(doc: Document, rules: Rules) -> Document:
     """Stage tables: every table (a loader's, or flattened in the text) matched to the
-    templates; its figures become facts with cell evidence, its checks run."""
-    units = _units(doc)
+    templates of ``rules``; its figures become facts with
+    cell evidence, its checks run."""
+    ts = rules.templates
+    units = _units(doc, ts)
     cands = []
     for u in units:
         deadline.check("tables")
-        cands.append(match_tokens(u.tokens))
+        cands.append(match_tokens(u.tokens, ts, rules.taxonomy))
     prefer = _preferred_format(cands)
     out = _Found([], list(doc.facts), list(doc.checks), list(doc.warnings))
     ids = _TableIds({t.id for t in doc.tables})
     for unit, ms in zip(units, cands):
         deadline.check("tables")
         seen: set[str] = set()
-        for t, m, remap in _pieces(unit, _select(ms, prefer), ids):
+        for t, m, remap in _pieces(unit, _select(ms, prefer), ids, ts.cells):
             if t.id not in seen:
                 out.tables.append(t)
                 seen.add(t.id)
@@ -168,7 +174,8 @@ def _preferred_format(cands: list) -> str:
     return votes.most_common(1)[0][0] if votes else "2021"
 
 
-def _pieces(unit: Any, chosen: list, ids: _TableIds) -> list[tuple[Table, Optional[Match], dict[int, Token]]]:
+def _pieces(unit: Any, chosen: list, ids: _TableIds, cells: CellRules
+            ) -> list[tuple[Table, Optional[Match], dict[int, Token]]]:
     """(table, match, token remap) of a unit: a loader's table with each chosen match; a
     flattened run of tokens cut at the chosen matches, each part gridded into a table
     (pipes without figures are page chrome, not a table)."""
@@ -180,9 +187,9 @@ def _pieces(unit: Any, chosen: list, ids: _TableIds) -> list[tuple[Table, Option
     for k, m in enumerate(chosen or [None]):
         part = unit.tokens[bounds[k]:bounds[k + 1]]
         filled = [t for t in part if not t.empty]
-        if not filled or (m is None and not any(parse_value(t.text).status == "number" for t in filled)):
+        if not filled or (m is None and not any(parse_value(t.text, cells).status == "number" for t in filled)):
             continue
-        gridded = assign_grid(part, _breaks(part, m))
+        gridded = assign_grid(part, cells, _breaks(part, m))
         t = table_from_tokens(gridded, ids.next(), filled[0].start, filled[-1].end)
         t.template = m.template.id if m else None
         out.append((t, m, {id(a): b for a, b in zip(part, gridded)}))

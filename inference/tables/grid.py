@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..data import Cell, Table
-from .values import looks_like_value, norm_label, norm_title
+from .values import CellRules, looks_like_value, norm_label, norm_title
 
 _WS = " \t\r\u3000\xa0"
 
@@ -52,14 +52,15 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
 _RUN = re.compile(r"^(.*[^\d\s])[ \t\u3000]*(\d+)$")
 
 
-def _is_known(text: str, known: frozenset[str]) -> bool:
-    return norm_label(text) in known or norm_title(text) in known
+def _is_known(text: str, known: frozenset[str], cells: CellRules) -> bool:
+    return norm_label(text, cells) in known or norm_title(text) in known
 
 
-def label_with_digits(line: str, known: frozenset[str]) -> bool:
-    """A known row label with its figures run together on one line (``规章000``)."""
+def label_with_digits(line: str, known: frozenset[str], cells: CellRules) -> bool:
+    """A known row label with its figures run together on one line (``规章000``); ``known``
+    normalised with ``cells``."""
     m = _RUN.match(line.strip())
-    return bool(m) and _is_known(m.group(1), known)
+    return bool(m) and _is_known(m.group(1), known, cells)
 
 
 _NUMS = re.compile(r"^(.*[^\d\s,.+\-])?[ \t\u3000]*((?:[-+]?\d[\d,.]*[ \t\u3000]+)*[-+]?\d[\d,.]*)$")
@@ -69,7 +70,7 @@ _NUM = re.compile(r"[-+]?\d[\d,.]*")
 _GAP = re.compile(r"[ \t\u3000]+")
 
 
-def spaced_cells(line: str, known: frozenset[str]) -> Optional[list[tuple[int, int]]]:
+def spaced_cells(line: str, known: frozenset[str], cells: CellRules) -> Optional[list[tuple[int, int]]]:
     """(start, end) of each cell of a row printed with spaces between its cells
     (``规章 0 0 0``, ``信息内容 本年制发件数 本年废止件数 现行有效件数``): every piece is a
     known template cell or a figure; None otherwise."""
@@ -79,23 +80,24 @@ def spaced_cells(line: str, known: frozenset[str]) -> Optional[list[tuple[int, i
         if end > pos:
             pieces.append((pos, end))
         pos = g.end() if g else pos
-    if len(pieces) < 2 or not all(_NUM.fullmatch(line[a:b]) or _is_known(line[a:b], known) for a, b in pieces):
+    if len(pieces) < 2 or not all(_NUM.fullmatch(line[a:b]) or _is_known(line[a:b], known, cells) for a, b in pieces):
         return None
     return pieces
 
 
-def _split_runs(text: str, lines: list[tuple[int, int]], known: frozenset[str]) -> list[tuple[int, int]]:
+def _split_runs(text: str, lines: list[tuple[int, int]], known: frozenset[str], rules: CellRules
+                ) -> list[tuple[int, int]]:
     """A line holding a known row label and its figures (``行政规范性文件693665``,
     ``规章 0 0 0``) becomes the label and the figures; figures separated by spaces
     (``104 3 0 0 0 0 107``, as text extracted from a layout prints a row) are one cell each."""
     out: list[tuple[int, int]] = []
     for s, e in lines:
-        cells = spaced_cells(text[s:e], known)
+        cells = spaced_cells(text[s:e], known, rules)
         if cells:
             out += [(s + a, s + b) for a, b in cells]
             continue
         m = _NUMS.match(text[s:e])
-        if not m or (m.group(1) is not None and not _is_known(m.group(1), known)):
+        if not m or (m.group(1) is not None and not _is_known(m.group(1), known, rules)):
             out.append((s, e))
             continue
         if m.group(1) is not None:
@@ -104,9 +106,10 @@ def _split_runs(text: str, lines: list[tuple[int, int]], known: frozenset[str]) 
     return out
 
 
-def tokenize(text: str, start: int, end: int, known: frozenset[str] = frozenset()) -> list[Token]:
-    """The cell stream of ``text[start:end]``: split at ``|``; inside a piece, lines that read
-    as values are cells of their own, consecutive label lines join into one cell. With
+def tokenize(text: str, start: int, end: int, cells: CellRules,
+             known: frozenset[str] = frozenset()) -> list[Token]:
+    """The cell stream of ``text[start:end]`` (values read with ``cells``): split at ``|``;
+    inside a piece, lines that read as values are cells of their own, consecutive label lines join into one cell. With
     ``known`` (the normalised labels, headers and titles of the templates) label lines join
     only until they make a known cell (``本年新`` + ``制作数量``), a known line is a cell of
     its own, a blank line ends a cell (one cell per line, blank-line separated), and a known
@@ -134,14 +137,14 @@ def tokenize(text: str, start: int, end: int, known: frozenset[str] = frozenset(
                 toks.append(Token("", ps, ps, empty=True, line=text.count("\n", start, ps)))
             continue
         if known:
-            lines = _split_runs(text, lines, known)
+            lines = _split_runs(text, lines, known, cells)
         group: list[tuple[int, int]] = []
         for s, e in lines + [(-1, -1)]:
-            value_line = s >= 0 and looks_like_value(text[s:e])
-            close = s < 0 or value_line or looks_like_value(text[group[0][0]:group[0][1]]) if group else False
+            value_line = s >= 0 and looks_like_value(text[s:e], cells)
+            close = s < 0 or value_line or looks_like_value(text[group[0][0]:group[0][1]], cells) if group else False
             if group and not close and known:
-                close = (text.count("\n", group[-1][1], s) >= 2 or _is_known(text[s:e], known)
-                         or _is_known(text[group[0][0]:group[-1][1]], known))
+                close = (text.count("\n", group[-1][1], s) >= 2 or _is_known(text[s:e], known, cells)
+                         or _is_known(text[group[0][0]:group[-1][1]], known, cells))
             if group and close:
                 gs, ge = group[0][0], group[-1][1]
                 toks.append(Token(text[gs:ge], gs, ge, line=text.count("\n", start, gs)))
@@ -163,7 +166,7 @@ def layout(tokens: list[Token]) -> str:
     return "rows" if multi * 2 >= len(per_line) else "cells"
 
 
-def assign_grid(tokens: list[Token], breaks: frozenset[int] = frozenset()) -> list[Token]:
+def assign_grid(tokens: list[Token], cells: CellRules, breaks: frozenset[int] = frozenset()) -> list[Token]:
     """Row and column of every token. One-row-per-line text: row = line, col = place in the
     line (blanks count). One-cell-per-line text: a label after a value starts a new row, and
     so does every position in ``breaks`` (row starts known from template mapping); blank runs
@@ -187,7 +190,7 @@ def assign_grid(tokens: list[Token], breaks: frozenset[int] = frozenset()) -> li
         if t.empty:
             out.append(t)
             continue
-        is_value = looks_like_value(t.text)
+        is_value = looks_like_value(t.text, cells)
         if r < 0 or (not is_value and prev_value) or (i in breaks and c > 0):
             r, c = r + 1, 0
         out.append(replace(t, row=r, col=c))
@@ -205,9 +208,9 @@ def table_from_tokens(tokens: list[Token], table_id: str, start: int, end: int) 
     return Table(id=table_id, start=start, end=end, cells=cells, origin="text")
 
 
-def grid_from_text(text: str, start: int, end: int, table_id: str = "t0") -> Table:
-    """The grid of a flattened table in ``text[start:end]``."""
-    return table_from_tokens(assign_grid(tokenize(text, start, end)), table_id, start, end)
+def grid_from_text(text: str, start: int, end: int, cells: CellRules, table_id: str = "t0") -> Table:
+    """The grid of a flattened table in ``text[start:end]`` (values read with ``cells``)."""
+    return table_from_tokens(assign_grid(tokenize(text, start, end, cells), cells), table_id, start, end)
 
 
 def stream_from_table(table: Table) -> list[Token]:

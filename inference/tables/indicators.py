@@ -14,14 +14,14 @@ from .values import label_level, looks_like_value, norm_label, parse_value
 def _columns(tpl: Template) -> list[tuple[dict, Column]]:
     out = []
     for d in tpl.raw.get("columns", []):
-        col = Column(id=d["id"], name=d["id"], synonyms=tuple(norm_label(h) for h in d.get("headers", [])),
+        col = Column(id=d["id"], name=d["id"], synonyms=tuple(norm_label(h, tpl.cells) for h in d.get("headers", [])),
                      period=d.get("period", "annual"))
         out.append((d, col))
     return out
 
 
-def _header_col(text: str, cols: list[tuple[dict, Column]]) -> Optional[Column]:
-    n = norm_label(text)
+def _header_col(text: str, cols: list[tuple[dict, Column]], cells) -> Optional[Column]:
+    n = norm_label(text, cells)
     for d, c in cols:
         if n in c.synonyms or (d.get("header_pattern") and re.match(d["header_pattern"], n)):
             return c
@@ -30,6 +30,7 @@ def _header_col(text: str, cols: list[tuple[dict, Column]]) -> Optional[Column]:
 
 def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optional[Match]:
     cols = _columns(tpl)
+    rules = tpl.cells
     by_id = {c.id: c for _, c in cols}
     m = Match(template=tpl, score=0.0, lo=len(toks), hi=0)
     # header row: the header cells before the first data row
@@ -40,9 +41,9 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
         if t.empty:
             i += 1
             continue
-        c = _header_col(t.text, cols)
+        c = _header_col(t.text, cols, rules)
         if c is None:
-            if header or looks_like_value(t.text):
+            if header or looks_like_value(t.text, rules):
                 break
             i += 1  # a caption or stray cell before the header
             continue
@@ -57,7 +58,7 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
     mapped = 0
     while i < len(toks):
         t = toks[i]
-        if t.empty or looks_like_value(t.text) or tax.is_unit(t.text):
+        if t.empty or looks_like_value(t.text, rules) or tax.is_unit(t.text):
             i += 1
             continue
         level = label_level(t.text)
@@ -67,7 +68,7 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
         immediate = stack[-1][1] if stack else None
         entry = tax.lookup(t.text, parents)
         n = len(value_cols) or _guess_width(toks, i + 1, tax)
-        cells, end, note = read_values_units(toks, shadow, i + 1, n)
+        cells, end, note = read_values_units(toks, shadow, i + 1, n, rules)
         if not any(c is not None and not c.empty for c in cells):
             stack.append((level, entry.key if entry else None))
             i += 1
@@ -76,9 +77,9 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
         unit = None
         for col, tok in zip(cols_here, cells):
             if col.id == "unit" and tok is not None and not tok.empty:
-                unit = norm_label(tok.text)
+                unit = norm_label(tok.text, rules)
         key = entry.key if entry else None
-        row = Row(id=f"r{i}", labels=(norm_label(t.text),), key=key, parent=None)
+        row = Row(id=f"r{i}", labels=(norm_label(t.text, rules),), key=key, parent=None)
         if entry is None:
             m.warnings.append(("table_row_unmapped", f"{tpl.id}: indicator {t.text!r} maps to no taxonomy key", t))
         else:
@@ -88,7 +89,7 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
         for col, tok in zip(cols_here, cells):
             if col.id in ("unit", "label"):
                 continue
-            val = parse_value(tok.text if tok is not None else None)
+            val = parse_value(tok.text if tok is not None else None, rules)
             m.score += val.status == "number"
             c = Column(id=col.id, name=col.name, key=None, period=col.period,
                        unit=unit or (entry.unit if entry else None) or tpl.unit)
@@ -103,17 +104,17 @@ def match_indicators(tpl: Template, toks: list[Token], tax: Taxonomy) -> Optiona
     return m
 
 
-def read_values_units(toks: list[Token], shadow: list[Token], i: int, n: int):
-    """``read_values`` where a unit cell (条, 件, 万元 ...) also counts as a cell: ``shadow``
-    is ``toks`` with unit cells read as figures."""
-    cells, end, note = read_values(shadow, i, n)
+def read_values_units(toks: list[Token], shadow: list[Token], i: int, n: int, rules):
+    """``read_values`` (with the cell ``rules``) where a unit cell (条, 件, 万元 ...) also
+    counts as a cell: ``shadow`` is ``toks`` with unit cells read as figures."""
+    cells, end, note = read_values(shadow, i, n, rules)
     pos = {id(s): k for k, s in enumerate(shadow[i:i + n + 24], start=i)}
     return [toks[pos[id(c)]] if c is not None else None for c in cells], end, note
 
 
 def _guess_width(toks: list[Token], i: int, tax: Taxonomy) -> int:
     n = 0
-    while i < len(toks) and (toks[i].empty or looks_like_value(toks[i].text) or tax.is_unit(toks[i].text)):
+    while i < len(toks) and (toks[i].empty or looks_like_value(toks[i].text, tax.cells) or tax.is_unit(toks[i].text)):
         n += not toks[i].empty
         i += 1
     return max(1, min(n, 3))

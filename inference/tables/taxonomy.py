@@ -1,6 +1,6 @@
 """The metric taxonomy (configs/taxonomy.yaml), loaded once into one typed, validated object.
 
-Every user of the taxonomy goes through ``load_taxonomy()``: the table parser
+Built by ``build_taxonomy`` into ``Rules.taxonomy`` (``inference.rules``): the table parser
 (``Taxonomy.lookup(label, parents)`` for row labels), the normalise stage
 (``Taxonomy.narrative_key(phrase)`` for METRIC phrases, ``metric_phrases()`` for the rules-only
 METRIC finder) and the merge (``Taxonomy.unit_kind(unit)``). Labels are compared after
@@ -12,11 +12,10 @@ parent row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from ..config import ConfigError, configs_dir, load_config
-from .values import norm_label
+from ..errors import ConfigError
+from .values import CellRules, norm_label
 
 PERIODS = ("annual", "cumulative")
 
@@ -48,9 +47,10 @@ class Taxonomy:
     suffixes: tuple[str, ...] = ()
     exact: Optional[dict[str, str]] = None  # narrative: normalised synonym -> key
     cores: Optional[dict[str, str]] = None  # narrative: synonym without its suffix -> key
+    cells: Any = None  # the CellRules its labels are normalised with
 
     def lookup(self, label: str, parents: Sequence[str] = ()) -> Optional[Entry]:
-        cands = self.by_label.get(norm_label(label), ())
+        cands = self.by_label.get(norm_label(label, self.cells), ())
         if not cands:
             return None
         for p in parents:  # nearest parent first
@@ -61,7 +61,7 @@ class Taxonomy:
         return free[0] if free else None
 
     def is_unit(self, text: str) -> bool:
-        return norm_label(text) in self.units
+        return norm_label(text, self.cells) in self.units
 
     def unit_kind(self, unit: Optional[str]) -> UnitKind:
         """The kind and factor of a unit; "count" for a unit not listed."""
@@ -84,7 +84,7 @@ class Taxonomy:
 
     def core(self, label: str) -> str:
         """A label normalised and without one trailing metric suffix (数, 数量, 总数 …)."""
-        t = norm_label(label)
+        t = norm_label(label, self.cells)
         for suf in self.suffixes:
             if t.endswith(suf) and len(t) > len(suf) + 1:
                 return t[: -len(suf)]
@@ -96,7 +96,7 @@ class Taxonomy:
         if not metric:
             return None
         exact, cores = self.exact or {}, self.cores or {}
-        t, core = norm_label(metric), self.core(metric)
+        t, core = norm_label(metric, self.cells), self.core(metric)
         return exact.get(t) or exact.get(core) or cores.get(t) or cores.get(core)
 
     def metric_phrases(self) -> set[str]:
@@ -116,7 +116,7 @@ class Taxonomy:
         return word
 
 
-def _entry(key: str, d: dict) -> Entry:
+def _entry(key: str, d: dict, cells: CellRules) -> Entry:
     if not isinstance(d, dict):
         raise ConfigError(f"configs/taxonomy.yaml: key {key!r} is not a mapping")
     syn = d.get("synonyms") or []
@@ -128,7 +128,7 @@ def _entry(key: str, d: dict) -> Entry:
     name = str(d.get("name", key))
     words = tuple(dict.fromkeys(str(s) for s in [name, *syn] if s))
     return Entry(key=key, name=name, unit=d.get("unit"), period=period,
-                 synonyms=tuple(dict.fromkeys(norm_label(w) for w in words)),
+                 synonyms=tuple(dict.fromkeys(norm_label(w, cells) for w in words)),
                  within=d.get("within"), words=words, core=bool(d.get("core", False)),
                  by_unit=tuple((str(u), str(k) if k else "") for u, k in (d.get("by_unit") or {}).items()))
 
@@ -143,7 +143,7 @@ def _narrative_index(entries: dict[str, Entry], tax: Taxonomy) -> tuple[dict, di
         if e.within:
             continue
         for word in e.words:
-            form = norm_label(word)
+            form = norm_label(word, tax.cells)
             if exact.setdefault(form, e.key) != e.key:
                 raise ConfigError(f"configs/taxonomy.yaml: synonym {word!r} is under two keys, "
                                   f"{exact[form]} and {e.key}")
@@ -151,10 +151,11 @@ def _narrative_index(entries: dict[str, Entry], tax: Taxonomy) -> tuple[dict, di
     return exact, {w: next(iter(k)) for w, k in cores.items() if len(k) == 1}
 
 
-def build_taxonomy(cfg: dict) -> Taxonomy:
-    """The typed taxonomy of a parsed configs/taxonomy.yaml; ConfigError when malformed."""
+def build_taxonomy(cfg: dict, cells: CellRules) -> Taxonomy:
+    """The typed taxonomy of a parsed configs/taxonomy.yaml, labels normalised with
+    ``cells``; ConfigError when malformed."""
     try:
-        entries = {str(k): _entry(str(k), d) for k, d in cfg["keys"].items()}
+        entries = {str(k): _entry(str(k), d, cells) for k, d in cfg["keys"].items()}
         units = {str(u): UnitKind(str(d.get("kind", "count")),
                                   float(d["factor"]) if "factor" in d else None)
                  for u, d in (cfg.get("units") or {}).items()}
@@ -173,16 +174,6 @@ def build_taxonomy(cfg: dict) -> Taxonomy:
     for e in entries.values():
         for s in e.synonyms:
             by_label.setdefault(s, []).append(e)
-    tax = Taxonomy(entries, {k: tuple(v) for k, v in by_label.items()}, units, suffixes)
+    tax = Taxonomy(entries, {k: tuple(v) for k, v in by_label.items()}, units, suffixes, cells=cells)
     exact, cores = _narrative_index(entries, tax)
-    return Taxonomy(tax.entries, tax.by_label, units, suffixes, exact, cores)
-
-
-@lru_cache(maxsize=4)
-def _load(folder: str) -> Taxonomy:
-    return build_taxonomy(load_config("taxonomy"))
-
-
-def load_taxonomy() -> Taxonomy:
-    """The taxonomy of the configs folder in use, built once per process."""
-    return _load(str(configs_dir()))
+    return Taxonomy(tax.entries, tax.by_label, units, suffixes, exact, cores, cells)

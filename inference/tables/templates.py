@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Optional
 
-from ..config import ConfigError, configs_dir, load_config
+from ..errors import ConfigError
 from .grid import Token
-from .values import Value, looks_like_value, norm_label, norm_title, parse_value
+from .values import CellRules, Value, looks_like_value, norm_label, norm_title, parse_value
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class Template:
     checks: tuple[dict, ...]
     detect: tuple[str, ...]
     raw: Any = None
+    cells: Any = field(default=None, compare=False, repr=False)  # CellRules of its labels
 
 
 @dataclass
@@ -119,68 +119,66 @@ def is_run(cells: list[Optional[Token]], n: int) -> Optional[Token]:
     return filled[0] if len(t) >= n and t.isascii() and t.isdigit() else None
 
 
-def _column(d: dict, unit: str) -> Column:
+def _column(d: dict, unit: str, cells: CellRules) -> Column:
     return Column(
         id=d["id"], name=d.get("name", d["id"]),
-        synonyms=tuple(norm_label(s) for s in d.get("synonyms", [])) or (norm_label(d.get("name", d["id"])),),
+        synonyms=tuple(norm_label(s, cells) for s in d.get("synonyms", []))
+        or (norm_label(d.get("name", d["id"]), cells),),
         key=d.get("key"), period=d.get("period", "annual"), unit=d.get("unit", unit),
         applicant=d.get("applicant"),
     )
 
 
-def _row(d: dict) -> Row:
+def _row(d: dict, cells: CellRules) -> Row:
     lab = d.get("label")
-    labels = None if lab is None else tuple(norm_label(x) for x in lab)
+    labels = None if lab is None else tuple(norm_label(x, cells) for x in lab)
     return Row(id=d["id"], labels=labels, key=d.get("key"), values=d.get("values", True),
                parent=d.get("parent"))
 
 
-def _template(d: dict, name: str) -> Template:
+def _template(d: dict, name: str, cells: CellRules) -> Template:
     try:
         unit = d["unit"]  # every template names the unit of its counts
         groups = tuple(
             Group(id=g["id"], titles=tuple(norm_title(t) for t in g.get("title", [])),
                   header_order=bool(g.get("header_order", False)),
-                  columns=tuple(_column(c, unit) for c in g["columns"]),
-                  rows=tuple(_row(r) for r in g["rows"]))
+                  columns=tuple(_column(c, unit, cells) for c in g["columns"]),
+                  rows=tuple(_row(r, cells) for r in g["rows"]))
             for g in d.get("groups", [])
         )
         return Template(id=d["id"], format=str(d["format"]), name=d.get("name", d["id"]),
                         kind=d.get("kind", "rows"), unit=unit, groups=groups,
                         checks=tuple(d.get("checks") or ()),
-                        detect=tuple(norm_label(x) for x in d.get("detect", [])), raw=d)
+                        detect=tuple(norm_label(x, cells) for x in d.get("detect", [])), raw=d,
+                        cells=cells)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"configs/templates/{name}: malformed ({exc})") from exc
 
 
-@lru_cache(maxsize=8)
-def _load(folder: str) -> tuple[Template, ...]:
-    from pathlib import Path
+@dataclass(frozen=True)
+class TemplateSet:
+    """Every template of configs/templates/ (sorted by file name), the vocabulary of their
+    cells and the cell rules their labels are normalised with."""
 
-    names = sorted(p.name for p in Path(folder).glob("*.yaml"))
-    if not names:
-        raise ConfigError(f"no table templates in {folder}")
-    return tuple(_template(load_config(f"templates/{n}"), n) for n in names)
-
-
-def load_templates() -> tuple[Template, ...]:
-    """Every template of configs/templates/, sorted by file name."""
-    return _load(str(configs_dir() / "templates"))
+    templates: tuple[Template, ...]
+    vocabulary: frozenset[str]
+    cells: CellRules
 
 
-def vocabulary() -> frozenset[str]:
+def build_templates(raws: dict[str, dict], cells: CellRules) -> TemplateSet:
+    """The templates of parsed configs/templates/*.yaml (file name -> content)."""
+    tpls = tuple(_template(raws[n], n, cells) for n in sorted(raws))
+    return TemplateSet(tpls, _vocabulary(tpls, cells), cells)
+
+
+def _vocabulary(templates: tuple[Template, ...], cells: CellRules) -> frozenset[str]:
     """Every row label, header cell, title and detect word of the "rows" templates,
     normalised: the cells the tokenizer keeps whole (``grid.tokenize``)."""
-    return _vocabulary(str(configs_dir() / "templates"))
-
-
-@lru_cache(maxsize=8)
-def _vocabulary(folder: str) -> frozenset[str]:
     out: set[str] = set()
-    for tpl in _load(folder):
+    for tpl in templates:
         if tpl.kind != "rows":
             continue
-        out |= set(tpl.detect) | {norm_label(x) for x in tpl.raw.get("header_cells", [])}
+        out |= set(tpl.detect) | {norm_label(x, cells) for x in tpl.raw.get("header_cells", [])}
         for g in tpl.groups:
             out |= set(g.titles) | {s for c in g.columns for s in c.synonyms}
             out |= {lab for r in g.rows for lab in (r.labels or ())}
@@ -188,11 +186,12 @@ def _vocabulary(folder: str) -> frozenset[str]:
 
 
 # ---- the matcher ---------------------------------------------------------------------
-def _is_label(tok: Token) -> bool:
-    return not tok.empty and not looks_like_value(tok.text)
+def _is_label(tok: Token, cells: CellRules) -> bool:
+    return not tok.empty and not looks_like_value(tok.text, cells)
 
 
-def read_values(toks: list[Token], i: int, n: int) -> tuple[list[Optional[Token]], int, str]:
+def read_values(toks: list[Token], i: int, n: int, cells: CellRules
+                ) -> tuple[list[Optional[Token]], int, str]:
     """The ``n`` cells after position ``i``: up to the next label cell, blanks included.
     When the filled cells are at least ``n`` the blanks around them are flattening noise and
     are skipped; otherwise cells are taken in place (a blank is a blank). Returns the cells
@@ -202,7 +201,7 @@ def read_values(toks: list[Token], i: int, n: int) -> tuple[list[Optional[Token]
     j = i
     while j < len(toks) and filled < n and len(seq) < n + 24:
         t = toks[j]
-        if _is_label(t):
+        if _is_label(t, cells):
             break
         seq.append(j)
         filled += 0 if t.empty else 1
@@ -242,7 +241,7 @@ class _Scan:
 def match_rows(tpl: Template, toks: list[Token]) -> Optional[Match]:
     """Map ``toks`` onto a template of kind "rows"; None if it does not fit (no row with a
     figure, or too little of the template recognised)."""
-    norm = [norm_label(t.text) if not t.empty else "" for t in toks]
+    norm = [norm_label(t.text, tpl.cells) if not t.empty else "" for t in toks]
     titles = [norm_title(t.text) if not t.empty else "" for t in toks]
     sc = _Scan(toks, norm, titles, Match(template=tpl, score=0.0, lo=len(toks), hi=0))
     sc.m.score += len({x for x in norm if x in tpl.detect})
@@ -333,7 +332,7 @@ def _read_row(sc: _Scan, tpl: Template, g: Any, r: Any, cols: list, at: dict[str
         return
     i0, label = start
     name = label.text if label is not None else r.id
-    cells, end, note = read_values(sc.toks, i0, len(cols))
+    cells, end, note = read_values(sc.toks, i0, len(cols), tpl.cells)
     run = is_run(cells, len(cols))
     if run is not None:  # figures printed without separators: recover.py
         sc.m.runs.append(Run(g.id, r, tuple(cols), run, label, name))
@@ -349,7 +348,7 @@ def _read_row(sc: _Scan, tpl: Template, g: Any, r: Any, cols: list, at: dict[str
     if note:
         sc.m.warnings.append(("table_row_incomplete", f"{tpl.id}: row {name!r}: {note}", label))
     for col, tok in zip(cols, cells):
-        val = parse_value(tok.text if tok is not None else None)
+        val = parse_value(tok.text if tok is not None else None, tpl.cells)
         sc.numbers += val.status == "number"
         sc.m.cells.append(MappedCell(g.id, r, col, tok, val, label, label.text if label is not None else col.name))
     sc.m.hi, sc.cur = max(sc.m.hi, end), max(sc.cur, end)

@@ -13,25 +13,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from ..config import rules_cache
 from ..script import to_simplified
 
 _NUM = re.compile(r"^([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 _SPACE = re.compile(r"\s+")
 
 
-@rules_cache
-def _cell_rules() -> tuple[frozenset, frozenset, tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """(dashes, dash characters, units longest first, label synonyms) from configs/cells.yaml
-    and the units of configs/patterns.yaml."""
-    from ..config import load_config
+@dataclass(frozen=True, eq=False)  # hashed by identity: a key of the lru caches below
+class CellRules:
+    """What a table cell may hold (configs/cells.yaml, units of configs/patterns.yaml)."""
 
-    cells, units = load_config("cells"), load_config("patterns")["units"]
+    dashes: frozenset  # whole cells read as "no figure" (—, 无 ...)
+    dash_chars: frozenset  # characters a dash cell is made of
+    units: tuple[str, ...]  # trailing units a figure may carry, longest first
+    synonyms: tuple[tuple[str, str], ...]  # label words read as another (情形 -> 情况)
+
+
+def build_cells(cells: dict, patterns: dict) -> CellRules:
+    """The cell rules of parsed configs/cells.yaml and configs/patterns.yaml."""
+    units = patterns["units"]
     nfkc = lambda x: unicodedata.normalize("NFKC", str(x))  # noqa: E731
     every = {nfkc(u) for u in [*units["count"], *units["money"], *cells["units"]]}
-    return (frozenset(nfkc(d) for d in cells["dashes"]), frozenset(nfkc(cells["dash_chars"])),
-            tuple(sorted(every, key=len, reverse=True)),
-            tuple((nfkc(a), nfkc(b)) for a, b in cells.get("label_synonyms", {}).items()))
+    return CellRules(frozenset(nfkc(d) for d in cells["dashes"]), frozenset(nfkc(cells["dash_chars"])),
+                     tuple(sorted(every, key=len, reverse=True)),
+                     tuple((nfkc(a), nfkc(b)) for a, b in cells.get("label_synonyms", {}).items()))
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,14 @@ def _clean(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def parse_value(text: Optional[str]) -> Value:
+def parse_value(text: Optional[str], cells: CellRules) -> Value:
+    """The value of one cell read with ``cells`` (see the module docstring)."""
     if text is None:
         return Value(None, "blank")
     t = _clean(text)
     if not t:
         return Value(None, "blank")
-    dashes, dash_chars, units, _ = _cell_rules()
+    dashes, dash_chars, units = cells.dashes, cells.dash_chars, cells.units
     if t in dashes or set(t) <= dash_chars:
         return Value(None, "dash")
     for unit in units:
@@ -72,10 +78,10 @@ def parse_value(text: Optional[str]) -> Value:
 
 
 @lru_cache(maxsize=65536)
-def looks_like_value(text: str) -> bool:
+def looks_like_value(text: str, cells: CellRules) -> bool:
     """True for a cell that reads as a value (number, dash, blank marker) rather than a
     label; cells with digits and at most one CJK character (``12件``) also count."""
-    v = parse_value(text)
+    v = parse_value(text, cells)
     if v.status != "invalid":
         return True
     t = _clean(text)
@@ -93,7 +99,7 @@ _DROP = str.maketrans("", "", "“”\"'‘’「」『』 \u3000:;。")
 
 
 @lru_cache(maxsize=65536)
-def norm_label(text: str) -> str:
+def norm_label(text: str, cells: CellRules) -> str:
     """A label reduced to its core for comparison: NFKC, no spaces/quotes, no leading 其中 or
     list marker, no parenthesised remark, 情形 read as 情况, traditional script as simplified
     (a comparison key only: offsets always come from the text as written)."""
@@ -107,7 +113,7 @@ def norm_label(text: str) -> str:
     if stripped:
         t = stripped
     t = t.translate(_DROP)
-    for word, read_as in _cell_rules()[3]:
+    for word, read_as in cells.synonyms:
         t = t.replace(word, read_as)
     return t.rstrip(":,、")
 
