@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from .errors import ConfigError
 from .runtime import MODEL_INFO, ModelNotFound, ModelTagger, read_model_info
 
 ONNX_DIR = "onnx"
@@ -76,6 +77,38 @@ def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
     except ImportError:
         return False
     return True
+
+
+OPT_LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
+              "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+MODES = {"sequential": "ORT_SEQUENTIAL", "parallel": "ORT_PARALLEL"}
+
+
+def session_options(threads: Optional[int] = None, settings: Optional[dict[str, Any]] = None) -> Any:
+    """onnxruntime ``SessionOptions`` from ``settings`` (default: the ``onnx`` section of
+    configs/runtime.yaml); ``threads`` (a worker's share of the cores) wins over the
+    configured ``intra_op_threads``."""
+    import onnxruntime as ort
+
+    from .config import load_config
+
+    cfg = dict(load_config("runtime")["onnx"] if settings is None else settings)
+    unknown = set(cfg) - {"intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level"}
+    bad = [f"{k}={cfg[k]!r}" for k, table in (("execution_mode", MODES), ("graph_optimization_level", OPT_LEVELS))
+           if k in cfg and cfg[k] not in table]
+    if unknown or bad:
+        raise ConfigError(f"configs/runtime.yaml onnx: unknown {sorted(unknown)}" if unknown
+                          else f"configs/runtime.yaml onnx: {', '.join(bad)} not one of the known values")
+    opts = ort.SessionOptions()
+    n = threads or int(cfg.get("intra_op_threads") or 0)
+    if n:
+        opts.intra_op_num_threads = n
+    opts.add_session_config_entry("session.intra_op.allow_spinning",
+                                  "1" if cfg.get("allow_spinning", True) else "0")
+    opts.execution_mode = getattr(ort.ExecutionMode, MODES[cfg.get("execution_mode", "sequential")])
+    opts.graph_optimization_level = getattr(
+        ort.GraphOptimizationLevel, OPT_LEVELS[cfg.get("graph_optimization_level", "all")])
+    return opts
 
 
 class FastTokenizer:
@@ -145,10 +178,8 @@ class OnnxTagger(ModelTagger):
             raise ModelNotFound(f"{stale}; run `govie export-onnx --model {path}` again")
         cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
         info = read_model_info(path)
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        sess = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(str(onnx_path), session_options(threads),
+                                    providers=["CPUExecutionProvider"])
         return cls(sess, _tokenizer(path), cfg["id2label"], info.get("max_length", 256),
                    info.get("stride", 32), batch_size,
                    info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file,
@@ -161,4 +192,4 @@ class OnnxTagger(ModelTagger):
         return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
 
 
-__all__ = ["OnnxTagger", "onnx_ready", "stale_reason", "weights_id", "FastTokenizer", "MODEL_INFO"]
+__all__ = ["OnnxTagger", "onnx_ready", "session_options", "stale_reason", "weights_id", "FastTokenizer", "MODEL_INFO"]
