@@ -101,10 +101,11 @@ def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: i
         if runtime == "onnx":
             import onnxruntime as ort
 
-            with tempfile.TemporaryDirectory() as d:
-                opts = ort.SessionOptions()
-                opts.intra_op_num_threads = threads
-                sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")), opts,
+            from inference.onnx_runtime import session_options
+
+            with tempfile.TemporaryDirectory() as d:  # the model's session options
+                sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")),
+                                            session_options(threads),
                                             providers=["CPUExecutionProvider"])
                 run = lambda: sess.run(None, {"X": x})  # noqa: E731
                 best = _median_time(run, reps)
@@ -172,9 +173,10 @@ def square_peak(runtime: str, threads: int, n: int = 2048, reps: int = 9) -> flo
              helper.make_tensor_value_info("B", TensorProto.INT8, [n, n])],
             [helper.make_tensor_value_info("Y", TensorProto.INT32, [n, n])])
         model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        from inference.onnx_runtime import session_options
+
+        sess = ort.InferenceSession(model.SerializeToString(), session_options(threads),
+                                    providers=["CPUExecutionProvider"])
         feed = {"A": rng.integers(0, 255, (n, n), dtype=np.uint8),
                 "B": rng.integers(-127, 127, (n, n), dtype=np.int8)}
         t = _median_time(lambda: sess.run(None, feed), reps)
