@@ -7,6 +7,9 @@ neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
 ``tokenizer.json``; tokenising, windows, merging and decoding are
 ``inference.runtime.ModelTagger``'s — one text path for both runtimes.
 
+The session options (threads, spinning, execution mode, graph level) are settings in
+``configs/runtime.yaml`` (``session_options``); none changes the output.
+
 ``load_tagger(runtime="auto")`` picks ONNX int8 when ``DIR/onnx/model.int8.onnx`` exists and
 onnxruntime imports (``onnx_ready``), else torch.
 """
@@ -82,32 +85,38 @@ def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
 OPT_LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
               "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
 MODES = {"sequential": "ORT_SEQUENTIAL", "parallel": "ORT_PARALLEL"}
+SETTINGS = ("intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level")
+
+
+def _checked(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` when every key and named value is known, else ConfigError."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"configs/runtime.yaml onnx: unknown settings {unknown}; known: {list(SETTINGS)}")
+    for key, table in (("execution_mode", MODES), ("graph_optimization_level", OPT_LEVELS)):
+        if key in settings and settings[key] not in table:
+            raise ConfigError(f"configs/runtime.yaml onnx: {key}={settings[key]!r}, not one of {list(table)}")
+    return settings
 
 
 def session_options(threads: Optional[int] = None, settings: Optional[dict[str, Any]] = None) -> Any:
     """onnxruntime ``SessionOptions`` from ``settings`` (default: the ``onnx`` section of
     configs/runtime.yaml); ``threads`` (a worker's share of the cores) wins over the
-    configured ``intra_op_threads``."""
+    configured ``intra_op_threads``. None of them changes the model's output."""
     import onnxruntime as ort
 
     from .config import load_config
 
-    cfg = dict(load_config("runtime")["onnx"] if settings is None else settings)
-    unknown = set(cfg) - {"intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level"}
-    bad = [f"{k}={cfg[k]!r}" for k, table in (("execution_mode", MODES), ("graph_optimization_level", OPT_LEVELS))
-           if k in cfg and cfg[k] not in table]
-    if unknown or bad:
-        raise ConfigError(f"configs/runtime.yaml onnx: unknown {sorted(unknown)}" if unknown
-                          else f"configs/runtime.yaml onnx: {', '.join(bad)} not one of the known values")
+    cfg = _checked(dict(load_config("runtime")["onnx"] if settings is None else settings))
     opts = ort.SessionOptions()
     n = threads or int(cfg.get("intra_op_threads") or 0)
     if n:
         opts.intra_op_num_threads = n
-    opts.add_session_config_entry("session.intra_op.allow_spinning",
-                                  "1" if cfg.get("allow_spinning", True) else "0")
+    spin = "1" if cfg.get("allow_spinning", True) else "0"
+    opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
     opts.execution_mode = getattr(ort.ExecutionMode, MODES[cfg.get("execution_mode", "sequential")])
-    opts.graph_optimization_level = getattr(
-        ort.GraphOptimizationLevel, OPT_LEVELS[cfg.get("graph_optimization_level", "all")])
+    level = OPT_LEVELS[cfg.get("graph_optimization_level", "all")]
+    opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
     return opts
 
 
@@ -192,4 +201,5 @@ class OnnxTagger(ModelTagger):
         return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
 
 
-__all__ = ["OnnxTagger", "onnx_ready", "session_options", "stale_reason", "weights_id", "FastTokenizer", "MODEL_INFO"]
+__all__ = ["OnnxTagger", "onnx_ready", "session_options", "stale_reason", "weights_id", "FastTokenizer",
+           "MODEL_INFO"]
