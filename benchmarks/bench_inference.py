@@ -9,11 +9,15 @@ openings of about 750 characters, tests/data/corpus: many short reports). For ev
 runtime, batch size) it runs ``--runs`` fresh child processes (peak memory is each child's
 own) and prints the median and the min-max of: end-to-end reports/s and narrative
 characters/s (characters of the regions the model reads), model tokens/s, the model's
-achieved OP/s and its share of the measured peak, peak resident memory. The peak is measured
-in the same run on the operators the model uses: for int8, a dynamically quantised
-MatMul (DynamicQuantizeLinear + MatMulInteger, fused by onnxruntime as the model's are) at
-the model's own linear shapes (tokens x hidden x intermediate ...), time-weighted; for
-torch fp32, a float32 matmul at the same shapes. Per-stage times outside the model come from
+achieved OP/s and its share of the measured limits, peak resident memory. Two limits, both
+measured in each child right after the model (a shared machine's speed drifts: the share
+compares figures of one moment), with the model's session options: for int8, a dynamically
+quantised MatMul (DynamicQuantizeLinear + MatMulInteger, fused by onnxruntime as the model's
+are) at the model's own linear shapes (tokens x hidden x intermediate ...), time-weighted,
+and the bare MatMulInteger kernel on 2048 x 2048 x 2048 with inputs quantised beforehand;
+for torch fp32, float32 matmuls at the same shapes. The model's OP/s is counted two ways:
+"kept" (the tokens it reads once x its operations per token at 256) and "computed" (every
+operation run: window overlap, [CLS]/[SEP], padding). Per-stage times outside the model come from
 one pass stage by stage. ``--standin BASE`` benchmarks a 5-layer untrained stand-in of BASE
 (speed only). Targets: >= 10,000 narrative chars/s end to end on the fast path, the model at
 >= 60 % of the int8 peak, peak memory < 1.5 GB.
@@ -119,6 +123,15 @@ def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: i
         total_ops += 2.0 * m * k * n * count
         total_s += best * count
     return total_ops / total_s
+
+
+def measure_peaks(model_dir: Path, runtime: str) -> dict[str, float]:
+    """Both limits of ``runtime`` on all cores: the matmul at the model's linear shapes
+    (2,048 tokens) and the bare 2048^3 kernel. Each child measures them right after timing
+    the model, so on a shared machine the model's share compares figures of one moment."""
+    threads = os.cpu_count() or 1
+    return {"model shapes": peak(linear_shapes(model_dir, 8 * 256), runtime, threads),
+            "2048^3": square_peak(runtime, threads)}
 
 
 def _median_time(fn, reps: int) -> float:
@@ -246,10 +259,13 @@ def child(args: argparse.Namespace) -> dict:
         t1 = time.perf_counter()
         ex.tagger.predict_entities(texts, regions=regs)
         model_dt = time.perf_counter() - t1
-    return {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n, "seconds": dt,
-            "narrative_chars": narrative, "tokens": tokens, "model_seconds": model_dt,
-            "window_tokens": sum(lengths), "padded_tokens": padded, "model_ops": ops,
-            "stages": stage_seconds(ex, texts), "peak_rss_mb": peak_rss_mb()}
+    out = {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n, "seconds": dt,
+           "narrative_chars": narrative, "tokens": tokens, "model_seconds": model_dt,
+           "window_tokens": sum(lengths), "padded_tokens": padded, "model_ops": ops,
+           "stages": stage_seconds(ex, texts), "peak_rss_mb": peak_rss_mb()}
+    # the limits last: their buffers must not count in the pipeline's peak memory
+    out["peaks"] = measure_peaks(Path(args.model), args.runtime) if ex.tagger is not None else {}
+    return out
 
 
 def peak_rss_mb() -> float:
@@ -279,12 +295,12 @@ def spread(values: list[float], fmt: str = "{:.0f}") -> str:
     return f"{fmt.format(statistics.median(v))} ({fmt.format(v[0])}-{fmt.format(v[-1])})"
 
 
-def report(rows: list[dict], fpt: float, peaks: dict[str, dict[str, float]]) -> None:
+def report(rows: list[dict], fpt: float) -> None:
     """One line per configuration: medians and ranges over its runs. Then the model's
-    achieved OP/s two ways, each against each measured peak: "kept" counts the tokens the
-    model reads once (kept tokens x operations per token at seq 256), "computed" every
-    operation run (window overlap, [CLS]/[SEP] and padding included, attention at each
-    batch's width)."""
+    achieved OP/s two ways, each against each limit measured in the same child: "kept"
+    counts the tokens the model reads once (kept tokens x operations per token at seq 256),
+    "computed" every operation run (window overlap, [CLS]/[SEP] and padding included,
+    attention at each batch's width)."""
     print(f"{'shape':8s} {'runtime':8s} {'batch':>5s} {'reports/s':>17s} {'narr chars/s':>22s} "
           f"{'model tokens/s':>20s} {'peak MB':>8s}")
     keys = sorted({(r["shape"], r["runtime"], r["batch_size"]) for r in rows})
@@ -294,23 +310,23 @@ def report(rows: list[dict], fpt: float, peaks: dict[str, dict[str, float]]) -> 
         print(f"{shape:8s} {rt:8s} {bs:5d} {spread([r['reports'] / r['seconds'] for r in rs], '{:.2f}'):>17s} "
               f"{spread([r['narrative_chars'] / r['seconds'] for r in rs]):>22s} {spread(tps):>20s} "
               f"{max(r['peak_rss_mb'] for r in rs):8.0f}")
-    names = sorted({n for p in peaks.values() for n in p})
-    print(f"{'shape':8s} {'runtime':8s} {'batch':>5s} {'overlap+special':>15s} {'padding':>8s} "
-          f"{'GOP/s kept':>17s} {'GOP/s computed':>17s} " + " ".join(
-              f"{'% of ' + n:>26s}" for n in names) + "  (% kept / computed)")
+    print("model OP/s (G) and its share of each limit measured in the same child, median (min-max):")
     for (shape, rt, bs), rs in groups.items():
-        if rt not in peaks:
+        if not rs[0].get("peaks"):
             continue
         r0 = rs[0]
-        kept = [fpt * r["tokens"] / r["model_seconds"] / 1e9 for r in rs]
-        done = [r["model_ops"] / r["model_seconds"] / 1e9 for r in rs]
-        shares = " ".join(
-            f"{spread([100 * g * 1e9 / peaks[rt][n] for g in kept], '{:.1f}') + ' / ' + spread([100 * g * 1e9 / peaks[rt][n] for g in done], '{:.1f}').split(' ')[0]:>26s}"
-            if n in peaks[rt] else f"{'-':>26s}" for n in names)
-        print(f"{shape:8s} {rt:8s} {bs:5d} "
-              f"{100 * (r0['window_tokens'] - r0['tokens']) / r0['window_tokens']:14.1f}% "
-              f"{100 * (r0['padded_tokens'] - r0['window_tokens']) / r0['padded_tokens']:7.1f}% "
-              f"{spread(kept, '{:.1f}'):>17s} {spread(done, '{:.1f}'):>17s} {shares}")
+        kept = [fpt * r["tokens"] / r["model_seconds"] for r in rs]
+        done = [r["model_ops"] / r["model_seconds"] for r in rs]
+        print(f"{shape} / {rt} / batch {bs}: overlap+special "
+              f"{100 * (r0['window_tokens'] - r0['tokens']) / r0['window_tokens']:.1f}% of window tokens, "
+              f"padding {100 * (r0['padded_tokens'] - r0['window_tokens']) / r0['padded_tokens']:.1f}% of "
+              f"computed tokens; GOP/s kept {spread([g / 1e9 for g in kept], '{:.1f}')}, computed "
+              f"{spread([g / 1e9 for g in done], '{:.1f}')}")
+        for name in rs[0]["peaks"]:
+            lim = [r["peaks"][name] for r in rs]
+            print(f"  limit {name:12s} {spread([x / 1e9 for x in lim], '{:.1f}'):>24s} G{'OP' if rt == 'onnx' else 'FLOP'}/s;"
+                  f" share kept {spread([100 * g / x for g, x in zip(kept, lim)], '{:.1f}')}%,"
+                  f" computed {spread([100 * g / x for g, x in zip(done, lim)], '{:.1f}')}%")
 
 
 def stage_report(rows: list[dict]) -> None:
@@ -356,24 +372,18 @@ def main() -> None:
     from inference.onnx_runtime import onnx_ready
 
     runtimes = [rt for rt in a.runtimes if rt != "onnx" or onnx_ready(model)]
-    threads = os.cpu_count() or 1
-    shapes = linear_shapes(model, 8 * 256)
-    peaks = {rt: {"model shapes": peak(shapes, rt, threads), "2048^3": square_peak(rt, threads)}
-             for rt in runtimes}
-    unit = {"onnx": "GOP/s (int8)", "torch": "GFLOP/s (fp32)"}
-    print(f"model: {model} [{label}]; {threads} cores; measured {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
-    for rt, p in peaks.items():
-        print(f"  {rt} matmul peak: model shapes (dynamically quantised MatMul at the model's linear "
-              f"shapes, 2,048 tokens) {p['model shapes'] / 1e9:.1f}; bare 2048^3 kernel "
-              f"({'MatMulInteger, inputs quantised beforehand' if rt == 'onnx' else 'fp32 matmul'}) "
-              f"{p['2048^3'] / 1e9:.1f} {unit[rt]}")
+    print(f"model: {model} [{label}]; {os.cpu_count()} cores; started "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; int8 limits: the dynamically "
+          "quantised MatMul (DynamicQuantizeLinear included) at the model's linear shapes, 2,048 "
+          "tokens x 384 -> 1,152 / 384 / 1,536 and 1,536 -> 384, and the bare MatMulInteger on "
+          "2048^3 with inputs quantised beforehand (fp32 matmuls for torch)")
     rows = []
     for shape in a.shapes:
         for rt, bs in [("rules", 0)] + [(rt, bs) for rt in runtimes for bs in a.batch_sizes]:
             for _ in range(a.runs):
                 rows.append({**run_child(model if rt != "rules" else None, rt, bs, shape), "shape": shape})
     fpt = ops_per_token(model, 256)
-    report(rows, fpt, peaks)
+    report(rows, fpt)
     stage_report(rows)
     print(f"model operations per token at seq 256: {fpt / 1e6:.1f} M; runs per configuration: {a.runs}")
 
