@@ -9,11 +9,15 @@ openings of about 750 characters, tests/data/corpus: many short reports). For ev
 runtime, batch size) it runs ``--runs`` fresh child processes (peak memory is each child's
 own) and prints the median and the min-max of: end-to-end reports/s and narrative
 characters/s (characters of the regions the model reads), model tokens/s, the model's
-achieved OP/s and its share of the measured peak, peak resident memory. The peak is measured
-in the same run on the operators the model uses: for int8, a dynamically quantised
-MatMul (DynamicQuantizeLinear + MatMulInteger, fused by onnxruntime as the model's are) at
-the model's own linear shapes (tokens x hidden x intermediate ...), time-weighted; for
-torch fp32, a float32 matmul at the same shapes. Per-stage times outside the model come from
+achieved OP/s and its share of the measured limits, peak resident memory. Two limits, both
+measured in each child right after the model (a shared machine's speed drifts: the share
+compares figures of one moment), with the model's session options: for int8, a dynamically
+quantised MatMul (DynamicQuantizeLinear + MatMulInteger, fused by onnxruntime as the model's
+are) at the model's own linear shapes (tokens x hidden x intermediate ...), time-weighted,
+and the bare MatMulInteger kernel on 2048 x 2048 x 2048 with inputs quantised beforehand;
+for torch fp32, float32 matmuls at the same shapes. The model's OP/s is counted two ways:
+"kept" (the tokens it reads once x its operations per token at 256) and "computed" (every
+operation run: window overlap, [CLS]/[SEP], padding). Per-stage times outside the model come from
 one pass stage by stage. ``--standin BASE`` benchmarks a 5-layer untrained stand-in of BASE
 (speed only). Targets: >= 10,000 narrative chars/s end to end on the fast path, the model at
 >= 60 % of the int8 peak, peak memory < 1.5 GB.
@@ -101,10 +105,11 @@ def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: i
         if runtime == "onnx":
             import onnxruntime as ort
 
-            with tempfile.TemporaryDirectory() as d:
-                opts = ort.SessionOptions()
-                opts.intra_op_num_threads = threads
-                sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")), opts,
+            from inference.onnx_runtime import session_options
+
+            with tempfile.TemporaryDirectory() as d:  # the model's session options
+                sess = ort.InferenceSession(str(_quantised_matmul(k, n, Path(d) / "mm.onnx")),
+                                            session_options(threads),
                                             providers=["CPUExecutionProvider"])
                 run = lambda: sess.run(None, {"X": x})  # noqa: E731
                 best = _median_time(run, reps)
@@ -118,6 +123,15 @@ def peak(shapes: list[tuple[int, int, int]], runtime: str, threads: int, reps: i
         total_ops += 2.0 * m * k * n * count
         total_s += best * count
     return total_ops / total_s
+
+
+def measure_peaks(model_dir: Path, runtime: str) -> dict[str, float]:
+    """Both limits of ``runtime`` on all cores: the matmul at the model's linear shapes
+    (2,048 tokens) and the bare 2048^3 kernel. Each child measures them right after timing
+    the model, so on a shared machine the model's share compares figures of one moment."""
+    threads = os.cpu_count() or 1
+    return {"model shapes": peak(linear_shapes(model_dir, 8 * 256), runtime, threads),
+            "2048^3": square_peak(runtime, threads)}
 
 
 def _median_time(fn, reps: int) -> float:
@@ -137,6 +151,55 @@ def ops_per_token(model_dir: Path, seq: int) -> float:
     n_labels = len(cfg.get("id2label", {})) or 17
     weights = L * (4 * d * d + 2 * d * ff) + d * n_labels
     return 2.0 * weights + 4.0 * L * seq * d
+
+
+def batch_ops(model_dir: Path, lengths: list[int], batch_size: int) -> tuple[float, int]:
+    """Operations the model computes on windows of ``lengths`` tokens batched as served
+    (``inference.windows.length_batches``: padding included, attention at each batch's own
+    width) and the padded tokens computed."""
+    from inference.windows import length_batches
+
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    d, L, ff = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
+    weights = L * (4 * d * d + 2 * d * ff) + d * (len(cfg.get("id2label", {})) or 17)
+    ops, padded = 0.0, 0
+    for _, ids, _ in length_batches([[0] * n for n in lengths], batch_size):
+        b, w = ids.shape
+        ops += 2.0 * weights * b * w + 4.0 * L * b * w * w * d
+        padded += b * w
+    return ops, padded
+
+
+def square_peak(runtime: str, threads: int, n: int = 2048, reps: int = 9) -> float:
+    """Measured OP/s of the bare matmul kernel on n x n x n: for onnx, MatMulInteger on uint8
+    x int8 inputs quantised beforehand (no DynamicQuantizeLinear); for torch, fp32."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    if runtime == "onnx":
+        import onnxruntime as ort
+        from onnx import TensorProto, helper
+
+        g = helper.make_graph(
+            [helper.make_node("MatMulInteger", ["A", "B"], ["Y"])], "mmi",
+            [helper.make_tensor_value_info("A", TensorProto.UINT8, [n, n]),
+             helper.make_tensor_value_info("B", TensorProto.INT8, [n, n])],
+            [helper.make_tensor_value_info("Y", TensorProto.INT32, [n, n])])
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+        from inference.onnx_runtime import session_options
+
+        sess = ort.InferenceSession(model.SerializeToString(), session_options(threads),
+                                    providers=["CPUExecutionProvider"])
+        feed = {"A": rng.integers(0, 255, (n, n), dtype=np.uint8),
+                "B": rng.integers(-127, 127, (n, n), dtype=np.int8)}
+        t = _median_time(lambda: sess.run(None, feed), reps)
+    else:
+        import torch
+
+        torch.set_num_threads(threads)
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        t = _median_time(lambda: a @ b, reps)
+    return 2.0 * n ** 3 / t
 
 
 def texts_of(shape: str) -> list[str]:
@@ -184,7 +247,10 @@ def child(args: argparse.Namespace) -> dict:
     ex.extract_text(texts[0])  # warm-up
     regs = [regions_of(t) for t in texts]  # where the model reads, as served
     narrative = sum(e - s for r in regs for s, e in r)
-    tokens = sum(len(ex.tagger.encode(t, r).ids) for t, r in zip(texts, regs)) if ex.tagger else 0
+    encs = [ex.tagger.encode(t, r) for t, r in zip(texts, regs)] if ex.tagger else []
+    tokens = sum(len(e.ids) for e in encs)
+    lengths = [len(w.input_ids) for e in encs for w in e.windows]
+    ops, padded = batch_ops(Path(args.model), lengths, args.batch_size) if encs else (0.0, 0)
     t0 = time.perf_counter()
     n = sum(1 for _ in ex.extract_many(texts, batch_size=min(len(texts), 32)))
     dt = time.perf_counter() - t0
@@ -193,9 +259,13 @@ def child(args: argparse.Namespace) -> dict:
         t1 = time.perf_counter()
         ex.tagger.predict_entities(texts, regions=regs)
         model_dt = time.perf_counter() - t1
-    return {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n, "seconds": dt,
-            "narrative_chars": narrative, "tokens": tokens, "model_seconds": model_dt,
-            "stages": stage_seconds(ex, texts), "peak_rss_mb": peak_rss_mb()}
+    out = {"runtime": args.runtime, "batch_size": args.batch_size, "reports": n, "seconds": dt,
+           "narrative_chars": narrative, "tokens": tokens, "model_seconds": model_dt,
+           "window_tokens": sum(lengths), "padded_tokens": padded, "model_ops": ops,
+           "stages": stage_seconds(ex, texts), "peak_rss_mb": peak_rss_mb()}
+    # the limits last: their buffers must not count in the pipeline's peak memory
+    out["peaks"] = measure_peaks(Path(args.model), args.runtime) if ex.tagger is not None else {}
+    return out
 
 
 def peak_rss_mb() -> float:
@@ -225,20 +295,38 @@ def spread(values: list[float], fmt: str = "{:.0f}") -> str:
     return f"{fmt.format(statistics.median(v))} ({fmt.format(v[0])}-{fmt.format(v[-1])})"
 
 
-def report(rows: list[dict], fpt: float, peaks: dict[str, float]) -> None:
-    """One line per configuration: medians and ranges over its runs."""
+def report(rows: list[dict], fpt: float) -> None:
+    """One line per configuration: medians and ranges over its runs. Then the model's
+    achieved OP/s two ways, each against each limit measured in the same child: "kept"
+    counts the tokens the model reads once (kept tokens x operations per token at seq 256),
+    "computed" every operation run (window overlap, [CLS]/[SEP] and padding included,
+    attention at each batch's width)."""
     print(f"{'shape':8s} {'runtime':8s} {'batch':>5s} {'reports/s':>17s} {'narr chars/s':>22s} "
-          f"{'model tokens/s':>20s} {'model GOP/s':>15s} {'% of peak':>16s} {'peak MB':>8s}")
+          f"{'model tokens/s':>20s} {'peak MB':>8s}")
     keys = sorted({(r["shape"], r["runtime"], r["batch_size"]) for r in rows})
-    for shape, rt, bs in keys:
-        rs = [r for r in rows if (r["shape"], r["runtime"], r["batch_size"]) == (shape, rt, bs)]
+    groups = {k: [r for r in rows if (r["shape"], r["runtime"], r["batch_size"]) == k] for k in keys}
+    for (shape, rt, bs), rs in groups.items():
         tps = [r["tokens"] / r["model_seconds"] if r.get("model_seconds") else 0.0 for r in rs]
-        gops = [fpt * t / 1e9 for t in tps]
-        share = [100 * g * 1e9 / peaks[rt] if rt in peaks else 0.0 for g in gops]
         print(f"{shape:8s} {rt:8s} {bs:5d} {spread([r['reports'] / r['seconds'] for r in rs], '{:.2f}'):>17s} "
               f"{spread([r['narrative_chars'] / r['seconds'] for r in rs]):>22s} {spread(tps):>20s} "
-              f"{spread(gops, '{:.1f}'):>15s} {spread(share, '{:.1f}'):>16s} "
               f"{max(r['peak_rss_mb'] for r in rs):8.0f}")
+    print("model OP/s (G) and its share of each limit measured in the same child, median (min-max):")
+    for (shape, rt, bs), rs in groups.items():
+        if not rs[0].get("peaks"):
+            continue
+        r0 = rs[0]
+        kept = [fpt * r["tokens"] / r["model_seconds"] for r in rs]
+        done = [r["model_ops"] / r["model_seconds"] for r in rs]
+        print(f"{shape} / {rt} / batch {bs}: overlap+special "
+              f"{100 * (r0['window_tokens'] - r0['tokens']) / r0['window_tokens']:.1f}% of window tokens, "
+              f"padding {100 * (r0['padded_tokens'] - r0['window_tokens']) / r0['padded_tokens']:.1f}% of "
+              f"computed tokens; GOP/s kept {spread([g / 1e9 for g in kept], '{:.1f}')}, computed "
+              f"{spread([g / 1e9 for g in done], '{:.1f}')}")
+        for name in rs[0]["peaks"]:
+            lim = [r["peaks"][name] for r in rs]
+            print(f"  limit {name:12s} {spread([x / 1e9 for x in lim], '{:.1f}'):>24s} G{'OP' if rt == 'onnx' else 'FLOP'}/s;"
+                  f" share kept {spread([100 * g / x for g, x in zip(kept, lim)], '{:.1f}')}%,"
+                  f" computed {spread([100 * g / x for g, x in zip(done, lim)], '{:.1f}')}%")
 
 
 def stage_report(rows: list[dict]) -> None:
@@ -284,19 +372,18 @@ def main() -> None:
     from inference.onnx_runtime import onnx_ready
 
     runtimes = [rt for rt in a.runtimes if rt != "onnx" or onnx_ready(model)]
-    threads = os.cpu_count() or 1
-    shapes = linear_shapes(model, 8 * 256)
-    peaks = {rt: peak(shapes, rt, threads) for rt in runtimes}
-    print(f"model: {model} [{label}]; {threads} cores; " + ", ".join(
-        f"{rt} matmul peak at the model's linear shapes {v / 1e9:.1f} G{'OP' if rt == 'onnx' else 'FLOP'}/s"
-        for rt, v in peaks.items()))
+    print(f"model: {model} [{label}]; {os.cpu_count()} cores; started "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; int8 limits: the dynamically "
+          "quantised MatMul (DynamicQuantizeLinear included) at the model's linear shapes, 2,048 "
+          "tokens x 384 -> 1,152 / 384 / 1,536 and 1,536 -> 384, and the bare MatMulInteger on "
+          "2048^3 with inputs quantised beforehand (fp32 matmuls for torch)")
     rows = []
     for shape in a.shapes:
         for rt, bs in [("rules", 0)] + [(rt, bs) for rt in runtimes for bs in a.batch_sizes]:
             for _ in range(a.runs):
                 rows.append({**run_child(model if rt != "rules" else None, rt, bs, shape), "shape": shape})
     fpt = ops_per_token(model, 256)
-    report(rows, fpt, peaks)
+    report(rows, fpt)
     stage_report(rows)
     print(f"model operations per token at seq 256: {fpt / 1e6:.1f} M; runs per configuration: {a.runs}")
 

@@ -7,6 +7,9 @@ neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
 ``tokenizer.json``; tokenising, windows, merging and decoding are
 ``inference.runtime.ModelTagger``'s — one text path for both runtimes.
 
+The session options (threads, spinning, execution mode, graph level) are settings in
+``configs/runtime.yaml`` (``session_options``); none changes the output.
+
 ``load_tagger(runtime="auto")`` picks ONNX int8 when ``DIR/onnx/model.int8.onnx`` exists and
 onnxruntime imports (``onnx_ready``), else torch.
 """
@@ -19,6 +22,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from .errors import ConfigError
 from .runtime import MODEL_INFO, ModelNotFound, ModelTagger, read_model_info
 
 ONNX_DIR = "onnx"
@@ -76,6 +80,44 @@ def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
     except ImportError:
         return False
     return True
+
+
+OPT_LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
+              "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
+MODES = {"sequential": "ORT_SEQUENTIAL", "parallel": "ORT_PARALLEL"}
+SETTINGS = ("intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level")
+
+
+def _checked(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` when every key and named value is known, else ConfigError."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"configs/runtime.yaml onnx: unknown settings {unknown}; known: {list(SETTINGS)}")
+    for key, table in (("execution_mode", MODES), ("graph_optimization_level", OPT_LEVELS)):
+        if key in settings and settings[key] not in table:
+            raise ConfigError(f"configs/runtime.yaml onnx: {key}={settings[key]!r}, not one of {list(table)}")
+    return settings
+
+
+def session_options(threads: Optional[int] = None, settings: Optional[dict[str, Any]] = None) -> Any:
+    """onnxruntime ``SessionOptions`` from ``settings`` (default: the ``onnx`` section of
+    configs/runtime.yaml); ``threads`` (a worker's share of the cores) wins over the
+    configured ``intra_op_threads``. None of them changes the model's output."""
+    import onnxruntime as ort
+
+    from .config import load_config
+
+    cfg = _checked(dict(load_config("runtime")["onnx"] if settings is None else settings))
+    opts = ort.SessionOptions()
+    n = threads or int(cfg.get("intra_op_threads") or 0)
+    if n:
+        opts.intra_op_num_threads = n
+    spin = "1" if cfg.get("allow_spinning", True) else "0"
+    opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    opts.execution_mode = getattr(ort.ExecutionMode, MODES[cfg.get("execution_mode", "sequential")])
+    level = OPT_LEVELS[cfg.get("graph_optimization_level", "all")]
+    opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+    return opts
 
 
 class FastTokenizer:
@@ -145,10 +187,8 @@ class OnnxTagger(ModelTagger):
             raise ModelNotFound(f"{stale}; run `govie export-onnx --model {path}` again")
         cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
         info = read_model_info(path)
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        sess = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(str(onnx_path), session_options(threads),
+                                    providers=["CPUExecutionProvider"])
         return cls(sess, _tokenizer(path), cfg["id2label"], info.get("max_length", 256),
                    info.get("stride", 32), batch_size,
                    info.get("model_version", path.name) + ("" if file == INT8 else "+fp32"), file,
@@ -161,4 +201,5 @@ class OnnxTagger(ModelTagger):
         return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
 
 
-__all__ = ["OnnxTagger", "onnx_ready", "stale_reason", "weights_id", "FastTokenizer", "MODEL_INFO"]
+__all__ = ["OnnxTagger", "onnx_ready", "session_options", "stale_reason", "weights_id", "FastTokenizer",
+           "MODEL_INFO"]

@@ -146,3 +146,63 @@ def test_an_export_of_other_weights_is_never_served(tiny_model, tmp_path):
         load_tagger(moved, runtime="onnx")
     (moved / "onnx" / "export.json").unlink()
     assert "missing" in stale_reason(moved) and pick_runtime(moved) == "torch"
+
+
+def _entry(opts, key="session.intra_op.allow_spinning"):
+    return opts.get_session_config_entry(key)
+
+
+@pytest.mark.parametrize("settings, threads, want", [
+    ({"allow_spinning": False}, None, {"spin": "0", "threads": 0, "mode": "ORT_SEQUENTIAL", "opt": "ORT_ENABLE_ALL"}),
+    ({"allow_spinning": True, "intra_op_threads": 2}, None, {"spin": "1", "threads": 2}),
+    ({"intra_op_threads": 2}, 1, {"threads": 1}),  # a worker's share of the cores wins
+    ({"execution_mode": "parallel", "graph_optimization_level": "basic"}, None,
+     {"mode": "ORT_PARALLEL", "opt": "ORT_ENABLE_BASIC"}),
+])
+def test_session_options_follow_the_settings(settings, threads, want):
+    import onnxruntime as ort
+
+    from inference.onnx_runtime import session_options
+
+    o = session_options(threads, settings)
+    got = {"spin": _entry(o), "threads": o.intra_op_num_threads,
+           "mode": o.execution_mode.name, "opt": o.graph_optimization_level.name}
+    assert {k: got[k] for k in want} == want
+    assert isinstance(o, ort.SessionOptions)
+
+
+def test_the_configured_session_options_are_read_from_configs():
+    from inference.config import load_config
+    from inference.onnx_runtime import session_options
+
+    cfg = load_config("runtime")["onnx"]
+    assert _entry(session_options()) == ("1" if cfg["allow_spinning"] else "0")
+
+
+@pytest.mark.parametrize("settings", [{"execution_mode": "fastest"}, {"graph_optimization_level": 3},
+                                      {"intra_op_thread": 2}])
+def test_unknown_session_settings_fail_clearly(settings):
+    from inference.errors import ConfigError
+    from inference.onnx_runtime import session_options
+
+    with pytest.raises(ConfigError, match="runtime.yaml"):
+        session_options(None, settings)
+
+
+def test_session_options_do_not_change_the_spans(tiny_model):
+    """Spinning, threads, execution mode and graph level are settings: same spans and scores."""
+    import onnxruntime as ort
+
+    from inference.onnx_runtime import _tokenizer, session_options
+
+    d, paths = tiny_model
+    texts = [TEXT, TEXT * 5]
+    cfg = json.loads((d / "config.json").read_text())
+    outs = []
+    for settings in ({"allow_spinning": True}, {"allow_spinning": False, "intra_op_threads": 1},
+                     {"execution_mode": "parallel", "graph_optimization_level": "extended"}):
+        sess = ort.InferenceSession(str(paths["int8"]), session_options(None, settings),
+                                    providers=["CPUExecutionProvider"])
+        tg = OnnxTagger(sess, _tokenizer(d), cfg["id2label"], 32, 8)
+        outs.append([[(s.start, s.end, s.label, s.score) for s in x] for x in tg.predict_entities(texts)])
+    assert outs[0] == outs[1] == outs[2] and any(outs[0])
