@@ -81,6 +81,24 @@ def test_split_of_sections_differs_from_a_split_by_task():
     assert all(len({is_dev(f"{r}@{off}", 0.15, 13) for off in (0, 49, 303, 1210)}) == 1 for r in mixed)
 
 
+def test_sections_of_one_report_are_split_by_section_with_a_warning(caplog):
+    """A Label Studio project holding one report (the ML backend's retraining): by report
+    one side would be empty, so its sections are split, and the log says so."""
+    docs = [make_doc(f"seed-001-part@{off}", 3) for off in (0, 300, 600, 900, 1200, 1500, 1800, 2100)]
+    with caplog.at_level("WARNING", logger="training.data"):
+        train, dev = split_docs(docs, 0.5, 13)
+    assert train and dev and len(train) + len(dev) == len(docs)
+    assert "split by section" in caplog.text
+
+
+def test_many_reports_stay_split_by_report(caplog):
+    docs = [make_doc(f"v2a-{r:03d}@{off}", 3) for r in range(1, 30) for off in (0, 400)]
+    with caplog.at_level("WARNING", logger="training.data"):
+        train, dev = split_docs(docs, 0.15, 13)
+    assert train and dev and not caplog.text
+    assert {d.doc_id.split("@")[0] for d in train}.isdisjoint({d.doc_id.split("@")[0] for d in dev})
+
+
 def test_later_set_replaces_a_document(gold_set, tmp_path):
     newer = tmp_path / "set-v2"
     newer.mkdir()

@@ -4,6 +4,7 @@ when it serves (``inference.ner.model_regions``), overlapping windows with char-
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -14,6 +15,8 @@ from inference.ner import model_regions
 from inference.pipeline import Pipeline
 from inference.data import AnnotatedText, Span
 from inference.windows import encode, token_labels, window_labels
+
+log = logging.getLogger(__name__)
 
 
 def resolve_path(p: Union[str, Path]) -> Path:
@@ -41,18 +44,36 @@ def report_of(doc_id: str) -> str:
     return doc_id.split("@", 1)[0]
 
 
-def is_dev(doc_id: str, dev_fraction: float, seed: int) -> bool:
+def is_dev(doc_id: str, dev_fraction: float, seed: int, by_report: bool = True) -> bool:
     """Stable split by report: a report always falls on the same side for a given seed,
     whatever other documents the sets hold, and all its sections fall together (a section
-    trained on must never be scored as held out beside another of the same report)."""
-    h = hashlib.sha1(f"{seed}:{report_of(doc_id)}".encode("utf-8")).hexdigest()
+    trained on must never be scored as held out beside another of the same report).
+    ``by_report=False`` hashes the document id itself (see ``split_docs``)."""
+    key = report_of(doc_id) if by_report else doc_id
+    h = hashlib.sha1(f"{seed}:{key}".encode("utf-8")).hexdigest()
     return int(h[:8], 16) / 0x100000000 < dev_fraction
+
+
+def _split(docs: Sequence[AnnotatedText], dev_fraction: float, seed: int,
+           by_report: bool) -> tuple[list[AnnotatedText], list[AnnotatedText]]:
+    side = [is_dev(d.doc_id, dev_fraction, seed, by_report) for d in docs]
+    return [d for d, s in zip(docs, side) if not s], [d for d, s in zip(docs, side) if s]
 
 
 def split_docs(docs: Sequence[AnnotatedText], dev_fraction: float,
                seed: int) -> tuple[list[AnnotatedText], list[AnnotatedText]]:
-    train = [d for d in docs if not is_dev(d.doc_id, dev_fraction, seed)]
-    dev = [d for d in docs if is_dev(d.doc_id, dev_fraction, seed)]
+    """Train and dev documents, split by report (``is_dev``). Where that leaves a side empty
+    although the documents could fill both (a Label Studio project holding the sections of
+    one or two reports), the sections are split instead, with a warning: dev then scores
+    sections of reports also trained on."""
+    train, dev = _split(docs, dev_fraction, seed, True)
+    if dev_fraction > 0 and len(docs) > 1 and not (train and dev):
+        by_doc = _split(docs, dev_fraction, seed, False)
+        if by_doc[0] and by_doc[1]:
+            n = len({report_of(d.doc_id) for d in docs})
+            log.warning("the dev split by report left one side empty (%d report(s)): split by "
+                        "section instead; the dev figures score sections of trained reports", n)
+            return by_doc
     return train, dev
 
 
