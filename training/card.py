@@ -72,8 +72,8 @@ def _provenance(cfg: TrainConfig, info: dict[str, Any], size_mb: float) -> list[
 
 def _data(cfg: TrainConfig, metrics: dict[str, Any]) -> list[str]:
     lines = ["## Training data",
-             f"- Annotation sets: `{cfg.sets}`; split by document (sha1 of seed:doc_id < "
-             f"{cfg.dev_fraction} → dev, seed {cfg.seed}); the dev doc ids are in "
+             f"- Annotation sets: `{cfg.sets}`; split by report (sha1 of seed:report < "
+             f"{cfg.dev_fraction} → dev, seed {cfg.seed}; a pulled task `<report>@<offset>` goes with its report); the dev doc ids are in "
              + ("`selection_dev_ids.json` (held out only in the selection run; the shipped weights saw them)."
                 if metrics.get("refit_all") else "`dev_ids.json` (never trained on by these weights)."),
              "- The text the model reads when it serves (`inference.ner.model_regions`: the block "
