@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from .org_bounds import OrgGrammar
     from .tables.taxonomy import Taxonomy
 
 
@@ -41,7 +42,7 @@ class Patterns:
     model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
     model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
     model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
-    org: Any = None  # org_bounds.OrgGrammar: the ORG boundary rules (the ``org`` section)
+    org: Optional[OrgGrammar] = None  # the ORG boundary rules (the ``org`` section)
 
     @property
     def rule_labels(self) -> frozenset:

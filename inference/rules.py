@@ -20,10 +20,28 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .config import LabelSet, build_labels, configs_dir, load_config
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # the stage modules import Rules back for their annotations: no runtime import
+    from .clean import Chrome
+    from .frame_rules import Levels, PanelRules, ViewRules
+    from .issuer import IssuerRules
+    from .link import Linking
+    from .merge import MergeRules
+    from .noise import NoiseRules
+    from .normalise import FactRules
+    from .normalise.context import ContextRules
+    from .normalise.keymap import KeymapRules
+    from .normalise.numbers import NumberRules
+    from .normalise.zeros import ZeroRules
+    from .patterns import Patterns
+    from .segment import Sections
+    from .tables.taxonomy import Taxonomy
+    from .tables.templates import TemplateSet
+    from .tables.values import CellRules
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a key of the stages' lru caches
@@ -33,26 +51,25 @@ class Rules:
 
     folder: Path
     labels: LabelSet  # config.build_labels
-    chrome: Any  # clean.Chrome
-    noise: Any  # noise.NoiseRules
-    issuer: Any  # issuer.IssuerRules
+    chrome: Chrome
+    noise: NoiseRules
+    issuer: IssuerRules
     metadata: dict  # metadata.build_metadata
-    sections: Any  # segment.Sections
-    cells: Any  # tables.values.CellRules
-    taxonomy: Any  # tables.taxonomy.Taxonomy
-    templates: Any  # tables.templates.TemplateSet
-    patterns: Any  # patterns.Patterns
-    linking: Any  # link.Linking
-    numbers: Any  # normalise.numbers.NumberRules
-    context: Any  # normalise.context.ContextRules
-    keymap: Any  # normalise.keymap.KeymapRules
-    zeros: Any  # normalise.zeros.ZeroRules
-    facts: Any  # normalise.FactRules
-    merge: Any  # merge.MergeRules
-    levels: Any  # frame_rules.Levels
-    panel: Any  # frame_rules.PanelRules
-    view: Any  # frame_rules.ViewRules
-
+    sections: Sections
+    cells: CellRules
+    taxonomy: Taxonomy
+    templates: TemplateSet
+    patterns: Patterns
+    linking: Linking
+    numbers: NumberRules
+    context: ContextRules
+    keymap: KeymapRules
+    zeros: ZeroRules
+    facts: FactRules
+    merge: MergeRules
+    levels: Levels
+    panel: PanelRules
+    view: ViewRules
 
 def _built(file: str, fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)``, a missing or malformed key or a broken pattern a ConfigError naming
