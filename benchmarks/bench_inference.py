@@ -372,10 +372,11 @@ def main() -> None:
     from inference.onnx_runtime import onnx_ready
 
     runtimes = [rt for rt in a.runtimes if rt != "onnx" or onnx_ready(model)]
+    kn = sorted({(k, n) for _, k, n in linear_shapes(model, 8 * 256)}, key=lambda x: (-x[0], x[1]))
     print(f"model: {model} [{label}]; {os.cpu_count()} cores; started "
           f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; int8 limits: the dynamically "
           "quantised MatMul (DynamicQuantizeLinear included) at the model's linear shapes, 2,048 "
-          "tokens x 384 -> 1,152 / 384 / 1,536 and 1,536 -> 384, and the bare MatMulInteger on "
+          f"tokens x {', '.join(f'{k:,} -> {n:,}' for k, n in kn)}, and the bare MatMulInteger on "
           "2048^3 with inputs quantised beforehand (fp32 matmuls for torch)")
     rows = []
     for shape in a.shapes:

@@ -121,8 +121,8 @@ class Extractor:
     rules: Optional[Rules] = None  # the loaded rules (None: default_rules())
 
     def __post_init__(self) -> None:
-        self.pipeline = Pipeline(self.tagger, rules=self.rules or default_rules())
-        self.rules = self.pipeline.rules
+        self.rules = self.rules or default_rules()
+        self.pipeline = Pipeline(self.tagger, rules=self.rules)
 
     @classmethod
     def load(cls, path: Union[str, Path, None] = None, runtime: str = "auto",

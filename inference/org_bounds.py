@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 from .data import Span
 from .gazetteer import Gazetteer, gazetteer
@@ -59,18 +59,21 @@ class OrgGrammar:
     not_end: tuple[str, ...] = ()  # phrases an ORG does not end in (中心工作, 政府信息)
 
 
-def compile_org(cfg: Optional[dict]) -> OrgGrammar:
+def compile_org(cfg: Optional[dict],
+                comp: Optional[Callable[[Optional[str], str], Optional[re.Pattern]]] = None) -> OrgGrammar:
     """The compiled ``org`` section (an empty or missing one leaves only the place rules,
-    which need no data beyond the gazetteer)."""
+    which need no data beyond the gazetteer). ``comp(source, key)`` compiles its patterns
+    (``patterns.compile_patterns`` passes its own: ``{defs}`` expanded, errors named)."""
     cfg = cfg or {}
+    comp = comp or (lambda src, key: re.compile(src) if src else None)
     words = sorted({str(w) for w in cfg.get("suffixes", []) or [] if len(str(w)) > 1},
                    key=len, reverse=True)
-    gb, ow = cfg.get("generic_before"), cfg.get("owner_of")
-    return OrgGrammar(tuple(words), re.compile(gb) if gb else None,
+    gb, ow = comp(cfg.get("generic_before"), "generic_before"), comp(cfg.get("owner_of"), "owner_of")
+    return OrgGrammar(tuple(words), gb,
                       frozenset(str(cfg.get("levels", ""))),
                       int(cfg.get("place_min_chars", 2)),
                       frozenset(str(cfg.get("place_not_first", ""))), int(cfg.get("context", 8)),
-                      re.compile(ow) if ow else None, frozenset(str(cfg.get("end_chars", ""))),
+                      ow, frozenset(str(cfg.get("end_chars", ""))),
                       int(cfg.get("tail", 0)), int(cfg.get("parent_min_chars", 3)),
                       frozenset(str(cfg.get("split_conj", ""))),
                       tuple(str(w) for w in cfg.get("not_end", []) or []))
@@ -81,32 +84,34 @@ def place_start(text: str, pos: int, g: Gazetteer, min_chars: int = 2,
                 not_first: frozenset = frozenset()) -> Optional[int]:
     """The start of the longest division name ``text[a:b]`` with ``a < pos < b`` (the
     character at ``pos`` lies inside it, not at its start), or None. A two-character name
-    whose first character is in ``not_first`` (和县 of 和县委) does not count."""
+    whose first character is in ``not_first`` (和县 of 和县委) does not count. ``text`` is in
+    Simplified script (``adjust`` converts it once)."""
     n, top = len(text), g.max_len
-    lo = max(0, pos - top + 1)
-    window = g.simplified(text[lo:min(n, pos + top)])
     best: Optional[tuple[int, int]] = None
-    for a in range(lo, pos):
+    for a in range(max(0, pos - top + 1), pos):
         for b in range(min(n, a + top), pos, -1):
             if b - a < min_chars or (best and b - a <= best[1] - best[0]):
                 break
-            name = window[a - lo:b - lo]
+            name = text[a:b]
             if name in g.by_name and not (len(name) == 2 and name[0] in not_first):
                 best = (a, b)
                 break
     return best[0] if best else None
 
 
+def straddling(text: str, start: int, end: int, words: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """``(a, w)`` for each word of ``words`` found at ``a``, ``start <= a < end``, running
+    past ``end`` (in the order of ``words``, then of ``a``)."""
+    for w in words:
+        for a in range(max(start, end - len(w) + 1), end):
+            if text.startswith(w, a):
+                yield a, w
+
+
 def suffix_end(text: str, start: int, end: int, words: Sequence[str]) -> int:
     """``end`` moved to the end of a suffix word that starts inside ``start:end`` and
     runs past ``end`` (the longest such word wins)."""
-    best = end
-    for w in words:
-        for a in range(max(start, end - len(w) + 1), end):
-            b = a + len(w)
-            if b > best and text.startswith(w, a):
-                best = b
-    return best
+    return max((a + len(w) for a, w in straddling(text, start, end, words)), default=end)
 
 
 def tail_end(text: str, start: int, end: int, end_chars: frozenset, tail: int) -> int:
@@ -147,13 +152,12 @@ def _absorbed(spans: Sequence[Span], now: dict[int, tuple[int, int]], starts: li
 
 def parent_start(text: str, start: int, g: Gazetteer, min_chars: int = 3) -> int:
     """``start`` moved left over the division names written right before it (吉林省 + 白城市
-    + 通榆县广播电视台), each of at least ``min_chars`` characters."""
+    + 通榆县广播电视台), each of at least ``min_chars`` characters. ``text`` is in
+    Simplified script."""
     top = g.max_len
     while True:
-        lo = max(0, start - top)
-        window = g.simplified(text[lo:start])
-        for a in range(lo, start - min_chars + 1):
-            if window[a - lo:] in g.by_name:
+        for a in range(max(0, start - top), start - min_chars + 1):
+            if text[a:start] in g.by_name:
                 start = a
                 break
         else:
@@ -169,7 +173,7 @@ def next_end(text: str, end: int, end_chars: frozenset) -> int:
 
 
 def bounds(text: str, start: int, end: int, gr: OrgGrammar, g: Gazetteer) -> tuple[int, int]:
-    """The corrected ``start:end`` of a model ORG (rules 1, 2 and 4 of the module docstring)."""
+    """The corrected ``start:end`` of a model ORG (rules 1 and 2 of the module docstring)."""
     s = place_start(text, start, g, gr.place_min_chars, gr.place_not_first)
     s = parent_start(text, start if s is None else s, g, gr.parent_min_chars)
     if not any(text.startswith(w, end - len(w)) and end - len(w) >= start for w in gr.suffixes):
@@ -186,15 +190,11 @@ def cut_end(text: str, start: int, end: int, phrases: Sequence[str]) -> int:
     """``end`` moved back to the start of a phrase of ``phrases`` that starts inside
     ``start:end`` and runs past its end (市政府中心 + 工作 → 市政府). One that ends with the
     span is left to ``tail_end`` (南平市政府信息 → 南平市政府, not 南平市)."""
-    for w in phrases:
-        for a in range(max(start + 1, end - len(w) + 1), end):
-            if text.startswith(w, a):
-                return a
-    return end
+    return next((a for a, _ in straddling(text, start + 1, end, phrases)), end)
 
 
 def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, int]]:
-    """``start:end`` cut where a second ORG begins (rule 5): after a character of
+    """``start:end`` cut where a second ORG begins (rule 3): after a character of
     ``end_chars``, at a conjunction (市政府办和安康日报) or at a level character (县委县政府)."""
     out, a = [], start
     for p in range(start + 2, end - 1):

@@ -59,28 +59,15 @@ def error_record(source: str, sha256: Optional[str], message: str, kind: str = "
             "error": {"kind": kind, "message": message}}
 
 
-def schema() -> dict[str, Any]:
-    """The JSON schema of the records (``configs/schema/report.schema.json`` of the configs
-    folder in use). Not a stage rule but the contract of the output, so it is not part of
-    ``Rules``: read once per folder, with its validator."""
-    return _schema_at(str(configs_dir() / "schema" / "report.schema.json"))
-
-
-@lru_cache(maxsize=4)
-def _schema_at(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def _validator():
-    return _validator_at(str(configs_dir() / "schema" / "report.schema.json"))
-
-
 @lru_cache(maxsize=4)
 def _validator_at(path: str):
+    """The validator of the records' JSON schema (``configs/schema/report.schema.json`` of
+    the configs folder in use). Not a stage rule but the contract of the output, so it is
+    not part of ``Rules``: read once per folder."""
     import jsonschema
 
-    sch = _schema_at(path)
+    with open(path, encoding="utf-8") as fh:
+        sch = json.load(fh)
     cls = jsonschema.validators.validator_for(sch)
     cls.check_schema(sch)
     return cls(sch)
@@ -91,7 +78,7 @@ def validate_record(rec: dict[str, Any], text: Optional[str] = None) -> None:
     record, and ``OffsetError`` if an offset does not hold: every ``start``/``end`` lies in
     ``0..chars``, and every item with a ``text`` has ``end - start == len(text)``; given the
     report's ``text`` (or a record that carries it), ``text[start:end] == item text``."""
-    _validator().validate(rec)
+    _validator_at(str(configs_dir() / "schema" / "report.schema.json")).validate(rec)
     problems = offset_problems(rec, text if text is not None else rec.get("text"))
     if problems:
         raise OffsetError(f"{rec.get('source')}: {len(problems)} offset(s) do not hold: "

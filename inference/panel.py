@@ -26,12 +26,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 from .frame_rules import PanelRules, build_panel_rules  # noqa: F401  (re-exported)
 
-if TYPE_CHECKING:
-    from .rules import Rules
+from .rules import Rules, or_default
 
 COLUMNS = [
     "issuer", "issuer_name", "region_code", "level", "department", "year", "key", "scope",
@@ -39,14 +38,6 @@ COLUMNS = [
     "evidence_text", "evidence_start", "evidence_end", "evidence_table", "evidence_row",
     "evidence_col", "evidence_page", "others", "duplicates",
 ]
-
-
-def _rules(rules: Optional[Rules]) -> Rules:
-    if rules is not None:
-        return rules
-    from .rules import default_rules
-
-    return default_rules()
 
 
 @dataclass
@@ -115,7 +106,6 @@ def _overlap(a: frozenset, b: frozenset) -> float:
 def dedupe(reports: Iterable[Report], overlap: float) -> list[Report]:
     """The joinable reports with duplicates folded into the one kept (see the module);
     ``overlap``: ``PanelRules.duplicate_overlap``."""
-    limit = overlap
     by_sha: dict[str, Report] = {}
     groups: dict[tuple, list[Report]] = defaultdict(list)
     ordered = sorted((r for r in reports if r.joinable), key=lambda r: (-r.n_table(), r.source))
@@ -124,7 +114,7 @@ def dedupe(reports: Iterable[Report], overlap: float) -> list[Report]:
             by_sha[r.sha256].duplicates.append(r.source)
             continue
         group = groups[(r.issuer, r.year)]
-        twin = next((k for k in group if _overlap(k.fingerprint, r.fingerprint) >= limit), None)
+        twin = next((k for k in group if _overlap(k.fingerprint, r.fingerprint) >= overlap), None)
         if twin is not None:
             twin.duplicates.append(r.source)
             continue
@@ -217,7 +207,7 @@ def build_panel(records: Iterable[dict[str, Any]], rules: Optional[Rules] = None
     """The panel frame and summary of ``records`` (dicts of the JSON Lines output);
     ``rules``: the loaded rules (default ``default_rules()``)."""
     reports = [report_of(r) for r in records]
-    return build_from_reports(reports, _rules(rules).panel)
+    return build_from_reports(reports, or_default(rules).panel)
 
 
 def build_from_reports(reports: list[Report], rules: PanelRules):
@@ -286,7 +276,7 @@ def run_panel(reports: list[Report], output: Union[str, Path], csv: bool = False
     (``rules``: the loaded rules, default ``default_rules()``, loaded once here)."""
     from .panel_checks import cross_year_checks
 
-    pr = _rules(rules).panel
+    pr = or_default(rules).panel
     df, summary = build_from_reports(reports, pr)
     results = cross_year_checks(df, pr)
     summary.checks, summary.checks_failed = len(results), int((~results["ok"]).sum()) \

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from .errors import ConfigError
+from .org_bounds import OrgGrammar, compile_org
 
 if TYPE_CHECKING:
-    from .org_bounds import OrgGrammar
     from .tables.taxonomy import Taxonomy
 
 
@@ -42,7 +42,7 @@ class Patterns:
     model_fill: Optional[frozenset] = None  # rule labels the model may add spans to (None: all)
     model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
     model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
-    org: Optional[OrgGrammar] = None  # the ORG boundary rules (the ``org`` section)
+    org: OrgGrammar = OrgGrammar()  # the ORG boundary rules (the ``org`` section)
 
     @property
     def rule_labels(self) -> frozenset:
@@ -108,16 +108,8 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     frozenset(cfg.get("read_blocks", ["narrative", "heading"])),
                     frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None,
                     tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
-                    bool(met.get("model_needs_value", False)), _org(cfg.get("org")))
-
-
-def _org(cfg: Optional[dict]) -> Any:
-    from .org_bounds import compile_org
-
-    try:
-        return compile_org(cfg)
-    except re.error as exc:
-        raise ConfigError(f"patterns.yaml: bad regex in org: {exc}") from exc
+                    bool(met.get("model_needs_value", False)),
+                    compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:

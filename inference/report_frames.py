@@ -16,14 +16,13 @@ they read (levels of bodies, whole-body scopes) come from ``rules`` (a loaded
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from .config import ROOT
 from .frame_rules import Levels, build_levels  # noqa: F401  (re-exported)
 from .load import FORMATS
 
-if TYPE_CHECKING:
-    from .rules import Rules
+from .rules import Rules, or_default
 
 Records = Sequence[dict[str, Any]]
 
@@ -68,14 +67,6 @@ def extract_records(paths: Iterable[Union[str, Path]], model: Union[str, Path, N
 
 # ---- levels of issuing bodies -----------------------------------------------------------
 
-def _rules(rules: Optional[Rules]) -> Rules:
-    if rules is not None:
-        return rules
-    from .rules import default_rules
-
-    return default_rules()
-
-
 def body_level(body: Optional[str], levels: Levels) -> str:
     """province / city / county / township / unknown, from the last administrative unit
     named in ``body`` (rules ``levels``: ``Rules.levels``, configs/levels.yaml)."""
@@ -88,7 +79,7 @@ def body_level(body: Optional[str], levels: Levels) -> str:
 
 
 def level_order(rules: Optional[Rules] = None) -> list[str]:
-    return list(_rules(rules).levels.order)
+    return list(or_default(rules).levels.order)
 
 
 # ---- per report -------------------------------------------------------------------------
@@ -106,7 +97,7 @@ def reports_frame(records: Records, rules: Optional[Rules] = None):
     """One row per record: metadata, counts of facts/checks/conflicts/warnings, error."""
     import pandas as pd
 
-    levels = _rules(rules).levels
+    levels = or_default(rules).levels
     rows = []
     for rec in records:
         m, facts = _meta(rec), rec.get("facts") or []
@@ -195,7 +186,7 @@ def headline(facts, key: str, rules: Optional[Rules] = None):
     ``whole_scopes``), else one with no scope. Reports without such a figure have no row."""
     import pandas as pd
 
-    whole = _rules(rules).context.whole_scopes
+    whole = or_default(rules).merge.whole_scopes
     df = facts[(facts["key"] == key) & (facts["period"] == "annual")].copy()
     df = df[df["applicant"].isna() | (df["applicant"] == "total")]
     df = df[df["scope"].isna() | df["scope"].isin(whole) | (df["origin"] == "table")]
@@ -220,7 +211,7 @@ def headline_or_details(facts, key: str, rules: Optional[Rules] = None):
     headline figures of its detail keys (``key.*``: the 2021 不予公开 reasons ...)."""
     import pandas as pd
 
-    rules = _rules(rules)
+    rules = or_default(rules)
     own = headline(facts, key, rules)[["source", "value"]].set_index("source")["value"]
     subs = [k for k in facts["key"].dropna().unique() if k.startswith(key + ".")]
     parts = [headline(facts, k, rules)[["source", "value"]] for k in subs]
@@ -233,7 +224,7 @@ def requests_frame(facts, rules: Optional[Rules] = None):
     """Per report: requests received (``requests.new``) and the outcome groups
     (``requests.outcome.<group>``; a group without its own figure is the sum of its
     details, e.g. the 2021 不予公开 reasons). Reports with no request figure are left out."""
-    rules = _rules(rules)
+    rules = or_default(rules)
     info = facts[["source", "report", "year", "level"]].drop_duplicates("source")
     out = info.merge(headline(facts, "requests.new", rules)[["source", "value"]]
                      .rename(columns={"value": "received"}), on="source", how="left")

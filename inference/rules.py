@@ -16,7 +16,6 @@ elsewhere mid-process gives that folder's rules.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,13 +132,23 @@ def load_rules(folder: Optional[Path] = None) -> Rules:
     )
 
 
-_LOADED: dict[str, Rules] = {}
+_LOADED: dict[Path, Rules] = {}
+
+
+def rules_at(folder: Path) -> Rules:
+    """The rules of ``folder``, loaded once per folder and process (the only cache)."""
+    key = Path(folder).resolve()
+    if key not in _LOADED:
+        _LOADED[key] = load_rules(Path(folder))
+    return _LOADED[key]
+
+
+def or_default(rules: Optional[Rules]) -> Rules:
+    """``rules``, or ``default_rules()`` when a caller (a notebook) passes none."""
+    return rules if rules is not None else default_rules()
 
 
 def default_rules() -> Rules:
-    """The rules of the configs folder in use, loaded once per folder (``GOVIE_CONFIGS``,
-    else the project's ``configs/``)."""
-    key = os.environ.get("GOVIE_CONFIGS") or ""
-    if key not in _LOADED:
-        _LOADED[key] = load_rules(configs_dir())
-    return _LOADED[key]
+    """The rules of the configs folder in use (``GOVIE_CONFIGS``, else the project's
+    ``configs/``), loaded once per folder."""
+    return rules_at(configs_dir())

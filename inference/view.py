@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from .frame_rules import ViewRules, build_view  # noqa: F401  (re-exported)
 from .view_chart import fmt_number, requests_chart  # noqa: F401  (re-exported)
 
-if TYPE_CHECKING:
-    from .rules import Rules
+from .rules import Rules, or_default
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,6 @@ class Mark:
 
 
 # ---- small formatting helpers -----------------------------------------------------------
-
-def _default(rules: Optional[Rules]) -> Rules:
-    if rules is not None:
-        return rules
-    from .rules import default_rules
-
-    return default_rules()
-
 
 def _where(ev: Optional[dict]) -> str:
     """Where a piece of evidence is: text offsets, table cell, PDF page and box."""
@@ -337,7 +328,7 @@ def render(record: dict, text: Optional[str] = None, *, back: Optional[str] = No
     if record.get("error"):
         raise ValueError(f"{record.get('source')}: an error record has no view "
                          f"({record['error'].get('message')})")
-    return _env().get_template("view.html.j2").render(**context(record, text, _default(rules)),
+    return _env().get_template("view.html.j2").render(**context(record, text, or_default(rules)),
                                                          back=back)
 
 

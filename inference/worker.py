@@ -36,11 +36,11 @@ RulesArg = Union["Rules", str, Path, None]
 
 def rules_of(rules: RulesArg) -> Rules:
     """``rules`` if loaded, else the rules of that folder (None: ``default_rules()``)."""
-    from .rules import Rules, default_rules, load_rules
+    from .rules import Rules, default_rules, rules_at
 
     if isinstance(rules, Rules):
         return rules
-    return default_rules() if rules is None else load_rules(Path(rules))
+    return default_rules() if rules is None else rules_at(Path(rules))
 
 
 def build_pipeline(model: Optional[str], threads: Optional[int] = None,

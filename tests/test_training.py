@@ -11,7 +11,7 @@ from inference.config import label_set
 from inference.data import AnnotatedText, Span
 from inference.windows import IGNORE
 from training.config import load_train_config
-from training.data import build_datasets, is_dev, load_docs, split_docs
+from training.data import build_datasets, is_dev, load_docs, report_of, split_docs
 from training.evaluate import evaluate
 from training.train import train
 from tests.test_tagger import make_tiny_model
@@ -70,13 +70,8 @@ def test_split_keeps_the_sections_of_a_report_together(report):
 def test_split_of_sections_differs_from_a_split_by_task():
     """The property above is not vacuous: split by task id, sections of some report of
     these would land on both sides."""
-    import hashlib
-
-    def by_task(i):
-        return int(hashlib.sha1(f"13:{i}".encode()).hexdigest()[:8], 16) / 0x100000000 < 0.15
-
     mixed = [r for r in (f"v2a-{n:03d}" for n in range(1, 41))
-             if len({by_task(f"{r}@{off}") for off in (0, 49, 303, 1210)}) == 2]
+             if len({is_dev(f"{r}@{off}", 0.15, 13, by_report=False) for off in (0, 49, 303, 1210)}) == 2]
     assert mixed
     assert all(len({is_dev(f"{r}@{off}", 0.15, 13) for off in (0, 49, 303, 1210)}) == 1 for r in mixed)
 
@@ -96,7 +91,7 @@ def test_many_reports_stay_split_by_report(caplog):
     with caplog.at_level("WARNING", logger="training.data"):
         train, dev = split_docs(docs, 0.15, 13)
     assert train and dev and not caplog.text
-    assert {d.doc_id.split("@")[0] for d in train}.isdisjoint({d.doc_id.split("@")[0] for d in dev})
+    assert {report_of(d.doc_id) for d in train}.isdisjoint({report_of(d.doc_id) for d in dev})
 
 
 def test_later_set_replaces_a_document(gold_set, tmp_path):

@@ -75,13 +75,14 @@ def lr_mapper(train: list[Pair]) -> Callable[[str], Optional[str]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    cells = default_rules().cells
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3))
-    x = vec.fit_transform([norm_label(p, default_rules().cells) for p, _ in train])
+    x = vec.fit_transform([norm_label(p, cells) for p, _ in train])
     y = [k or "-" for _, k in train]
     clf = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
 
     def predict(phrase: str) -> Optional[str]:
-        probs = clf.predict_proba(vec.transform([norm_label(phrase, default_rules().cells)]))[0]
+        probs = clf.predict_proba(vec.transform([norm_label(phrase, cells)]))[0]
         best = probs.argmax()
         label = clf.classes_[best]
         return None if label == "-" or probs[best] < 0.5 else label
@@ -96,7 +97,7 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
     test = [x for x in labelled if x[0] in held]
     train = taxonomy_pairs() + template_pairs() + [x for x in labelled if x[0] not in held]
     km = default_rules().keymap
-    bank = Bank.build(train, km.cells)
+    bank = Bank.build(train, km.cells, km.ngrams)  # as the serving bank (keymap._load_bank)
     thr = km.min_score
 
     def knn_only(p: str) -> Optional[str]:
@@ -105,7 +106,7 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
 
     lr = lr_mapper(train)
     rows = {
-        "synonyms (rules)": lambda p: default_rules().taxonomy.narrative_key(p),
+        "synonyms (rules)": default_rules().taxonomy.narrative_key,
         "rules + trimming": lambda p: rule_key(p, km).key,
         "nearest neighbours": knn_only,
         "rules + nearest neighbours": lambda p: map_metric(p, km, bank=bank).key,
@@ -118,8 +119,9 @@ def compare(seed: int = 0, share: float = 0.3) -> dict:
 def build(out: Path = OUT) -> dict:
     tax, tpl, lab = taxonomy_pairs(), template_pairs(), labelled_pairs()  # each read once
     seen: dict[tuple, Pair] = {}
+    cells = default_rules().cells
     for p, k in tax + tpl + lab:
-        seen.setdefault((norm_label(p, default_rules().cells), k), (p, k))
+        seen.setdefault((norm_label(p, cells), k), (p, k))
     data = {
         "built_by": "python -m training.build_keymap",
         "sources": {"taxonomy": len(tax), "templates": len(tpl), "labelled_spans": len(lab)},

@@ -93,8 +93,8 @@ def _recipe(cfg: TrainConfig, info: dict[str, Any]) -> list[str]:
              f"warmup {cfg.warmup:.0%} then linear decay, grad clip {cfg.grad_clip}, up to "
              f"{cfg.epochs} epochs, early stopping on dev micro F1 (patience {cfg.patience}), seed {cfg.seed}.", ""]
     if info.get("distilled_from"):
-        lines += ["Retrain the chain with one command: the teacher by `configs/train.yaml` (a dev-split run, "
-                  "then all documents), then this student by `configs/distill.yaml`, which extends it:",
+        lines += ["Retrain the chain with one command: the teacher by `configs/train.yaml` (a dev-split run), "
+                  "then this student by `configs/distill.yaml`, which extends it:",
                   "", "    bash scripts/retrain_default.sh"]
     else:
         lines += ["Retrain with one command (the recipe in `configs/train.yaml`):", "",
@@ -164,7 +164,7 @@ def _tried(cfg: TrainConfig) -> list[str]:
 def _limits(metrics: dict[str, Any]) -> list[str]:
     """The size of the training data and the weakest dev labels, as the run measured them."""
     data = metrics["data"]
-    docs = data["all (refit)"]["n_docs"] if "all (refit)" in data else sum(s["n_docs"] for s in data.values())
+    docs = data["all (refit)"]["n_docs"] if "all (refit)" in data else data["train"]["n_docs"]
     lines = ["", "## Limits", f"- Trained on {docs} annotated documents."]
     stage = (metrics.get("dev_ner_stage") or {}).get("model+patterns") or metrics.get("dev")
     if stage:

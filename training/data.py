@@ -131,13 +131,15 @@ def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
 def build_datasets(docs: Sequence[AnnotatedText], tokenizer: Any, max_length: int = 256,
                    stride: int = 32, dev_fraction: float = 0.15, seed: int = 13,
                    labels: Optional[LabelSet] = None,
-                   char_map: Optional[dict[str, str]] = None) -> tuple[Any, dict[str, DataSummary]]:
-    """A ``datasets.DatasetDict`` with ``train`` and ``dev`` splits (by document), and a
-    summary of each split."""
+                   char_map: Optional[dict[str, str]] = None,
+                   split: Optional[tuple[list[AnnotatedText], list[AnnotatedText]]] = None
+                   ) -> tuple[Any, dict[str, DataSummary]]:
+    """A ``datasets.DatasetDict`` with ``train`` and ``dev`` splits (``split`` when the caller
+    has it, else ``split_docs``), and a summary of each split."""
     from datasets import Dataset, DatasetDict
 
     labels = labels or label_set()
-    train, dev = split_docs(docs, dev_fraction, seed)
+    train, dev = split or split_docs(docs, dev_fraction, seed)
     if not train:
         raise ValueError(f"no training documents (dev_fraction={dev_fraction})")
     out, summ = {}, {}

@@ -103,8 +103,8 @@ def evaluate_docs(tagger: Any, docs: Sequence[AnnotatedText], patterns: bool = T
 def dev_ids_of(model: Union[str, Path, None]) -> tuple[list[str], Optional[str]]:
     """The doc ids a model folder held out for dev, and a caveat (None when held out).
 
-    ``dev_ids.json`` is written by a dev-split run. A model retrained on all documents
-    (``refit_all``, as the shipped one) has only ``selection_dev_ids.json``: the dev split
+    ``dev_ids.json`` is written by a dev-split run (as the shipped one). A model retrained on
+    all documents (``refit_all``) has only ``selection_dev_ids.json``: the dev split
     of the run that chose its recipe, trained on since, so its figures are optimistic."""
     from inference.config import default_model_dir
 

@@ -145,7 +145,8 @@ def seed_everything(seed: int) -> random.Random:
 def setup(cfg: TrainConfig, docs: list, dev_fraction: float, teacher_path: Optional[str]):
     """Model, tokenizer, datasets and (distillation) the teacher's logits of the training
     windows; the teacher itself is dropped once its logits are computed."""
-    _, dev_docs = split_docs(docs, dev_fraction, cfg.seed)
+    split = split_docs(docs, dev_fraction, cfg.seed)
+    dev_docs = split[1]
     teacher = None
     if teacher_path:
         tpath = resolve_path(teacher_path)
@@ -156,7 +157,7 @@ def setup(cfg: TrainConfig, docs: list, dev_fraction: float, teacher_path: Optio
         raise ValueError(f"teacher {teacher[0]} and student have different vocabularies "
                          f"({teacher[1].config.vocab_size} != {model.config.vocab_size})")
     ds, summary = build_datasets(docs, tok, cfg.max_length, cfg.stride, dev_fraction, cfg.seed,
-                                 char_map=cfg.char_map)
+                                 char_map=cfg.char_map, split=split)
     soft = None
     if teacher is not None:
         log.info("teacher %s: logits of %d training windows", teacher[0], len(ds["train"]))

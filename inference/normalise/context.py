@@ -31,7 +31,6 @@ class ContextRules:
     periods: dict  # word -> "annual" / "cumulative"
     after_year_words: frozenset  # a bare 累计 after a year ...
     after_year_re: Optional[re.Pattern]  # ... sums up that year
-    whole_scopes: frozenset  # 全市, 全区 …: the whole reporting body
     channels: dict  # key -> (alternation, word -> channel key)
     change_re: re.Pattern
     change_window: int
@@ -50,7 +49,7 @@ def build_context(cfg: dict, linking: Linking) -> ContextRules:
         linking, _alternation(scopes), scopes, _alternation(periods), periods,
         frozenset(after_year.get("words", [])),
         re.compile(after_year["year"]) if after_year else None,
-        frozenset(cfg.get("whole_scopes", [])), channels, _alternation(change),
+        channels, _alternation(change),
         int(cfg.get("change_window", 6)))
 
 
