@@ -50,6 +50,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pretrain(args: argparse.Namespace) -> int:
+    from .pretrain import load_pretrain_config, pretrain
+
+    cfg = load_pretrain_config(args.config, list(args.set or []))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    print(f"encoder written to {pretrain(cfg, progress=not args.quiet)}")
+    return 0
+
+
 def _base_model(args: argparse.Namespace) -> int:
     from . import base_encoder
 
@@ -97,6 +106,20 @@ def register_train(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_train)
 
 
+def register_pretrain(subparsers: argparse._SubParsersAction) -> None:
+    from inference.cli import require
+
+    require("torch", "transformers")
+    p = subparsers.add_parser("pretrain", help="masked-LM pretraining of the base encoder on report text",
+                              description="Domain-adaptive pretraining (configs/pretrain.yaml): masked "
+                                          "language modelling on unlabelled report text; the result is a "
+                                          "base_model for govie train.")
+    p.add_argument("--config", default="configs/pretrain.yaml", help="recipe YAML (default: %(default)s)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no per-step progress lines")
+    p.set_defaults(func=_pretrain)
+
+
 def register_evaluate(subparsers: argparse._SubParsersAction) -> None:
     from inference.cli import require
 
@@ -119,6 +142,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     register_train(sub)
     register_evaluate(sub)
+    register_pretrain(sub)
     register_base_model(sub)
     args = parser.parse_args(argv)
     return args.func(args)
