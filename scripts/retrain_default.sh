@@ -8,6 +8,9 @@
 #   bash scripts/retrain_default.sh [--set key=value ...]
 # max_minutes in configs/train.yaml stops a run after the epoch that passes it: on a slower
 # or busier machine the teacher gets fewer epochs (the card's history says how many it had).
+# Domain-adaptive pretraining (`govie pretrain`, configs/pretrain.yaml) is a measured option, not
+# part of this chain yet: add `govie pretrain` first and `--set base_model=models/base-dapt` to
+# both calls (the model card's "What was tried" has its figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GOVIE=.venv/bin/govie

@@ -10,6 +10,7 @@ import pytest
 
 from annotations.sets import write_spans_jsonl
 from inference.data import AnnotatedText
+from training.card import _base_description
 from training.data import is_dev
 from training.pretrain import (PretrainConfig, blocks, load_corpus, load_pretrain_config, pretrain,
                                train_side_texts)
@@ -142,6 +143,8 @@ def test_a_tiny_run_lowers_the_heldout_loss_and_writes_an_encoder_train_can_star
     key = "encoder.layer.0.attention.self.query.weight"
     assert not any(k.startswith("cls.") for k in new)  # the masked-LM head is not kept
     assert not (new[key] == old[f"bert.{key}"]).all()
+    card = _base_description(str(out))  # what the model card of a model trained from it says
+    assert "masked-LM pretraining" in card and "24 texts" in card and f"{before:.2f} -> {after:.2f}" in card
 
 
 def test_the_encoder_stays_as_it_was_while_the_head_trains_alone(tmp_path):

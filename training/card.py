@@ -1,6 +1,8 @@
 """The model card (README.md of a model folder), written from the run's metrics."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any, Optional
 
@@ -41,11 +43,24 @@ def _intro(info: dict[str, Any]) -> list[str]:
 
 
 def _base_description(base_model: str) -> str:
-    """What the project's base-encoder recipe says of it (nothing for another encoder)."""
+    """What the project's base-encoder recipe says of it; for an encoder of ``govie pretrain``
+    (a folder with ``pretrain.json``), what it was pretrained from and on; nothing otherwise."""
     from inference.config import load_config
 
+    from .data import resolve_path
+
     recipe = load_config("base_encoder")
-    return f". {base_model} = {recipe['description'].strip()}" if base_model == recipe["name"] else ""
+    if base_model == recipe["name"]:
+        return f". {base_model} = {recipe['description'].strip()}"
+    facts = resolve_path(base_model) / "pretrain.json"
+    if not facts.is_file():
+        return ""
+    pre = json.loads(facts.read_text(encoding="utf-8"))
+    before, after = pre["heldout_mlm_loss"]
+    return (f" = `{pre['recipe']['base_model']}` after masked-LM pretraining on report text "
+            f"(`govie pretrain`, training/pretrain.py: {pre['texts']} texts, {pre['chars']:,} characters, "
+            f"{pre['steps']} steps of {pre['recipe']['batch_size']} blocks; masked-LM loss on held-out "
+            f"blocks {before:.2f} -> {after:.2f})" + _base_description(pre["recipe"]["base_model"]))
 
 
 def _provenance(cfg: TrainConfig, info: dict[str, Any], size_mb: float) -> list[str]:
@@ -205,8 +220,6 @@ def rerender(out: Path, history_from: Path | None = None) -> Path:
     """Write the card of a finished model folder again from its files (``metrics.json``,
     ``govie_model.json``, ``train_config.yaml``), optionally taking the "what was tried"
     list from a recipe file: ``python -m training.card MODEL_DIR [RECIPE.yaml]``."""
-    import json
-
     import yaml
 
     out = Path(out)
