@@ -29,7 +29,7 @@ from .deadline import time_limit as _time_limit
 from .errors import TimeLimitExceeded
 from .load import FORMATS, LoadError, from_text, load_bytes, load_path
 from .pipeline import Pipeline
-from .rules import Rules, default_rules
+from .rules import Rules, or_default
 
 Input = Union[str, Path, bytes]
 
@@ -121,7 +121,7 @@ class Extractor:
     rules: Optional[Rules] = None  # the loaded rules (None: default_rules())
 
     def __post_init__(self) -> None:
-        self.rules = self.rules or default_rules()
+        self.rules = or_default(self.rules)
         self.pipeline = Pipeline(self.tagger, rules=self.rules)
 
     @classmethod

@@ -23,7 +23,7 @@ from .errors import OutputLocked, UsageError
 from .inputs import ARCHIVES, Item, iter_items, safe_name  # noqa: F401  (re-exported)
 from .load import DEFAULT_LIMIT_MB
 from .output import JsonlWriter, error_record, read_jsonl, write_facts_csv, write_facts_parquet
-from .rules import Rules, default_rules
+from .rules import Rules, or_default
 
 __all__ = ["ARCHIVES", "Item", "Summary", "UsageError", "iter_items", "process",
            "resolve_model", "run_extract", "safe_name", "worker_threads"]
@@ -200,7 +200,7 @@ def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None],
     """Every item through the pipeline on the engine asked for: Ray actors, this process,
     or a pool of ``jobs`` worker processes, with the loaded ``rules`` (default
     ``default_rules()``; worker processes and actors load its folder once each)."""
-    rules = rules if rules is not None else default_rules()
+    rules = or_default(rules)
     if engine == "ray":
         from .ray_engine import ray_records
 
@@ -234,7 +234,7 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
     ``rules``: the loaded rules (default: ``default_rules()``, loaded and validated here,
     before any report is read)."""
     _check_args(paths, jobs, engine, address, time_limit)
-    rules = rules if rules is not None else default_rules()
+    rules = or_default(rules)
     model_dir, warns = resolve_model(model, no_model)
     for w in warns:
         print(f"govie: warning: {w}", file=sys.stderr)

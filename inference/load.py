@@ -96,9 +96,9 @@ def load_bytes(data: bytes, name: str, *, limit_mb: float = DEFAULT_LIMIT_MB,
         text, enc, tables, notes = load_html(data, name)
     elif fmt == "pdf":
         from .loaders.pdf import load_pdf
-        from .rules import default_rules
+        from .rules import or_default
 
-        text, enc, tables, ocr_lines, notes = load_pdf(data, name, rules or default_rules(),
+        text, enc, tables, ocr_lines, notes = load_pdf(data, name, or_default(rules),
                                                        ocr_mode(ocr))
     elif fmt in ("doc", "wps"):
         from .loaders.legacy_word import load_legacy_word

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from .config import ROOT
-from .frame_rules import Levels, build_levels  # noqa: F401  (re-exported)
+from .frame_rules import Levels
 from .load import FORMATS
 
 from .rules import Rules, or_default

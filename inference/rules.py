@@ -133,13 +133,20 @@ def load_rules(folder: Optional[Path] = None) -> Rules:
 
 
 _LOADED: dict[Path, Rules] = {}
+_BY_NAME: dict[str, Rules] = {}  # absolute folder names already resolved: no file-system call
 
 
 def rules_at(folder: Path) -> Rules:
-    """The rules of ``folder``, loaded once per folder and process (the only cache)."""
+    """The rules of ``folder``, loaded once per folder and process (the only cache; an
+    absolute name seen before is a dict lookup, as on the per-span path of ``windows.trim``)."""
+    hit = _BY_NAME.get(str(folder))
+    if hit is not None:
+        return hit
     key = Path(folder).resolve()
     if key not in _LOADED:
         _LOADED[key] = load_rules(Path(folder))
+    if Path(folder).is_absolute():
+        _BY_NAME[str(folder)] = _LOADED[key]
     return _LOADED[key]
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
 
-from .frame_rules import ViewRules, build_view  # noqa: F401  (re-exported)
 from .view_chart import fmt_number, requests_chart  # noqa: F401  (re-exported)
 
 from .rules import Rules, or_default

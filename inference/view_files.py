@@ -18,7 +18,7 @@ from .errors import ViewError
 from .inputs import read_member
 from .load import LoadError, load_bytes, read_limited
 from .output import read_jsonl, write_atomic
-from .rules import Rules, default_rules
+from .rules import Rules, or_default
 from .view import render, render_index
 
 PathLike = Union[str, Path]
@@ -105,7 +105,7 @@ def write_views(records_path: PathLike, out: PathLike, source: Optional[str] = N
     (or the only report) to the file ``out``; several reports to the folder ``out``, one
     page each and an ``index.html``. ``rules``: the loaded rules (default: loaded once here,
     ``default_rules()``)."""
-    rules = rules if rules is not None else default_rules()
+    rules = or_default(rules)
     if not Path(records_path).is_file():
         raise ViewError(f"no records file at {records_path}")
     records = list(read_jsonl(records_path))

@@ -73,6 +73,14 @@ def char_table(char_map: Optional[Mapping[str, str]]) -> Optional[dict[int, str]
     return {ord(k): v for k, v in char_map.items()}
 
 
+def tokenize(text: str, tokenizer: Any, char_map: Optional[Mapping[str, str]] = None, **kw: Any) -> Any:
+    """The tokenizer's output for ``text`` as the model reads it: ``char_map`` applied (offsets
+    unchanged), no special tokens. The one place text meets the tokenizer (serving, training,
+    pretraining)."""
+    table = char_table(char_map)
+    return tokenizer(text.translate(table) if table else text, add_special_tokens=False, verbose=False, **kw)
+
+
 def encode(text: str, tokenizer: Any, max_length: int = 256, stride: int = 32,
            regions: Optional[Sequence[tuple[int, int]]] = None,
            char_map: Optional[Mapping[str, str]] = None) -> Encoding:
@@ -90,9 +98,7 @@ def encode(text: str, tokenizer: Any, max_length: int = 256, stride: int = 32,
     offsets: list[tuple[int, int]] = []
     region: list[int] = []
     if regs:
-        table = char_table(char_map)
-        enc = tokenizer(text.translate(table) if table else text, add_special_tokens=False,
-                        return_offsets_mapping=True, verbose=False)
+        enc = tokenize(text, tokenizer, char_map, return_offsets_mapping=True)
         r = 0
         for tid, (s, e) in zip(enc["input_ids"], enc["offset_mapping"]):
             if e <= s:

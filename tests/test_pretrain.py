@@ -11,6 +11,7 @@ import pytest
 from annotations.sets import write_spans_jsonl
 from inference.data import AnnotatedText
 from training.card import _base_description
+from training.config import load_train_config
 from training.data import is_dev
 from training.pretrain import (PretrainConfig, blocks, load_corpus, load_pretrain_config, pretrain,
                                train_side_texts)
@@ -105,7 +106,7 @@ def test_train_side_texts_leave_the_dev_documents_out(tmp_path):
     write_spans_jsonl(docs, tmp_path / "set" / "spans.jsonl")
     recipe = tmp_path / "train.yaml"
     recipe.write_text(f"sets: [{tmp_path / 'set'}]\ndev_fraction: 0.3\nseed: 13\n", encoding="utf-8")
-    texts = train_side_texts(str(recipe))
+    texts = train_side_texts(load_train_config(recipe))
     dev = [d.text for d in docs if is_dev(d.doc_id, 0.3, 13)]
     assert dev and texts and not set(dev) & set(texts)
     assert len(texts) + len(dev) == len(docs)

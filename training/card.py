@@ -44,7 +44,7 @@ def _intro(info: dict[str, Any]) -> list[str]:
 
 def _base_description(base_model: str) -> str:
     """What the project's base-encoder recipe says of it; for an encoder of ``govie pretrain``
-    (a folder with ``pretrain.json``), what it was pretrained from and on; nothing otherwise."""
+    (a folder with ``pretrain.json``), the description written with it; nothing otherwise."""
     from inference.config import load_config
 
     from .data import resolve_path
@@ -55,12 +55,7 @@ def _base_description(base_model: str) -> str:
     facts = resolve_path(base_model) / "pretrain.json"
     if not facts.is_file():
         return ""
-    pre = json.loads(facts.read_text(encoding="utf-8"))
-    before, after = pre["heldout_mlm_loss"]
-    return (f" = `{pre['recipe']['base_model']}` after masked-LM pretraining on report text "
-            f"(`govie pretrain`, training/pretrain.py: {pre['texts']} texts, {pre['chars']:,} characters, "
-            f"{pre['steps']} steps of {pre['recipe']['batch_size']} blocks; masked-LM loss on held-out "
-            f"blocks {before:.2f} -> {after:.2f})" + _base_description(pre["recipe"]["base_model"]))
+    return " = " + json.loads(facts.read_text(encoding="utf-8"))["description"]
 
 
 def _provenance(cfg: TrainConfig, info: dict[str, Any], size_mb: float) -> list[str]:

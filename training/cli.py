@@ -1,7 +1,8 @@
-"""``govie train`` and ``govie evaluate``: parse arguments, call one function.
+"""``govie train``, ``govie evaluate``, ``govie pretrain`` and ``govie base-model``: parse
+arguments, call one function.
 
 Plugged into the ``govie`` command through the ``govie.commands`` entry points; also
-runnable alone as ``python -m training.cli train|evaluate ...``.
+runnable alone as ``python -m training.cli train|evaluate|pretrain|base-model ...``.
 """
 from __future__ import annotations
 
@@ -51,11 +52,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
+    from .base_encoder import BaseEncoderError
     from .pretrain import load_pretrain_config, pretrain
 
     cfg = load_pretrain_config(args.config, list(args.set or []))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(f"encoder written to {pretrain(cfg, progress=not args.quiet)}")
+    try:
+        out = pretrain(cfg, progress=not args.quiet)
+    except BaseEncoderError as exc:
+        print(f"govie pretrain: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"encoder written to {out}")
     return 0
 
 

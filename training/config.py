@@ -99,32 +99,41 @@ def load_train_config(path: Optional[Union[str, Path]] = None,
     fields, ``extends`` followed) with ``key=value`` overrides applied (values parsed as YAML:
     ``epochs=3``, ``sets=[a,b]``). The one way a recipe is read."""
     data: dict[str, Any] = read_recipe(path if path is not None else DEFAULT_RECIPE)
+    return from_settings(with_overrides(data, overrides))
+
+
+def with_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """``data`` with ``key=value`` overrides applied (values parsed as YAML: ``epochs=3``,
+    ``sets=[a,b]``); the one parser of ``--set`` for every recipe."""
+    data = dict(data)
     for item in overrides:
         if "=" not in item:
             raise ValueError(f"--set expects key=value, got {item!r}")
         k, v = item.split("=", 1)
         data[k.strip()] = parse_value(v.strip())
-    return from_settings(data)
+    return data
 
 
-def from_settings(data: dict[str, Any]) -> TrainConfig:
-    """A checked ``TrainConfig`` from a mapping of settings (a recipe, or the
-    ``train_config.yaml`` a model folder keeps)."""
+def from_settings(data: dict[str, Any], cls: type = TrainConfig, what: str = "training") -> Any:
+    """A checked ``cls`` (a ``TrainConfig``, or another recipe dataclass such as
+    ``training.pretrain.PretrainConfig``) from a mapping of settings (a recipe, or the
+    ``train_config.yaml`` a model folder keeps): retired settings dropped (training recipes),
+    unknown ones refused, numbers YAML left as strings coerced."""
     import warnings
 
     data = dict(data)
-    for key in sorted(set(data) & set(RETIRED)):
+    for key in sorted(set(data) & set(RETIRED)) if cls is TrainConfig else ():
         warnings.warn(f"training setting {key!r} is retired and ignored: {RETIRED[key]}", stacklevel=2)
         del data[key]
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValueError(f"unknown training setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    for f in dataclasses.fields(TrainConfig):  # YAML reads 2e-4 as a string: coerce numbers
+        raise ValueError(f"unknown {what} setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for f in dataclasses.fields(cls):  # YAML reads 2e-4 as a string: coerce numbers
         if f.name in data and isinstance(f.default, (int, float)) and not isinstance(f.default, bool) \
                 and isinstance(data[f.name], str):
             try:
                 data[f.name] = type(f.default)(float(data[f.name]))
             except ValueError as exc:
                 raise ValueError(f"{f.name}: expected a number, got {data[f.name]!r}") from exc
-    return TrainConfig(**data)
+    return cls(**data)

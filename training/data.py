@@ -1,4 +1,4 @@
-"""Training data from annotation sets: documents split by doc id, the regions the model reads
+"""Training data from annotation sets: documents split by report, the regions the model reads
 when it serves (``inference.ner.model_regions``), overlapping windows with char-aligned BIO labels (``inference.windows``, the serving path).
 """
 from __future__ import annotations

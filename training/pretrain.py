@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-import yaml
+from inference.windows import tokenize
 
-from inference.windows import char_table
-
-from .config import load_train_config
-from .data import is_dev, load_docs, resolve_path
+from .config import TrainConfig, from_settings, load_train_config, read_recipe, with_overrides
+from .data import load_docs, resolve_path, split_docs
 
 log = logging.getLogger("govie.pretrain")
 
@@ -64,19 +62,9 @@ class PretrainConfig:
 
 def load_pretrain_config(path: str | Path = "configs/pretrain.yaml",
                          overrides: Sequence[str] = ()) -> PretrainConfig:
-    """The recipe of ``path`` with ``key=value`` overrides (values parsed as YAML)."""
-    p = resolve_path(path)
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    for item in overrides:
-        if "=" not in item:
-            raise ValueError(f"--set expects key=value, got {item!r}")
-        k, v = item.split("=", 1)
-        data[k.strip()] = yaml.safe_load(v.strip())
-    known = {f.name for f in dataclasses.fields(PretrainConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{p}: unknown pretraining setting(s): {', '.join(unknown)}")
-    return PretrainConfig(**data)
+    """The recipe of ``path`` with ``key=value`` overrides, read as training recipes are
+    (``training.config``: ``extends``, overrides parsed as YAML, unknown settings refused)."""
+    return from_settings(with_overrides(read_recipe(path), overrides), PretrainConfig, "pretraining")
 
 
 def read_texts(path: Path) -> Iterator[str]:
@@ -110,25 +98,23 @@ def load_corpus(paths: Sequence[str]) -> list[str]:
     return texts
 
 
-def train_side_texts(recipe: str) -> list[str]:
-    """The text of the documents the recipe trains on (its dev documents are left out)."""
-    cfg = load_train_config(recipe)
-    return [d.text for d in load_docs(cfg.sets) if not is_dev(d.doc_id, cfg.dev_fraction, cfg.seed)]
+def train_side_texts(recipe: TrainConfig) -> list[str]:
+    """The text of the documents the recipe trains on: its training side of
+    ``split_docs``, the split its runs use (the dev documents are left out)."""
+    return [d.text for d in split_docs(load_docs(recipe.sets), recipe.dev_fraction, recipe.seed)[0]]
 
 
 def blocks(texts: Sequence[str], tokenizer: Any, max_length: int,
            char_map: Optional[dict] = None) -> list[list[int]]:
     """The texts tokenised as the tagger reads them, joined by [SEP] and cut into blocks of
     ``max_length`` tokens ([CLS] ... [SEP])."""
-    table = char_table(char_map)
     stream: list[int] = []
     for t in texts:
-        stream.extend(tokenizer(t.translate(table) if table else t, add_special_tokens=False,
-                                verbose=False)["input_ids"])
+        stream.extend(tokenize(t, tokenizer, char_map)["input_ids"])
         stream.append(tokenizer.sep_token_id)
     body = max_length - 2
-    return [[tokenizer.cls_token_id] + stream[i:i + body] + [tokenizer.sep_token_id]
-            for i in range(0, len(stream), body) if len(stream[i:i + body]) >= body // 4]
+    chunks = (stream[i:i + body] for i in range(0, len(stream), body))
+    return [[tokenizer.cls_token_id] + c + [tokenizer.sep_token_id] for c in chunks if len(c) >= body // 4]
 
 
 def endless(rows: list, batch_size: int, rng: random.Random) -> Iterator[list]:
@@ -188,7 +174,7 @@ def pretrain(cfg: PretrainConfig, progress: bool = True) -> Path:
     torch.set_num_threads(cfg.threads)
     rng: random.Random = seed_everything(cfg.seed)
     recipe = load_train_config(cfg.recipe)
-    texts = load_corpus(cfg.corpus) + (train_side_texts(cfg.recipe) if cfg.train_texts else [])
+    texts = load_corpus(cfg.corpus) + (train_side_texts(recipe) if cfg.train_texts else [])
     if not texts:
         raise ValueError("the pretraining corpus is empty: give corpus files or train_texts: true")
     model, tok = build(cfg)
@@ -228,9 +214,23 @@ def pretrain(cfg: PretrainConfig, progress: bool = True) -> Path:
                                   "seconds": round(time.time() - t0, 1)})
 
 
+def describe(cfg: PretrainConfig, facts: dict) -> str:
+    """What a model card says of the encoder written (``training.card``): its base, as that
+    base's own card line says, and the pretraining it had."""
+    from .card import _base_description
+
+    before, after = facts["heldout_mlm_loss"]
+    return (f"`{cfg.base_model}` after masked-LM pretraining on report text (`govie pretrain`, "
+            f"training/pretrain.py: {facts['texts']} texts, {facts['chars']:,} characters, {facts['steps']} "
+            f"steps of {cfg.batch_size} blocks; masked-LM loss on held-out blocks {before:.2f} -> {after:.2f})"
+            + _base_description(cfg.base_model))
+
+
 def save(model: Any, tok: Any, cfg: PretrainConfig, facts: dict) -> Path:
-    """The encoder (without the masked-LM head), its tokenizer and ``pretrain.json``."""
+    """The encoder (without the masked-LM head), its tokenizer and ``pretrain.json`` (with
+    its ``description``, made before the folder is overwritten)."""
     out = resolve_path(cfg.out_dir)
+    facts = {**facts, "description": describe(cfg, facts)}
     model.bert.save_pretrained(str(out))
     tok.save_pretrained(str(out))
     (out / "pretrain.json").write_text(json.dumps({"recipe": dataclasses.asdict(cfg), **facts},

@@ -208,11 +208,6 @@ def table_from_tokens(tokens: list[Token], table_id: str, start: int, end: int) 
     return Table(id=table_id, start=start, end=end, cells=cells, origin="text")
 
 
-def grid_from_text(text: str, start: int, end: int, cells: CellRules, table_id: str = "t0") -> Table:
-    """The grid of a flattened table in ``text[start:end]`` (values read with ``cells``)."""
-    return table_from_tokens(assign_grid(tokenize(text, start, end, cells), cells), table_id, start, end)
-
-
 def stream_from_table(table: Table) -> list[Token]:
     """Row-major cell stream of a loader-built table: each merged cell once, at its top-left;
     positions no cell covers are blanks."""
