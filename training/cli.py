@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .base_encoder import BaseEncoderError
     from .config import load_train_config
     from .train import train
 
@@ -23,13 +22,21 @@ def _train(args: argparse.Namespace) -> int:
     if args.out:
         overrides.append(f"out_dir={args.out}")
     cfg = load_train_config(args.config, overrides)
+    return _run_logged("train", lambda: train(cfg, progress=not args.quiet), "model")
+
+
+def _run_logged(command: str, run: Callable[[], Any], what: str) -> int:
+    """Run a long training command with timestamped log lines; a base encoder that cannot be
+    built is an error message and exit code 2, not a traceback."""
+    from .base_encoder import BaseEncoderError
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        out = train(cfg, progress=not args.quiet)
+        out = run()
     except BaseEncoderError as exc:
-        print(f"govie train: error: {exc}", file=sys.stderr)
+        print(f"govie {command}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"model written to {out}")
+    print(f"{what} written to {out}")
     return 0
 
 
@@ -52,18 +59,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from .base_encoder import BaseEncoderError
     from .pretrain import load_pretrain_config, pretrain
 
     cfg = load_pretrain_config(args.config, list(args.set or []))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
-        out = pretrain(cfg, progress=not args.quiet)
-    except BaseEncoderError as exc:
-        print(f"govie pretrain: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"encoder written to {out}")
-    return 0
+    return _run_logged("pretrain", lambda: pretrain(cfg, progress=not args.quiet), "encoder")
 
 
 def _base_model(args: argparse.Namespace) -> int:
