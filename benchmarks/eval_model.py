@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inference import link, ner  # noqa: E402
+from inference.glosses import pinyin_glosses  # noqa: E402
 from inference.config import label_set  # noqa: E402
 from inference.rules import default_rules  # noqa: E402
 from training.config import load_train_config  # noqa: E402
@@ -58,6 +59,7 @@ def main() -> None:
         _, docs = split_docs(docs, cfg.dev_fraction, cfg.seed)
     texts = [d.text for d in docs]
     regions = [regions_of(t) for t in texts]
+    glosses = [pinyin_glosses(t) for t in texts]  # the NER stage as served takes them in
     gold = [d.spans for d in docs]
     print(f"{len(docs)} {'dev ' if not a.all else ''}documents, {sum(map(len, gold))} gold spans, "
           f"{sum(e - s for r in regions for s, e in r)} narrative chars")
@@ -79,7 +81,8 @@ def main() -> None:
         raw = tg.predict_entities(texts, regions=regions)
         dt = time.perf_counter() - t0
         systems[f"model {name}"] = raw
-        comb = [ner.combine(t, p, ner.rule_spans(t, r)) for t, p, r in zip(texts, raw, regions)]
+        comb = [ner.combine(t, p, ner.rule_spans(t, r), glosses=g)
+                for t, p, r, g in zip(texts, raw, regions, glosses)]
         systems[f"combined {name}"] = comb
         rels[f"combined {name}"] = [found_relations(t, c) for t, c in zip(texts, comb)]
         print(f"{name}: model time {dt:.1f} s")

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError  # noqa: F401  (re-exported)
+from .words import WordEdges, build_word_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
@@ -55,6 +56,7 @@ class LabelSet:
     relations: tuple[dict, ...]
     keep_at_start: frozenset = frozenset()  # punctuation that stays at a span's start
     keep_at_end: frozenset = frozenset()  # ... and at its end (a trailing 》 or %)
+    word_edges: WordEdges = WordEdges()  # decoding: entities that open or close inside a word
 
     @property
     def bio(self) -> tuple[str, ...]:
@@ -88,8 +90,11 @@ def build_labels(cfg: dict) -> LabelSet:
         raise ConfigError(f"configs/labels.yaml: malformed ({exc})") from exc
     if len(set(names)) != len(names):
         raise ConfigError("configs/labels.yaml: duplicate label names")
+    unknown = set(dict(cfg.get("word_edges") or {}).get("labels", ())) - set(names)
+    if unknown:
+        raise ConfigError(f"configs/labels.yaml: word_edges names unknown labels {sorted(unknown)}")
     return LabelSet(names, rels, frozenset(cfg.get("keep_at_start", "")),
-                    frozenset(cfg.get("keep_at_end", "")))
+                    frozenset(cfg.get("keep_at_end", "")), build_word_edges(cfg.get("word_edges")))
 
 
 def label_set() -> LabelSet:

@@ -17,9 +17,12 @@ Patterns (``configs/patterns.yaml``, compiled by ``inference/patterns.py``)
     low-precision: they only stand where the model agrees, so never in rules-only mode.
 
 Combination policy (deterministic)
-    0. The model's ORG spans get their boundaries from place names and the grammar of ORG
-       names (``inference/org_bounds.py``, the ``org`` section of patterns.yaml): 周至 +
-       县人民政府办公室 → 周至县人民政府办公室, 办公室联 → 办公室, 县委县政府 → 县委 + 县政府.
+    0. The model's spans take in the pinyin glosses they meet (``inference/glosses.py``:
+       吐魯番地區 + 公安局 → 吐魯番地區(qū)公安局); its ORG spans get their boundaries from place
+       names and the grammar of ORG names (``inference/org_bounds.py``, the ``org`` section of
+       patterns.yaml): 周至 + 县人民政府办公室 → 周至县人民政府办公室, 办公室联 → 办公室, 县委县政府
+       → 县委 + 县政府; bare words (办公室, 党委) and spans that end on no name's last
+       character (商务) drop.
     1. Rule spans among themselves: ``priority`` order of patterns.yaml (DOC > DOCNO > DATE >
        PERCENT > MONEY > COUNT), then the longer, then the earlier; overlapping losers drop.
     2. Weak rule spans need a model span of the same label overlapping them (rules only:
@@ -48,6 +51,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Optional, Protocol, Sequence
 
 from . import deadline, org_bounds
+from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
@@ -201,14 +205,15 @@ def _metrics_with_values(text: str, spans: list[Span], pats: Patterns,
 
 
 def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule]],
-            pats: Optional[Patterns] = None) -> list[Span]:
+            pats: Optional[Patterns] = None, glosses: Sequence[Region] = ()) -> list[Span]:
     """Model spans and rule spans into one flat list (the policy of the module docstring).
-    ``model=None`` means no model ran (rules only)."""
+    ``model=None`` means no model ran (rules only); ``glosses``: the pinyin glosses of
+    ``text`` (``inference.noise``), which model spans take in (``inference.glosses``)."""
     pats = pats or patterns()
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
-    model = org_bounds.adjust(text, model, pats.org)
+    model = org_bounds.adjust(text, glosses_mod.join(text, model, glosses), pats.org)
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
     for m in model:
         by_label.setdefault(m.label, _Taken(len(text))).take(m)
@@ -330,15 +335,20 @@ def _model_spans(texts: Sequence[str], tagger: Tagger,
 
 def predict_spans(text: str, tagger: Optional[Tagger],
                   regions: Optional[list[tuple[int, int]]] = None,
-                  pats: Optional[Patterns] = None) -> list[Span]:
+                  pats: Optional[Patterns] = None,
+                  glosses: Optional[Sequence[Region]] = None) -> list[Span]:
     """Entities of ``text`` inside ``regions`` (default: all of it), from the model (when
-    given) combined with the patterns of ``configs/patterns.yaml``. Offsets into ``text``."""
+    given) combined with the patterns of ``configs/patterns.yaml``. Offsets into ``text``.
+    ``glosses`` (default: those the noise rules in use find in ``text``): see ``combine``."""
     regs = _regions(text, regions)
     model = model_spans_many([text], tagger, [regs])[0] if tagger is not None and regs else None
     if tagger is not None and model is None:
         model = []
     pats = pats or patterns()
-    return combine(text, model, rule_spans(text, regs, pats), pats)
+    if glosses is None:
+        glosses = glosses_mod.pinyin_glosses(text)
+    return combine(text, model, rule_spans(text, regs, pats), pats, glosses)
+
 
 
 def model_blocks(doc: Document, pats: Optional[Patterns] = None) -> list[Block]:
@@ -406,6 +416,7 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger],
     version = getattr(tagger, "model_version", None) if tagger else None
     out = []
     for d, r, m in zip(docs, regs, model):
-        spans = combine(d.text, m, rule_spans(d.text, r, pats), pats)
+        glosses = [(s, e) for s, e, kind in d.noise if kind == "pinyin"]
+        spans = combine(d.text, m, rule_spans(d.text, r, pats), pats, glosses)
         out.append(replace(d, entities=with_ids(spans), model=version))
     return out

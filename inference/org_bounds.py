@@ -20,8 +20,10 @@ An ORG name of these reports is a place, then the body, then its suffix word:
 3. Two names run together are cut apart after an end character, at a conjunction
    (市政府办和安康日报) or where a level character starts a new name (县委县政府).
 4. No ORG (LABELS.md): a span starting at a bare level character after an enumeration of
-   levels (``generic_before``: 各县、区人民政府), and the owner of a website or account
-   (``owner_of``: 延安市教育局”网站, 区政府门户网站).
+   levels (``generic_before``: 各县、区人民政府), the owner of a website or account
+   (``owner_of``: 延安市教育局”网站, 区政府门户网站), a word that is no ORG alone
+   (``not_alone``: 办公室, 党委, 中央, 博物馆) and a span that ends on none of the
+   ``last_chars`` of a body's name (商务, 黃陂區, 吐魯番地區 cut off before 公安局).
 
 A model ORG that the corrected span covers (甘肃 inside 甘肃省人民政府办公厅) is absorbed;
 a correction that would overlap a model span of another label, or an ORG it does not
@@ -57,6 +59,8 @@ class OrgGrammar:
     parent_min_chars: int = 3  # shortest division name written before an ORG that joins it
     split_conj: frozenset = frozenset()  # conjunctions between two ORG names (和, 与)
     not_end: tuple[str, ...] = ()  # phrases an ORG does not end in (中心工作, 政府信息)
+    last_chars: frozenset = frozenset()  # an ORG ending on none of these drops (empty: none do)
+    not_alone: frozenset = frozenset()  # words that are no ORG by themselves (办公室, 党委)
 
 
 def compile_org(cfg: Optional[dict],
@@ -76,7 +80,9 @@ def compile_org(cfg: Optional[dict],
                       ow, frozenset(str(cfg.get("end_chars", ""))),
                       int(cfg.get("tail", 0)), int(cfg.get("parent_min_chars", 3)),
                       frozenset(str(cfg.get("split_conj", ""))),
-                      tuple(str(w) for w in cfg.get("not_end", []) or []))
+                      tuple(str(w) for w in cfg.get("not_end", []) or []),
+                      frozenset(str(cfg.get("last_chars", ""))),
+                      frozenset(str(w) for w in cfg.get("not_alone", []) or []))
 
 
 
@@ -263,4 +269,17 @@ def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
         now[i] = (start, end)
         if len(cut) > 1 or (start, end) != (m.start, m.end):
             out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]
-    return [x for i, m in enumerate(spans) if i in now for x in out.get(i, [m])]
+    return [x for i, m in enumerate(spans) if i in now for x in out.get(i, [m])
+            if x.label != "ORG" or _named(simp[x.start:x.end], gr)]
+
+
+_GLOSS_AT_END = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _named(simple: str, gr: OrgGrammar) -> bool:
+    """Whether an ORG's Simplified text can be a name: not a bare word of ``not_alone``,
+    and ending (before a trailing pinyin gloss) on one of ``last_chars``."""
+    bare = _GLOSS_AT_END.sub("", simple)
+    if bare in gr.not_alone:
+        return False
+    return not gr.last_chars or (bare != "" and bare[-1] in gr.last_chars)

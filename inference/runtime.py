@@ -23,6 +23,7 @@ import numpy as np
 from .data import Span
 from .errors import ModelNotFound
 from .windows import Encoding, decode, encode, length_batches, merge_probs, softmax
+from .words import WordEdges
 
 MODEL_INFO = "govie_model.json"
 """Written by training next to the weights: version, window settings, label list."""
@@ -41,6 +42,9 @@ class ModelTagger(ABC):
 
     runtime: str = ""  # the adapter's name: "torch", "onnx"
     constrained = True  # decode by constrained BIO Viterbi; False: per-token argmax
+    # entities opening or closing inside a word pay a penalty (inference.words); None: the
+    # ``word_edges`` of the label set in use (configs/labels.yaml), WordEdges(): none
+    word_edges: Optional[WordEdges] = None
 
     def __init__(self, tokenizer: Any, id2label: dict, max_length: int = 256, stride: int = 32,
                  batch_size: int = 16, model_version: str = "unversioned",
@@ -56,6 +60,14 @@ class ModelTagger(ABC):
     @abstractmethod
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Logits ``(batch, length, labels)`` of one padded batch of windows."""
+
+    def edges(self) -> WordEdges:
+        """The word-edge penalties the decoding applies (``word_edges``)."""
+        if self.word_edges is not None:
+            return self.word_edges
+        from .rules import default_rules
+
+        return default_rules().labels.word_edges
 
     def encode(self, text: str, regions: Regions = None) -> Encoding:
         return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
@@ -83,8 +95,9 @@ class ModelTagger(ABC):
         if len(regs) != len(texts):
             raise ValueError("regions must give one entry per text")
         encs = [self.encode(t, r) for t, r in zip(texts, regs)]
+        edges = self.edges()
         out: list[list[Span]] = []
         for enc, wp in zip(encs, self.window_probs(encs)):
-            out.append(decode(enc, merge_probs(enc, wp), self.id2label, constrained=self.constrained)
-                       if enc.windows else [])
+            out.append(decode(enc, merge_probs(enc, wp), self.id2label, constrained=self.constrained,
+                              edges=edges) if enc.windows else [])
         return out

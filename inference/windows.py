@@ -22,6 +22,7 @@ import numpy as np
 from .config import LabelSet
 from . import deadline
 from .data import Span
+from .words import WordEdges, inside_word
 
 IGNORE = -100
 
@@ -221,30 +222,64 @@ def bio_constraints(id2label: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     return start, trans
 
 
-def viterbi(logp: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
-    """The most probable tag path under hard transition constraints."""
+def viterbi(logp: np.ndarray, start: np.ndarray, trans: np.ndarray,
+            edge_cost: Optional["EdgeCost"] = None) -> np.ndarray:
+    """The most probable tag path under hard transition constraints (and, with
+    ``edge_cost``, the word-edge penalties of its positions)."""
     neg = -1e9
     tr = np.where(trans, 0.0, neg)
     score = logp[0] + np.where(start, 0.0, neg)
+    if edge_cost is not None and edge_cost.inside[0]:
+        score = score - edge_cost.opening
+    inside = edge_cost.inside if edge_cost is not None else np.zeros(len(logp), dtype=bool)
+    tr_inside = tr - edge_cost.step if edge_cost is not None else tr
     back = np.zeros(logp.shape, dtype=np.int64)
     for t in range(1, len(logp)):
-        cand = score[:, None] + tr
+        cand = score[:, None] + (tr_inside if inside[t] else tr)
         back[t] = cand.argmax(axis=0)
         score = cand.max(axis=0) + logp[t]
     path = np.empty(len(logp), dtype=np.int64)
-    path[-1] = int(score.argmax())
+    path[-1] = score.argmax()
     for t in range(len(logp) - 1, 0, -1):
         path[t - 1] = back[t, path[t]]
     return path
 
 
+@dataclass(frozen=True)
+class EdgeCost:
+    """Word-edge penalties of one stretch of tokens (``inference.words``): ``inside[t]`` when
+    token ``t`` starts inside a word; there, ``opening[k]`` is charged for starting with tag
+    ``k`` and ``step[j, k]`` for tag ``j`` followed by tag ``k``."""
+
+    inside: np.ndarray
+    opening: np.ndarray
+    step: np.ndarray
+
+    @classmethod
+    def build(cls, inside: np.ndarray, id2label: dict[int, str], labels: frozenset,
+              penalty: float) -> "EdgeCost":
+        """An entity of ``labels`` that opens or closes inside a word pays ``penalty``."""
+        tags = [id2label[i] for i in range(len(id2label))]
+        ent = [t.split("-", 1)[-1] if t != "O" else None for t in tags]
+        opening = np.array([penalty if t.startswith("B-") and e in labels else 0.0
+                            for t, e in zip(tags, ent)])
+        closing = np.array([[penalty if e in labels and u != f"I-{e}" else 0.0 for u in tags]
+                            for e in ent])  # tag j, then anything but its own I-: it closes
+        step = closing + opening[None, :]
+        return cls(np.asarray(inside, dtype=bool), opening, step)
+
+    def part(self, i: int, j: int) -> "EdgeCost":
+        return EdgeCost(self.inside[i:j], self.opening, self.step)
+
+
 def best_tags(probs: np.ndarray, region: Sequence[int], id2label: dict[int, str],
-              sure: float = 0.99) -> np.ndarray:
+              sure: float = 0.99, edge_cost: Optional[EdgeCost] = None) -> np.ndarray:
     """Per token, the tag of the best valid BIO path (Viterbi on log probabilities), so an
     entity whose inner tokens waver between types comes out whole with one type.
 
     The path restarts at every region boundary; tokens that are ``O`` with probability
-    ``sure`` or more cut the text into independent stretches (fast on long reports)."""
+    ``sure`` or more cut the text into independent stretches (fast on long reports).
+    ``edge_cost``: the word-edge penalties of the tokens (``EdgeCost``)."""
     best = probs.argmax(axis=-1)
     o = next((i for i, t in id2label.items() if t == "O"), None)
     if o is None or len(best) == 0:
@@ -260,15 +295,18 @@ def best_tags(probs: np.ndarray, region: Sequence[int], id2label: dict[int, str]
         j = i + 1
         while j < n and not cut[j] and reg[j] == reg[i]:
             j += 1
-        best[i:j] = viterbi(np.log(probs[i:j] + 1e-12), start, trans)
+        best[i:j] = viterbi(np.log(probs[i:j] + 1e-12), start, trans,
+                            edge_cost.part(i, j) if edge_cost is not None else None)
         i = j
     return best
 
 
 def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
-           source: str = "model", constrained: bool = True) -> list[Span]:
+           source: str = "model", constrained: bool = True,
+           edges: Optional[WordEdges] = None) -> list[Span]:
     """Character spans from per-token probabilities: the best valid BIO path
-    (``best_tags``), or the plain argmax with ``constrained=False``.
+    (``best_tags``; with ``edges``, edges inside a word pay their penalty), or the plain
+    argmax with ``constrained=False``.
 
     After an argmax, an ``I-X`` that does not continue an ``X`` entity opens one (so no
     token is lost); an entity never crosses a region boundary. The score is the mean
@@ -276,7 +314,11 @@ def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
     text = enc.text
     if len(enc.ids) == 0:
         return []
-    best = best_tags(probs, enc.region, id2label) if constrained else probs.argmax(axis=-1)
+    cost = None
+    if constrained and edges is not None and edges.active:
+        cost = EdgeCost.build(inside_word(text, enc.offsets), id2label, edges.labels, edges.penalty)
+    best = (best_tags(probs, enc.region, id2label, edge_cost=cost) if constrained
+            else probs.argmax(axis=-1))
     spans: list[Span] = []
     cur: Optional[list] = None  # [label, first token, last token, [probs]]
 

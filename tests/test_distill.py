@@ -156,7 +156,10 @@ def test_tiny_distillation_selects_on_dev_then_refits_with_the_refit_teacher(gol
     assert info["distilled_from"]["path"] == str(full) and info["distilled_from"]["layers"] == [1]
     m = json.loads((out / "metrics.json").read_text())
     assert m["refit_all"] and m["dev"]["micro"]["support"] > 0
-    assert m["history"][-1]["loss"] < m["history"][0]["loss"]
+    sel_run = m["dev_run_history"]  # the selection run: it trains, and the refit runs its best epochs
+    assert sel_run[-1]["loss"] < sel_run[0]["loss"]
+    best = max(sel_run, key=lambda h: h["dev_f1"])["epoch"]
+    assert [h["epoch"] for h in m["history"]] == list(range(1, best + 1))
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "Distilled from" in card and "teacher's layers [1]" in card
     assert "bash scripts/retrain_default.sh" in card

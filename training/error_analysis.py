@@ -24,7 +24,7 @@ from inference.config import default_model_dir
 from inference.data import AnnotatedText, Span
 
 from .config import load_train_config
-from .data import load_docs, regions_of, spans_inside, split_docs
+from .data import gold_inside, load_docs, regions_of, split_docs
 from .evaluate import dev_docs, system_report
 from .metrics import span_errors
 
@@ -83,7 +83,7 @@ def analyse(model_dir: Union[str, Path, None] = None, sets: Union[str, Sequence[
         tagger, model = load_model(model_dir)
     docs, split = dev_split(load_docs(sets), model_dir, config)
     regions = [regions_of(d.text) for d in docs]
-    gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
+    gold = [gold_inside(d, r) for d, r in zip(docs, regions)]
     pred = [ner.predict_spans(d.text, tagger, r) for d, r in zip(docs, regions)]
     report = system_report(docs, gold, pred, worst=5)
     return Analysis(docs, gold, pred, "model+patterns" if tagger is not None else "patterns",

@@ -17,7 +17,7 @@ from inference.config import label_set
 from inference.data import AnnotatedText, Span
 from inference.rules import default_rules
 
-from .data import load_docs, regions_of, spans_inside
+from .data import gold_inside, load_docs, regions_of
 from .metrics import confusion, relation_keys, relation_score, score
 
 
@@ -72,7 +72,7 @@ def dev_f1(tagger: Any, docs: Sequence[AnnotatedText], regions: Sequence) -> dic
     """Entity figures of the model alone on ``docs``, each read in its ``regions``
     (``training.data.regions_of``: where the model reads when it serves)."""
     pred = tagger.predict_entities([d.text for d in docs], regions=list(regions))
-    gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
+    gold = [gold_inside(d, r) for d, r in zip(docs, regions)]
     return score(gold, pred, label_set().labels)
 
 
@@ -81,7 +81,7 @@ def evaluate_docs(tagger: Any, docs: Sequence[AnnotatedText], patterns: bool = T
     """The evaluation report of ``tagger`` (and of the NER stage with it) on ``docs``, both
     read where the model reads when it serves (``inference.ner.model_regions``)."""
     regions = [regions_of(d.text) for d in docs]
-    gold = [spans_inside(d.spans, r) for d, r in zip(docs, regions)]
+    gold = [gold_inside(d, r) for d, r in zip(docs, regions)]
     model_pred = tagger.predict_entities([d.text for d in docs], regions=regions)
     report: dict[str, Any] = {
         "model_version": getattr(tagger, "model_version", None),
