@@ -57,6 +57,7 @@ from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
 
 if TYPE_CHECKING:
+    from .config import LabelSet
     from .rules import Rules
 
 
@@ -74,7 +75,8 @@ class Tagger(Protocol):
     ``predict_entities(texts)`` gives, per text, spans with offsets into that text. A tagger
     whose ``predict_entities`` also takes ``regions=`` (one list of (start, end) per text,
     as ``inference.runtime.ModelTagger`` does) is given the regions to read; otherwise it is
-    given the region substrings."""
+    given the region substrings. One that takes ``labels=`` is given the pipeline's label
+    set, whose span edges its decoding follows."""
 
     model_version: str
     labels: Sequence[str]
@@ -266,9 +268,10 @@ def _regions(text: str, regions: Optional[Sequence[Region]]) -> list[Region]:
     return out
 
 
-def _accepts_regions(tagger: Tagger) -> bool:
+def _accepts(tagger: Tagger, name: str) -> bool:
+    """Whether the tagger's ``predict_entities`` takes the keyword ``name``."""
     try:
-        return "regions" in inspect.signature(tagger.predict_entities).parameters
+        return name in inspect.signature(tagger.predict_entities).parameters
     except (TypeError, ValueError):
         return False
 
@@ -280,22 +283,25 @@ windows and probabilities stays bounded whatever the length of the report."""
 
 
 def model_spans_many(texts: Sequence[str], tagger: Tagger,
-                     regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
+                     regions: Sequence[Sequence[Region]],
+                     labels: Optional[LabelSet] = None) -> list[list[Span]]:
     """Model spans of several texts at once (the tagger batches all their windows by
     length), each restricted to its regions; offsets into each text. A text with more than
-    ``MODEL_CHUNK_CHARS`` characters of regions is read chunk by chunk."""
+    ``MODEL_CHUNK_CHARS`` characters of regions is read chunk by chunk. ``labels``: the
+    label set whose span edges the tagger's decoding follows (default: the rules in use)."""
     big = {i for i, regs in enumerate(regions) if sum(e - s for s, e in regs) > MODEL_CHUNK_CHARS}
     small = [i for i in range(len(texts)) if i not in big]
     out: list[list[Span]] = [[] for _ in texts]
     if small:
-        got = _model_spans([texts[i] for i in small], tagger, [regions[i] for i in small])
+        got = _model_spans([texts[i] for i in small], tagger, [regions[i] for i in small], labels)
         for i, spans in zip(small, got):
             out[i] = spans
     for i in sorted(big):
         for group in _chunks(list(regions[i]), MODEL_CHUNK_CHARS):
             deadline.check("ner (model chunks)")
             a, b = group[0][0], group[-1][1]
-            (spans,) = _model_spans([texts[i][a:b]], tagger, [[(s - a, e - a) for s, e in group]])
+            (spans,) = _model_spans([texts[i][a:b]], tagger, [[(s - a, e - a) for s, e in group]],
+                                    labels)
             out[i] += [replace(x, start=x.start + a, end=x.end + a) for x in spans]
     return out
 
@@ -321,10 +327,11 @@ def _chunks(regions: list[Region], size: int) -> Iterator[list[Region]]:
         yield group
 
 
-def _model_spans(texts: Sequence[str], tagger: Tagger,
-                 regions: Sequence[Sequence[Region]]) -> list[list[Span]]:
-    if _accepts_regions(tagger):
-        return tagger.predict_entities(list(texts), regions=[list(r) for r in regions])
+def _model_spans(texts: Sequence[str], tagger: Tagger, regions: Sequence[Sequence[Region]],
+                 labels: Optional[LabelSet] = None) -> list[list[Span]]:
+    if _accepts(tagger, "regions"):
+        extra = {"labels": labels} if labels is not None and _accepts(tagger, "labels") else {}
+        return tagger.predict_entities(list(texts), regions=[list(r) for r in regions], **extra)
     pieces = [(i, s, t[s:e]) for i, (t, regs) in enumerate(zip(texts, regions)) for s, e in regs]
     preds = tagger.predict_entities([p[2] for p in pieces]) if pieces else []
     out: list[list[Span]] = [[] for _ in texts]
@@ -409,7 +416,8 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger],
     model: list[Optional[list[Span]]] = [None] * len(docs)
     if tagger is not None:
         idx = [i for i, r in enumerate(regs) if r]
-        preds = model_spans_many([docs[i].text for i in idx], tagger, [regs[i] for i in idx])
+        preds = model_spans_many([docs[i].text for i in idx], tagger, [regs[i] for i in idx],
+                                 rules.labels if rules is not None else None)
         model = [[] for _ in docs]
         for i, p in zip(idx, preds):
             model[i] = p

@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
+from .config import LabelSet
 from .data import Span
 from .errors import ModelNotFound
 from .windows import Encoding, decode, encode, length_batches, merge_probs, softmax
@@ -61,13 +62,10 @@ class ModelTagger(ABC):
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Logits ``(batch, length, labels)`` of one padded batch of windows."""
 
-    def edges(self) -> WordEdges:
-        """The word-edge penalties the decoding applies (``word_edges``)."""
-        if self.word_edges is not None:
-            return self.word_edges
-        from .rules import default_rules
-
-        return default_rules().labels.word_edges
+    def edges(self, labels: LabelSet) -> WordEdges:
+        """The word-edge penalties the decoding applies: ``word_edges`` when set, else those
+        of ``labels``."""
+        return self.word_edges if self.word_edges is not None else labels.word_edges
 
     def encode(self, text: str, regions: Regions = None) -> Encoding:
         return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
@@ -85,19 +83,25 @@ class ModelTagger(ABC):
                 out[i][j] = probs[r, :len(seqs[k])]
         return out
 
-    def predict_entities(self, texts: list[str],
-                         regions: Optional[Sequence[Regions]] = None) -> list[list[Span]]:
+    def predict_entities(self, texts: list[str], regions: Optional[Sequence[Regions]] = None,
+                         labels: Optional[LabelSet] = None) -> list[list[Span]]:
         """Per text, the entity spans (offsets into that text), optionally only inside
-        ``regions[i]`` (the regions the model reads, ``inference.ner.model_regions``)."""
+        ``regions[i]`` (the regions the model reads, ``inference.ner.model_regions``).
+        ``labels``: the label set whose span edges (trimmed characters, word edges) the
+        decoding follows (default: that of the rules in use)."""
         if isinstance(texts, str):
             raise TypeError("predict_entities takes a list of texts, not one string")
         regs = list(regions) if regions is not None else [None] * len(texts)
         if len(regs) != len(texts):
             raise ValueError("regions must give one entry per text")
         encs = [self.encode(t, r) for t, r in zip(texts, regs)]
-        edges = self.edges()
+        if labels is None:
+            from .rules import default_rules
+
+            labels = default_rules().labels
+        edges = self.edges(labels)
         out: list[list[Span]] = []
         for enc, wp in zip(encs, self.window_probs(encs)):
             out.append(decode(enc, merge_probs(enc, wp), self.id2label, constrained=self.constrained,
-                              edges=edges) if enc.windows else [])
+                              edges=edges, labels=labels) if enc.windows else [])
         return out

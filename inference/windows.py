@@ -303,10 +303,10 @@ def best_tags(probs: np.ndarray, region: Sequence[int], id2label: dict[int, str]
 
 def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
            source: str = "model", constrained: bool = True,
-           edges: Optional[WordEdges] = None) -> list[Span]:
+           edges: Optional[WordEdges] = None, labels: Optional[LabelSet] = None) -> list[Span]:
     """Character spans from per-token probabilities: the best valid BIO path
     (``best_tags``; with ``edges``, edges inside a word pay their penalty), or the plain
-    argmax with ``constrained=False``.
+    argmax with ``constrained=False``. ``labels``: whose span edges ``trim`` keeps.
 
     After an argmax, an ``I-X`` that does not continue an ``X`` entity opens one (so no
     token is lost); an entity never crosses a region boundary. The score is the mean
@@ -326,7 +326,7 @@ def decode(enc: Encoding, probs: np.ndarray, id2label: dict[int, str],
         if cur is None:
             return
         lab, a, b, ps = cur
-        s, e = trim(text, enc.offsets[a][0], enc.offsets[b][1])
+        s, e = trim(text, enc.offsets[a][0], enc.offsets[b][1], labels)
         if e > s:
             spans.append(Span(s, e, text[s:e], lab, float(np.mean(ps)), source))
 

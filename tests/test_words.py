@@ -110,3 +110,47 @@ def test_the_shipped_setting_and_bad_settings():
                        ({"labels": ["NAME"], "penalty": 1}, "unknown labels")]:
         with pytest.raises(ConfigError, match=match):
             build_labels({**cfg, "word_edges": bad})
+
+
+def test_the_pipeline_s_label_set_reaches_the_decoding(monkeypatch):
+    """ner.tag_many gives the tagger the label set of its rules; the runtime decodes with its
+    word edges and trims with its kept characters (a tagger without ``labels=`` still works)."""
+    from dataclasses import replace
+
+    from inference import ner, runtime
+    from inference.data import Document
+    from inference.rules import default_rules
+
+    rules = default_rules()
+    own = replace(rules, labels=replace(rules.labels, word_edges=WordEdges(frozenset({"ORG"}), 1.5)))
+    seen = []
+
+    class Spy:
+        model_version, labels = "spy", ("ORG",)
+
+        def predict_entities(self, texts, regions=None, labels=None):
+            seen.append(labels)
+            return [[] for _ in texts]
+
+    doc = Document(source="d.txt", text="市政府发布信息3条。", sha256="0", format="txt")
+    ner.tag_many([doc], Spy(), own)
+    assert seen == [own.labels]
+
+    got = []
+    monkeypatch.setattr(runtime, "decode", lambda *a, **kw: got.append(kw) or [])
+
+    class Fixed(runtime.ModelTagger):
+        def logits(self, ids, mask):
+            return np.zeros((*ids.shape, len(self.id2label)))
+
+    from transformers import AutoTokenizer
+
+    tagger = Fixed(AutoTokenizer.from_pretrained(TOKENIZER_DIR), L.id2label)
+    tagger.predict_entities(["市政府发布信息3条。"], labels=own.labels)
+    assert got[-1]["edges"] == own.labels.word_edges and got[-1]["labels"] is own.labels
+    tagger.word_edges = WordEdges()  # the tagger's own setting wins
+    tagger.predict_entities(["市政府发布信息3条。"], labels=own.labels)
+    assert got[-1]["edges"] == WordEdges()
+    tagger.word_edges = None
+    tagger.predict_entities(["市政府发布信息3条。"])  # no label set given: the rules in use
+    assert got[-1]["labels"] is rules.labels
