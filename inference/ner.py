@@ -55,6 +55,7 @@ from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
 from .windows import trim as _trim_punct
+from .words import only_tagged
 
 if TYPE_CHECKING:
     from .config import LabelSet
@@ -251,7 +252,24 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
         out.append(m)
     if pats.model_metric_needs_value:
         out = _metrics_with_values(text, out, pats, sources=("model",))
-    return sorted(out, key=lambda x: (x.start, x.end))
+    return _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats)
+
+
+def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:
+    """LABELS.md, a value before its noun: 受理36件政府信息公开申请 gives METRIC 政府信息公开申请,
+    the verb before the value stays out. A model METRIC of ``verb_tags`` words that a value
+    follows right after, itself followed right after by a METRIC, drops."""
+    if not pats.verb_tags:
+        return spans
+    at = {s.start: s for s in spans}
+    out = []
+    for s in spans:
+        value = at.get(s.end) if s.label == "METRIC" and s.source == "model" else None
+        noun = at.get(value.end) if value is not None and value.label in pats.value_labels else None
+        if noun is not None and noun.label == "METRIC" and only_tagged(s.text, pats.verb_tags):
+            continue
+        out.append(s)
+    return out
 
 
 def _regions(text: str, regions: Optional[Sequence[Region]]) -> list[Region]:

@@ -43,6 +43,9 @@ class Patterns:
     model_min_chars: tuple[tuple[str, int], ...] = ()  # (label, shortest model span kept)
     model_metric_needs_value: bool = False  # model METRIC spans too need a value in the sentence
     org: OrgGrammar = OrgGrammar()  # the ORG boundary rules (the ``org`` section)
+    # part-of-speech tags (rjieba) of a verb: a model METRIC made only of them, right before a
+    # value that a METRIC follows right after, drops (受理36件政府信息公开申请); empty: none drops
+    verb_tags: frozenset = frozenset()
 
     @property
     def rule_labels(self) -> frozenset:
@@ -109,7 +112,8 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     frozenset(cfg["model_fill"]) if cfg.get("model_fill") is not None else None,
                     tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
                     bool(met.get("model_needs_value", False)),
-                    compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")))
+                    compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")),
+                    frozenset(str(t) for t in met.get("verb_before_value", []) or []))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:

@@ -65,3 +65,12 @@ def inside_word(text: str, offsets: Sequence[tuple[int, int]]) -> np.ndarray:
     if not offsets:
         return np.zeros(0, dtype=bool)
     return ~word_starts(text)[np.asarray(offsets, dtype=np.int64)[:, 0]]
+
+
+def only_tagged(phrase: str, tags: frozenset) -> bool:
+    """Whether every word of ``phrase`` (rjieba, simplified script) has one of the
+    part-of-speech ``tags`` (``v``: a verb, as 收到, 受理)."""
+    import rjieba
+
+    words = rjieba.tag(convert(phrase))
+    return bool(words) and all(tag in tags for _, tag in words)

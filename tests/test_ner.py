@@ -301,3 +301,20 @@ def test_a_long_text_is_read_by_the_model_in_bounded_chunks(lines, one_line):
     assert sum(tagger.read) == sum(e - s for s, e in regions)
     assert all(text[s.start:s.end] == s.text == "主动公开政府信息" for s in spans)
     assert len(spans) >= lines - len(tagger.read)  # a cut region may split one phrase
+
+
+@pytest.mark.parametrize("text, metrics, expected", [
+    # a verb before the value, its noun right after: the noun is the METRIC (gold-v1 page-001,
+    # gold-v2-j: 受理36件政府信息公开申请)
+    ("2022年,区政府办公室共收到8份政府信息公开申请,均为自然人申请。", ["收到", "政府信息公开申请"],
+     ["政府信息公开申请"]),
+    ("全年受理36件政府信息公开申请。", ["受理", "政府信息公开申请"], ["政府信息公开申请"]),
+    # the verb alone measures the value: it stays
+    ("共办结10件,结转2件。", ["办结", "结转"], ["办结", "结转"]),
+    # a list of nouns without separators keeps its METRICs (gold-v2-e v2e-016)
+    ("概况类信息348条政务要闻415条。", ["概况类信息", "政务要闻"], ["概况类信息", "政务要闻"]),
+])
+def test_a_verb_before_a_value_and_its_noun_is_no_metric(text, metrics, expected):
+    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
+    spans = ner.combine(text, model, ner.rule_spans(text))
+    assert [s.text for s in spans if s.label == "METRIC"] == expected
