@@ -38,7 +38,9 @@ Combination policy (deterministic)
        percentage) are used only without a model, and only in sentences holding a value;
        with ``metrics.model_needs_value`` the model's METRIC spans also need one. Model
        spans shorter than ``model_min_chars`` of their label drop.
-    5. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
+    5. A model METRIC of verbs only between nothing and a value that a METRIC follows right
+       after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
+    6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
     and their mean tag probability.

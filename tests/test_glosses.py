@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from inference import ner
-from inference.data import Span
 from inference.glosses import join, pinyin_glosses
+from tests.test_org_bounds import _model
 from training.data import spans_inside
-
-
-def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
-    at = -1
-    for _ in range(nth + 1):
-        at = text.index(piece, at + 1)
-    return Span(at, at + len(piece), piece, label, 0.8, "model")
 
 
 @pytest.mark.parametrize("text, pieces, expected", [

@@ -8,6 +8,7 @@ from inference.config import ConfigError, build_labels, label_set, load_config
 from inference.windows import EdgeCost, decode, encode
 from inference.words import WordEdges, build_word_edges, inside_word, word_starts
 from tests.conftest import TOKENIZER_DIR
+from tests.test_windows import _probs
 
 L = label_set()
 
@@ -45,17 +46,6 @@ def test_inside_word_is_per_token(tok):
     enc = encode(text, tok, max_length=32, stride=4)
     inside = inside_word(text, enc.offsets)
     assert [text[a:b] for (a, b), x in zip(enc.offsets, inside) if x] == ["市", "生", "政", "复", "议"]
-
-
-def _probs(n: int, rows: dict[int, dict[str, float]]) -> np.ndarray:
-    probs = np.zeros((n, len(L.bio)))
-    for i in range(n):
-        row = rows.get(i, {"O": 0.9})
-        rest = (1.0 - sum(row.values())) / (len(L.bio) - len(row))
-        probs[i] = rest
-        for tag, p in row.items():
-            probs[i, L.label2id[tag]] = p
-    return probs
 
 
 EDGES = WordEdges(frozenset({"METRIC", "ORG"}), 4.0)
