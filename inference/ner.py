@@ -377,7 +377,6 @@ def predict_spans(text: str, tagger: Optional[Tagger],
     return combine(text, model, rule_spans(text, regs, pats), pats, glosses)
 
 
-
 def model_blocks(doc: Document, pats: Optional[Patterns] = None) -> list[Block]:
     """The blocks of ``doc`` that the model and the patterns read (``read_blocks`` of
     patterns.yaml: narrative and heading), in text order."""
