@@ -90,11 +90,8 @@ def build_labels(cfg: dict) -> LabelSet:
         raise ConfigError(f"configs/labels.yaml: malformed ({exc})") from exc
     if len(set(names)) != len(names):
         raise ConfigError("configs/labels.yaml: duplicate label names")
-    unknown = set(dict(cfg.get("word_edges") or {}).get("labels", ())) - set(names)
-    if unknown:
-        raise ConfigError(f"configs/labels.yaml: word_edges names unknown labels {sorted(unknown)}")
     return LabelSet(names, rels, frozenset(cfg.get("keep_at_start", "")),
-                    frozenset(cfg.get("keep_at_end", "")), build_word_edges(cfg.get("word_edges")))
+                    frozenset(cfg.get("keep_at_end", "")), build_word_edges(cfg.get("word_edges"), names))
 
 
 def label_set() -> LabelSet:

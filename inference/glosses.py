@@ -28,11 +28,16 @@ if TYPE_CHECKING:
 Range = tuple[int, int]
 
 
+def of_noise(noise: Sequence[tuple[int, int, str]]) -> list[Range]:
+    """The pinyin glosses among noise ranges (``Document.noise``: start, end, kind)."""
+    return [(s, e) for s, e, kind in noise if kind == "pinyin"]
+
+
 def pinyin_glosses(text: str, rules: Optional[Rules] = None) -> list[Range]:
     """The pinyin glosses of ``text`` by the noise rules of ``rules`` (default: in use)."""
     from .rules import or_default
 
-    return [(s, e) for s, e, kind in noise_ranges(text, or_default(rules).noise) if kind == "pinyin"]
+    return of_noise(noise_ranges(text, or_default(rules).noise))
 
 
 def _plain(text: str, glosses: Sequence[Range]) -> tuple[str, list[int]]:

@@ -235,10 +235,12 @@ def _lines(text: str, m: Span) -> list[Span]:
 
 
 def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
-           g: Optional[Gazetteer] = None) -> list[Span]:
+           g: Optional[Gazetteer] = None, glosses: Sequence[tuple[int, int]] = ()) -> list[Span]:
     """The model spans with ORG boundaries corrected (module docstring); other labels as
     they are. Offsets into ``text``; the grammar and the gazetteer read its Simplified
-    form (樂山市人民政府辦公室 like 乐山市人民政府办公室). ``gr`` is ``Rules.patterns.org``."""
+    form (樂山市人民政府辦公室 like 乐山市人民政府办公室). ``gr`` is ``Rules.patterns.org``;
+    ``glosses``: the pinyin glosses of ``text`` (a name's last character is the one before
+    a gloss that ends it)."""
     if not any(m.label == "ORG" for m in model):
         return list(model)
     g = g or gazetteer()
@@ -269,17 +271,14 @@ def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
         now[i] = (start, end)
         if len(cut) > 1 or (start, end) != (m.start, m.end):
             out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]
+    gloss_at = {e: s for s, e in glosses}
     return [x for i, m in enumerate(spans) if i in now for x in out.get(i, [m])
-            if x.label != "ORG" or _named(simp[x.start:x.end], gr)]
-
-
-_GLOSS_AT_END = re.compile(r"[(（][^()（）]*[)）]$")
+            if x.label != "ORG" or _named(simp[x.start:gloss_at.get(x.end, x.end)], gr)]
 
 
 def _named(simple: str, gr: OrgGrammar) -> bool:
-    """Whether an ORG's Simplified text can be a name: not a bare word of ``not_alone``,
-    and ending (before a trailing pinyin gloss) on one of ``last_chars``."""
-    bare = _GLOSS_AT_END.sub("", simple)
-    if bare in gr.not_alone:
+    """Whether an ORG's Simplified text (without a trailing gloss) can be a name: not a
+    bare word of ``not_alone``, and ending on one of ``last_chars``."""
+    if simple in gr.not_alone:
         return False
-    return not gr.last_chars or (bare != "" and bare[-1] in gr.last_chars)
+    return not gr.last_chars or (simple != "" and simple[-1] in gr.last_chars)

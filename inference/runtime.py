@@ -62,11 +62,6 @@ class ModelTagger(ABC):
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Logits ``(batch, length, labels)`` of one padded batch of windows."""
 
-    def edges(self, labels: LabelSet) -> WordEdges:
-        """The word-edge penalties the decoding applies: ``word_edges`` when set, else those
-        of ``labels``."""
-        return self.word_edges if self.word_edges is not None else labels.word_edges
-
     def encode(self, text: str, regions: Regions = None) -> Encoding:
         return encode(text, self.tokenizer, self.max_length, self.stride, regions, self.char_map)
 
@@ -99,7 +94,7 @@ class ModelTagger(ABC):
             from .rules import default_rules
 
             labels = default_rules().labels
-        edges = self.edges(labels)
+        edges = self.word_edges if self.word_edges is not None else labels.word_edges
         out: list[list[Span]] = []
         for enc, wp in zip(encs, self.window_probs(encs)):
             out.append(decode(enc, merge_probs(enc, wp), self.id2label, constrained=self.constrained,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
@@ -259,17 +260,22 @@ class EdgeCost:
     def build(cls, inside: np.ndarray, id2label: dict[int, str], labels: frozenset,
               penalty: float) -> "EdgeCost":
         """An entity of ``labels`` that opens or closes inside a word pays ``penalty``."""
-        tags = [id2label[i] for i in range(len(id2label))]
-        ent = [t.split("-", 1)[-1] if t != "O" else None for t in tags]
-        opening = np.array([penalty if t.startswith("B-") and e in labels else 0.0
-                            for t, e in zip(tags, ent)])
-        closing = np.array([[penalty if e in labels and u != f"I-{e}" else 0.0 for u in tags]
-                            for e in ent])  # tag j, then anything but its own I-: it closes
-        step = closing + opening[None, :]
+        opening, step = _edge_costs(tuple(id2label[i] for i in range(len(id2label))), labels, penalty)
         return cls(np.asarray(inside, dtype=bool), opening, step)
 
     def part(self, i: int, j: int) -> "EdgeCost":
         return EdgeCost(self.inside[i:j], self.opening, self.step)
+
+
+@lru_cache(maxsize=16)
+def _edge_costs(tags: tuple[str, ...], labels: frozenset, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    """``EdgeCost``'s opening and step costs for a tag list, built once per label set."""
+    ent = [t.split("-", 1)[-1] if t != "O" else None for t in tags]
+    opening = np.array([penalty if t.startswith("B-") and e in labels else 0.0
+                        for t, e in zip(tags, ent)])
+    closing = np.array([[penalty if e in labels and u != f"I-{e}" else 0.0 for u in tags]
+                        for e in ent])  # tag j, then anything but its own I-: it closes
+    return opening, closing + opening[None, :]
 
 
 def best_tags(probs: np.ndarray, region: Sequence[int], id2label: dict[int, str],

@@ -33,10 +33,13 @@ class WordEdges:
         return self.penalty > 0 and bool(self.labels)
 
 
-def build_word_edges(cfg: dict | None) -> WordEdges:
-    """``word_edges`` of configs/labels.yaml (absent: no penalty)."""
+def build_word_edges(cfg: dict | None, names: Sequence[str]) -> WordEdges:
+    """``word_edges`` of configs/labels.yaml (absent: no penalty); ``names``: the labels."""
     if not cfg:
         return WordEdges()
+    unknown = set(cfg.get("labels", ())) - set(names)
+    if unknown:
+        raise ConfigError(f"configs/labels.yaml: word_edges names unknown labels {sorted(unknown)}")
     try:
         penalty = float(cfg.get("penalty", 0.0))
     except (TypeError, ValueError) as exc:

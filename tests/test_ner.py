@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference import ner, org_bounds
+from inference import ner, ner_model, org_bounds
 from inference.data import Block, Span
 from inference.load import from_text
 
@@ -297,7 +297,7 @@ def test_a_long_text_is_read_by_the_model_in_bounded_chunks(lines, one_line):
         (k * (len(sentence) + 1), k * (len(sentence) + 1) + len(sentence)) for k in range(lines)]
     tagger = RegionTagger()
     (spans,) = ner.model_spans_many([text], tagger, [regions])
-    assert max(tagger.read) <= ner.MODEL_CHUNK_CHARS
+    assert max(tagger.read) <= ner_model.MODEL_CHUNK_CHARS
     assert sum(tagger.read) == sum(e - s for s, e in regions)
     assert all(text[s.start:s.end] == s.text == "主动公开政府信息" for s in spans)
     assert len(spans) >= lines - len(tagger.read)  # a cut region may split one phrase

@@ -8,6 +8,7 @@ import pytest
 from inference import ner, org_bounds
 from inference.data import Span
 from inference.gazetteer import gazetteer
+from inference.glosses import pinyin_glosses
 from inference.rules import default_rules
 
 GRAMMAR = default_rules().patterns.org  # the org section of configs/patterns.yaml, as served
@@ -87,7 +88,7 @@ def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
     ("市政府办公室", ["市政府"], ["市政府"]),  # 政府 is a whole word: no extension to 办公室
 ])
 def test_org_boundaries(text, pieces, expected):
-    got = org_bounds.adjust(text, [_model(text, p) for p in pieces], GRAMMAR)
+    got = org_bounds.adjust(text, [_model(text, p) for p in pieces], GRAMMAR, glosses=pinyin_glosses(text))
     assert [s.text for s in got] == expected
     assert all(text[s.start:s.end] == s.text and s.label == "ORG" for s in got)
 

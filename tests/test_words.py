@@ -93,7 +93,7 @@ def test_other_labels_pay_nothing():
 
 def test_the_shipped_setting_and_bad_settings():
     assert label_set().word_edges == WordEdges(frozenset({"METRIC", "ORG"}), 4.0)
-    assert build_word_edges(None) == WordEdges() and not WordEdges().active
+    assert build_word_edges(None, L.labels) == WordEdges() and not WordEdges().active
     cfg = load_config("labels")
     for bad, match in [({"labels": ["METRIC"], "penalty": -1}, ">= 0"),
                        ({"labels": ["METRIC"], "penalty": "high"}, "no number"),

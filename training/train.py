@@ -28,7 +28,7 @@ from inference.tagger import TorchTagger, read_model_info
 
 from .base_encoder import resolve as resolve_base
 from .config import TrainConfig
-from .data import build_datasets, load_docs, regions_of, resolve_path, split_docs
+from .data import build_datasets, gold_inside, load_docs, regions_of, resolve_path, split_docs
 from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
 from .evaluate import dev_f1, evaluate_docs
 from .model_folder import Run, export_fast_path, load_dev_run, save
@@ -210,13 +210,14 @@ def fit(cfg: TrainConfig, docs: list, dev_fraction: float, epochs: int,
     f = Fitting(model, opt, base_lrs, total, max(1, int(cfg.warmup * total)), soft)
     tagger = TorchTagger(model, tok, cfg.max_length, cfg.stride, cfg.eval_batch_size, char_map=cfg.char_map)
     dev_regions = [regions_of(d.text) for d in dev_docs]  # the same every epoch: once
+    dev_gold = [gold_inside(d, r) for d, r in zip(dev_docs, dev_regions)]
     history: list[dict[str, Any]] = []
     best: Optional[dict[str, Any]] = None
     stale = 0
     for epoch in range(1, epochs + 1):
         row = {"epoch": epoch, "loss": train_epoch(f, cfg, ds["train"], rng, tok.pad_token_id or 0, epoch, progress),
                "step": f.step, "seconds": round(time.time() - f.t0, 1)}
-        scores = dev_f1(tagger, dev_docs, dev_regions) if dev_docs else None
+        scores = dev_f1(tagger, dev_docs, dev_regions, dev_gold) if dev_docs else None
         if scores:
             row["dev_f1"] = scores["micro"]["f1"]
             row["dev_per_label"] = {k: round(v["f1"], 4) for k, v in scores["per_label"].items()}
