@@ -92,6 +92,7 @@ def _done(out: Path) -> tuple[dict[str, bool], set[str]]:
 
 
 DEFAULT_TIME_LIMIT = 600.0  # seconds per report (``--time-limit``)
+STOP_GRACE = 5.0  # seconds a stopped run waits for the reports its workers are on
 
 
 class Interrupted(KeyboardInterrupt):
@@ -115,28 +116,34 @@ def lock_output(out: Path) -> int:
 
 
 class _Stop:
-    """SIGTERM/SIGINT handler of the main process: raises ``Interrupted``, but not while a
-    record is being written and counted (``critical``); then right after it."""
+    """SIGTERM/SIGINT handler of the main process: raises ``Interrupted``, but not inside a
+    ``with`` block of it (a record being written and counted, or a worker pool whose locks a
+    raise would leave held); there the signal waits for ``check()`` or the block's end."""
 
     def __init__(self) -> None:
-        self.critical = False
+        self.depth = 0
         self.pending: Optional[int] = None
 
     def __call__(self, signum, frame) -> None:
-        if self.critical:
+        if self.depth:
             self.pending = signum
         else:
             raise Interrupted(f"signal {signum}")
 
+    def check(self) -> None:
+        """Raise the deferred signal, at a point where that is safe."""
+        if self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise Interrupted(f"signal {signum}")
+
     def __enter__(self) -> "_Stop":
-        self.critical = True
+        self.depth += 1
         return self
 
     def __exit__(self, *exc) -> None:
-        self.critical = False
-        if self.pending is not None and exc[0] is None:
-            signum, self.pending = self.pending, None
-            raise Interrupted(f"signal {signum}")
+        self.depth -= 1
+        if not self.depth and exc[0] is None:
+            self.check()
 
 
 class Sink:
@@ -196,10 +203,12 @@ def pending(paths: Sequence[Union[str, Path]], out: Path, sink: Sink, limit_mb: 
 
 def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None], engine: str,
                jobs: int, model_dir: Optional[str], limit_mb: float, address: Optional[str],
-               time_limit: Optional[float], rules: Optional[Rules] = None) -> None:
+               time_limit: Optional[float], rules: Optional[Rules] = None,
+               stop: Optional[_Stop] = None) -> None:
     """Every item through the pipeline on the engine asked for: Ray actors, this process,
     or a pool of ``jobs`` worker processes, with the loaded ``rules`` (default
-    ``default_rules()``; worker processes and actors load its folder once each)."""
+    ``default_rules()``; worker processes and actors load its folder once each). ``stop``:
+    the run's signal handler, which the pool defers to its own safe points."""
     rules = or_default(rules)
     if engine == "ray":
         from .ray_engine import ray_records
@@ -214,7 +223,8 @@ def run_engine(items: Iterator[tuple[str, bytes]], emit: Callable[[dict], None],
         for source, data in items:
             emit(w.process(source, data, limit_mb))
     else:
-        _run_pool(items, jobs, model_dir, limit_mb, emit, time_limit, str(rules.folder))
+        _run_pool(items, jobs, model_dir, limit_mb, emit, time_limit, str(rules.folder),
+                  stop or _Stop())
 
 
 def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
@@ -245,7 +255,7 @@ def run_extract(paths: Sequence[Union[str, Path]], out: Union[str, Path], *,
            if _main_thread() else {})
     try:
         run_engine(pending(paths, out, sink, limit_mb, follow_symlinks), sink.emit, engine, jobs,
-                   model_dir, limit_mb, address, time_limit, rules)
+                   model_dir, limit_mb, address, time_limit, rules, sink.stop)
     except KeyboardInterrupt:
         sink.summary.interrupted = True
     finally:
@@ -301,12 +311,14 @@ def worker_threads(jobs: int) -> int:
 
 def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional[str],
               limit_mb: float, emit: Callable[[dict[str, Any]], None],
-              time_limit: Optional[float] = None, rules_dir: Optional[str] = None) -> None:
+              time_limit: Optional[float], rules_dir: Optional[str], stop: _Stop) -> None:
     """Process ``items`` in ``jobs`` worker processes (each loads the rules of ``rules_dir``
     once), at most 4 per worker in flight. A
     worker that dies (out of memory, killed) breaks the pool: the reports in flight get
     "internal" error records (retried on resume) and a fresh pool takes the rest. If the
-    run is stopped, the results already done are still emitted."""
+    run is stopped, the results already done are still emitted. A signal is taken only
+    between pool calls (``stop.check()``): raised inside ``submit`` or ``wait`` it would
+    leave the pool's locks held and its shutdown hanging."""
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=jobs, initializer=_worker.init_worker,
                                    initargs=(model_dir, worker_threads(jobs), time_limit, True,
@@ -317,8 +329,11 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
 
     def drain(block_all: bool) -> bool:
         """Emit finished results; True if the pool broke."""
-        broken = False
-        finished, _ = wait(pending, return_when=ALL_COMPLETED if block_all else FIRST_COMPLETED)
+        broken, finished, waiting = False, set(), set(pending)
+        while waiting and not (finished and not block_all):  # short waits: a signal is
+            finished, waiting = wait(pending, timeout=0.2,  # taken within 0.2 s
+                                     return_when=ALL_COMPLETED if block_all else FIRST_COMPLETED)
+            stop.check()
         for fut in finished:
             source, data = pending.pop(fut)
             broken |= isinstance(fut.exception(), BrokenProcessPool)
@@ -331,28 +346,33 @@ def _run_pool(items: Iterator[tuple[str, bytes]], jobs: int, model_dir: Optional
         pool.shutdown(wait=False, cancel_futures=True)
         return new_pool()
 
-    try:
-        for source, data in items:
-            try:
-                fut = pool.submit(process, source, data, limit_mb)
-            except BrokenProcessPool:
-                pool = restart()
-                fut = pool.submit(process, source, data, limit_mb)
-            pending[fut] = (source, data)
-            if len(pending) >= jobs * 4 and drain(False):
-                pool = restart()
-        if pending:
+    with stop:
+        try:
+            for source, data in items:
+                try:
+                    fut = pool.submit(process, source, data, limit_mb)
+                except BrokenProcessPool:
+                    pool = restart()
+                    fut = pool.submit(process, source, data, limit_mb)
+                pending[fut] = (source, data)
+                stop.check()
+                if len(pending) >= jobs * 4 and drain(False):
+                    pool = restart()
             drain(True)
-    except BaseException:
-        for fut in [f for f in pending if f.done() and not f.cancelled()]:
-            emit(_result(fut, *pending.pop(fut)))
-        raise
-    finally:
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=not pending, cancel_futures=True)
-        for proc in procs:  # a stopped run leaves no worker behind
-            if proc.is_alive():
-                proc.terminate()
+        except BaseException:
+            # Stopped: queued reports are cancelled, those being worked on get STOP_GRACE
+            # seconds (a worker terminated while sending its result would hang the pool).
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(pending, timeout=STOP_GRACE)
+            for fut in [f for f in pending if f.done() and not f.cancelled()]:
+                emit(_result(fut, *pending.pop(fut)))
+            raise
+        finally:
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=not pending, cancel_futures=True)
+            for proc in procs:  # a stopped run leaves no worker behind
+                if proc.is_alive():
+                    proc.terminate()
 
 
 def _result(fut, source: str, data: bytes) -> dict[str, Any]:

@@ -406,3 +406,24 @@ def test_stopping_the_main_process_leaves_no_workers(tmp_path, samples_dir, sig)
     if sig == "SIGTERM":
         assert proc.returncode == 130
         assert f"{len(recs)} ok, 0 failed, 0 skipped" in err and "(interrupted)" in err
+
+
+def test_a_signal_inside_a_stop_block_waits_for_a_safe_point():
+    """The pool's locks must never see Interrupted: inside ``with stop`` (nested too) the
+    signal is held until ``check()`` or the end of the outermost block."""
+    from inference.batch import Interrupted, _Stop
+
+    stop = _Stop()
+    with pytest.raises(Interrupted):
+        stop(15, None)
+    with pytest.raises(Interrupted, match="signal 15"):
+        with stop:
+            with stop:
+                stop(15, None)
+            assert stop.pending == 15  # the inner block's end is not a safe point
+    with stop:
+        stop(2, None)
+        with pytest.raises(Interrupted, match="signal 2"):
+            stop.check()
+        stop.check()  # taken once
+    assert stop.depth == 0 and stop.pending is None
