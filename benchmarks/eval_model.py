@@ -78,7 +78,7 @@ def main() -> None:
     for name, make in taggers.items():
         tg = make()
         t0 = time.perf_counter()
-        raw = tg.predict_entities(texts, regions=regions)
+        raw = ner.model_spans_many(texts, tg, regions, glosses=glosses)
         dt = time.perf_counter() - t0
         systems[f"model {name}"] = raw
         comb = [ner.combine(t, p, ner.rule_spans(t, r), glosses=g)
@@ -88,7 +88,8 @@ def main() -> None:
         print(f"{name}: model time {dt:.1f} s")
         if name == "torch-fp32":  # the decoder's share: per-token argmax instead of Viterbi
             tg.constrained = False
-            systems["model torch-fp32 argmax"] = tg.predict_entities(texts, regions=regions)
+            systems["model torch-fp32 argmax"] = ner.model_spans_many(texts, tg, regions,
+                                                                      glosses=glosses)
     head = "".join(f"{lab[:7]:>8s}" for lab in LABELS + ["micro"])
     print(f"F1 per label{'':16s}{head}")
     for name, pred in systems.items():

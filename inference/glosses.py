@@ -13,6 +13,7 @@ the model never reads them: they are cut out of its regions, so its spans stop a
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Sequence
 
@@ -47,6 +48,44 @@ def _plain(text: str, glosses: Sequence[Range]) -> tuple[str, list[int]]:
         keep[s:e] = False
     where = np.flatnonzero(keep)
     return "".join(text[i] for i in where), where.tolist()
+
+
+def model_view(text: str, regions: Sequence[Range], glosses: Sequence[Range]
+               ) -> tuple[str, list[Range], list[int]]:
+    """What the model reads of a text with glosses: the text without them, ``regions`` on
+    that text (two regions that a gloss alone separated become one, so the model reads
+    規(guī)劃計劃 as 規劃計劃), and the original offset of each character kept."""
+    plain, where = _plain(text, glosses)
+    out: list[Range] = []
+    for s, e in sorted(regions):
+        a, b = bisect_left(where, s), bisect_left(where, e)
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return plain, out, where
+
+
+def from_view(text: str, spans: Sequence[Span], where: Sequence[int]) -> list[Span]:
+    """Spans read on ``model_view``'s text, back on ``text``: a span across a gloss holds it."""
+    out = []
+    for x in spans:
+        s, e = where[x.start], where[x.end - 1] + 1
+        out.append(replace(x, start=s, end=e, text=text[s:e]))
+    return out
+
+
+def to_view(spans: Sequence[Span], plain: str, where: Sequence[int]) -> list[Span]:
+    """Spans of the original text on ``model_view``'s text (gold for training): a span
+    across a gloss becomes one without it."""
+    out = []
+    for x in spans:
+        s, e = bisect_left(where, x.start), bisect_left(where, x.end)
+        if e > s:
+            out.append(replace(x, start=s, end=e, text=plain[s:e]))
+    return out
 
 
 def _word_start(text: str, pos: int, glosses: Sequence[Range], window: int = 12) -> int:

@@ -216,10 +216,13 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     for r in kept_rules:
         taken.take(r)
     min_chars = dict(pats.model_min_chars)
+    gloss_at_end = {e: s for s, e in glosses}
     for i, m in enumerate(sorted(model, key=lambda x: (x.start, x.end))):
         if i % 256 == 0:
             deadline.check("ner")
         s, e = trim_span(text, m.start, m.end, pats.trim_chars)
+        if gloss_at_end.get(m.end, m.end) < e:  # a gloss's closing bracket is not punctuation
+            e = m.end
         if e - s < max(1, min_chars.get(m.label, 1)):
             continue
         m = replace(m, start=s, end=e, text=text[s:e], source=m.source or "model")
@@ -281,12 +284,13 @@ def predict_spans(text: str, tagger: Optional[Tagger],
     given) combined with the patterns of ``configs/patterns.yaml``. Offsets into ``text``.
     ``glosses`` (default: those the noise rules in use find in ``text``): see ``combine``."""
     regs = _regions(text, regions)
-    model = model_spans_many([text], tagger, [regs])[0] if tagger is not None and regs else None
+    if glosses is None:
+        glosses = glosses_mod.pinyin_glosses(text)
+    model = (model_spans_many([text], tagger, [regs], glosses=[glosses])[0]
+             if tagger is not None and regs else None)
     if tagger is not None and model is None:
         model = []
     pats = pats or patterns()
-    if glosses is None:
-        glosses = glosses_mod.pinyin_glosses(text)
     return combine(text, model, rule_spans(text, regs, pats), pats, glosses)
 
 
@@ -349,7 +353,8 @@ def tag_many(docs: Sequence[Document], tagger: Optional[Tagger],
     if tagger is not None:
         idx = [i for i, r in enumerate(regs) if r]
         preds = model_spans_many([docs[i].text for i in idx], tagger, [regs[i] for i in idx],
-                                 rules.labels if rules is not None else None)
+                                 rules.labels if rules is not None else None,
+                                 [glosses_mod.of_noise(docs[i].noise) for i in idx])
         model = [[] for _ in docs]
         for i, p in zip(idx, preds):
             model[i] = p

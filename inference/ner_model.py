@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Protocol, Sequence
 
 from . import deadline
 from .data import Span
+from .glosses import from_view, model_view
 
 if TYPE_CHECKING:
     from .config import LabelSet
@@ -51,11 +52,20 @@ windows and probabilities stays bounded whatever the length of the report."""
 
 def model_spans_many(texts: Sequence[str], tagger: Tagger,
                      regions: Sequence[Sequence[Region]],
-                     labels: Optional[LabelSet] = None) -> list[list[Span]]:
+                     labels: Optional[LabelSet] = None,
+                     glosses: Optional[Sequence[Sequence[Region]]] = None) -> list[list[Span]]:
     """Model spans of several texts at once (the tagger batches all their windows by
     length), each restricted to its regions; offsets into each text. A text with more than
     ``MODEL_CHUNK_CHARS`` characters of regions is read chunk by chunk. ``labels``: the
-    label set whose span edges the tagger's decoding follows (default: the rules in use)."""
+    label set whose span edges the tagger's decoding follows (default: the rules in use).
+    ``glosses``: the pinyin glosses of each text, which the model reads the text without
+    (``inference.glosses.model_view``); a span across one holds it."""
+    if glosses is not None and any(glosses):
+        views = [model_view(t, r, g) if g else (t, list(r), None)
+                 for t, r, g in zip(texts, regions, glosses)]
+        got = model_spans_many([v[0] for v in views], tagger, [v[1] for v in views], labels)
+        return [from_view(t, spans, v[2]) if v[2] is not None else spans
+                for t, spans, v in zip(texts, got, views)]
     big = {i for i, regs in enumerate(regions) if sum(e - s for s, e in regs) > MODEL_CHUNK_CHARS}
     small = [i for i in range(len(texts)) if i not in big]
     out: list[list[Span]] = [[] for _ in texts]

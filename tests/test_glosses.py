@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inference import ner
-from inference.glosses import join, pinyin_glosses
+from inference.glosses import from_view, join, model_view, pinyin_glosses
 from tests.test_org_bounds import _model
 from training.data import spans_inside
 
@@ -56,3 +56,47 @@ def test_the_ner_stage_joins_and_gold_across_a_gloss_is_scored():
     gold = [_model(text, "吐魯番地區(qū)公安局辦公室")]
     assert spans_inside(gold, regions) == []  # the model's regions leave the glosses out
     assert spans_inside(gold, regions, glosses) == gold
+
+
+class _Reader:
+    """A tagger that records what it reads and tags every ``METRIC`` string it is given."""
+
+    model_version, labels = "reader", ["METRIC"]
+
+    def __init__(self, metrics):
+        self.metrics, self.read = metrics, []
+
+    def predict_entities(self, texts, regions):
+        out = []
+        for t, regs in zip(texts, regions):
+            self.read += [t[s:e] for s, e in regs]
+            out.append([_model(t, m, "METRIC") for m in self.metrics if m in t])
+        return out
+
+
+@pytest.mark.parametrize("text, reads, metric, expected", [
+    # the gloss alone splits a word: the model reads it whole and its span holds the gloss
+    ("職能4條,規(guī)劃計劃14條,業(yè)務工作16條", ["職能4條,規劃計劃14條,業務工作16條"], "規劃計劃",
+     "規(guī)劃計劃"),
+    ("統(tǒng)計數(shù)據(jù)0條,其他信息15條", ["統計數據0條,其他信息15條"], "統計數據", "統(tǒng)計數(shù)據(jù)"),
+    # a span that ends before a gloss still takes it in (inference.glosses.join)
+    ("機構職能4條,政策法規(guī)17條", ["機構職能4條,政策法規17條"], "政策法規", "政策法規(guī)"),
+])
+def test_the_model_reads_the_text_without_its_glosses(text, reads, metric, expected):
+    glosses = pinyin_glosses(text)
+    tagger = _Reader([metric])
+    spans = ner.predict_spans(text, tagger, glosses=glosses)
+    assert tagger.read == reads
+    assert ("METRIC", expected) in [(s.label, s.text) for s in spans]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_model_view_and_back():
+    text = "政策法規(guī)17條\n規(guī)劃"
+    glosses = pinyin_glosses(text)
+    regions = ner._without([(0, 12), (13, len(text))], [(s, e, "pinyin") for s, e in glosses])
+    plain, regs, where = model_view(text, regions, glosses)
+    assert plain == "政策法規17條\n規劃" and regs == [(0, 7), (8, 10)]  # the newline stays
+    back = from_view(text, [_model(plain, "法規17"), _model(plain, "規劃")], where)
+    assert [s.text for s in back] == ["法規(guī)17", "規(guī)劃"]
+    assert all(text[s.start:s.end] == s.text for s in back)

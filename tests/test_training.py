@@ -240,3 +240,28 @@ def test_card_targets_table_says_which_are_met():
     assert "| METRIC | 0.85 | 0.840 | 0.800 | **no** |" in lines
     assert _targets({}, rep(1, 1), None) == []
     assert "| micro | 0.90 | 0.920 | – | – |" in _targets({"micro": 0.9}, rep(0.92, 0.8), None)
+
+
+def test_training_reads_a_glossed_text_as_the_model_serves_it():
+    """One text path: the windows of a text with pinyin glosses are those of the text
+    without them, and a gold span across a gloss labels the whole word (gold v2k-007)."""
+    from transformers import AutoTokenizer
+
+    from inference.config import label_set
+    from inference.data import AnnotatedText, Span
+    from training.data import encode_docs
+
+    from .conftest import TOKENIZER_DIR
+
+    text = "從內容分類看,規(guī)劃計劃14條,業(yè)務工作16條。"
+    spans = [Span(text.index(t), text.index(t) + len(t), t, lab, id=f"s{i}") for i, (t, lab) in
+             enumerate([("規(guī)劃計劃", "METRIC"), ("14條", "COUNT"), ("業(yè)務工作", "METRIC")])]
+    labels = label_set()
+    cols, summ = encode_docs([AnnotatedText("d", text, spans, [])],
+                             AutoTokenizer.from_pretrained(TOKENIZER_DIR), labels, 64, 16)
+    ids, tags = cols["input_ids"][0], cols["labels"][0]
+    tok = AutoTokenizer.from_pretrained(TOKENIZER_DIR)
+    read = [(tok.convert_ids_to_tokens(i), labels.id2label[t]) for i, t in zip(ids, tags) if t >= 0]
+    assert "".join(c for c, _ in read) == "從內容分類看,規劃計劃14條,業務工作16條。"
+    assert [t for c, t in read[7:11]] == ["B-METRIC"] + ["I-METRIC"] * 3
+    assert summ.n_spans == 3 and summ.spans_outside == 0

@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence, Union
 
 from annotations.sets import list_sets, load_set
 from inference.config import ROOT, LabelSet, label_set
-from inference.glosses import pinyin_glosses
+from inference.glosses import model_view, pinyin_glosses, to_view
 from inference.ner import model_regions
 from inference.pipeline import Pipeline
 from inference.data import AnnotatedText, Span
@@ -110,6 +110,17 @@ def gold_inside(doc: AnnotatedText, regions: Optional[Sequence[tuple[int, int]]]
     return spans_inside(doc.spans, regions, pinyin_glosses(doc.text))
 
 
+def _model_view(text: str, regions: Sequence[tuple[int, int]], spans: Sequence[Span]
+                ) -> tuple[str, list[tuple[int, int]], list[Span]]:
+    """What the model learns from, as it reads when it serves (``ner_model.model_spans_many``):
+    the text without its pinyin glosses, the regions and the gold spans on it."""
+    glosses = pinyin_glosses(text)
+    if not glosses:
+        return text, list(regions), list(spans)
+    plain, view_regions, where = model_view(text, regions, glosses)
+    return plain, view_regions, to_view(spans, plain, where)
+
+
 @dataclass
 class DataSummary:
     n_docs: int = 0
@@ -129,8 +140,9 @@ def encode_docs(docs: Sequence[AnnotatedText], tokenizer: Any, labels: LabelSet,
     for d in docs:
         regions = regions_of(d.text)
         spans = gold_inside(d, regions)
-        enc = encode(d.text, tokenizer, max_length, stride, regions, char_map)
-        wl = window_labels(enc, token_labels(enc, spans, labels.label2id))
+        text, view_regions, view_spans = _model_view(d.text, regions, spans)
+        enc = encode(text, tokenizer, max_length, stride, view_regions, char_map)
+        wl = window_labels(enc, token_labels(enc, view_spans, labels.label2id))
         for j, (w, lab) in enumerate(zip(enc.windows, wl)):
             cols["doc_id"].append(d.doc_id)
             cols["window"].append(j)

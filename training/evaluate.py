@@ -15,6 +15,8 @@ from inference import link as link_stage
 from inference import load, ner
 from inference.config import label_set
 from inference.data import AnnotatedText, Span
+from inference.glosses import pinyin_glosses
+from inference.ner_model import model_spans_many
 from inference.rules import default_rules
 
 from .data import gold_inside, load_docs, regions_of
@@ -68,12 +70,19 @@ def system_report(docs: Sequence[AnnotatedText], gold: Sequence[Sequence[Span]],
     return rep
 
 
+def model_spans(tagger: Any, docs: Sequence[AnnotatedText], regions: Sequence) -> list:
+    """The model's spans of ``docs`` read as when it serves (``inference.ner_model``: in
+    ``regions``, the pinyin glosses taken out)."""
+    return model_spans_many([d.text for d in docs], tagger, list(regions),
+                            glosses=[pinyin_glosses(d.text) for d in docs])
+
+
 def dev_f1(tagger: Any, docs: Sequence[AnnotatedText], regions: Sequence,
            gold: Optional[Sequence] = None) -> dict[str, Any]:
     """Entity figures of the model alone on ``docs``, each read in its ``regions``
     (``training.data.regions_of``: where the model reads when it serves); ``gold``: the
     gold spans in those regions when the caller has them (``training.data.gold_inside``)."""
-    pred = tagger.predict_entities([d.text for d in docs], regions=list(regions))
+    pred = model_spans(tagger, docs, regions)
     if gold is None:
         gold = [gold_inside(d, r) for d, r in zip(docs, regions)]
     return score(gold, pred, label_set().labels)
@@ -85,7 +94,7 @@ def evaluate_docs(tagger: Any, docs: Sequence[AnnotatedText], patterns: bool = T
     read where the model reads when it serves (``inference.ner.model_regions``)."""
     regions = [regions_of(d.text) for d in docs]
     gold = [gold_inside(d, r) for d, r in zip(docs, regions)]
-    model_pred = tagger.predict_entities([d.text for d in docs], regions=regions)
+    model_pred = model_spans(tagger, docs, regions)
     report: dict[str, Any] = {
         "model_version": getattr(tagger, "model_version", None),
         "n_docs": len(docs), "n_gold_spans": sum(len(g) for g in gold),
