@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -86,6 +86,16 @@ def to_view(spans: Sequence[Span], plain: str, where: Sequence[int]) -> list[Spa
         if e > s:
             out.append(replace(x, start=s, end=e, text=plain[s:e]))
     return out
+
+
+def in_view(text: str, spans: Sequence[Span], glosses: Sequence[Range],
+            fn: Callable[[str, list[Span]], list[Span]]) -> list[Span]:
+    """``fn(text, spans)`` run on the text without its glosses (a rule that reads words
+    or place names reads 漢臺區 in 漢臺區(qū)信息中心), its spans back across the glosses."""
+    if not glosses:
+        return fn(text, list(spans))
+    plain, where = _plain(text, glosses)
+    return join(text, from_view(text, fn(plain, to_view(spans, plain, where)), where), glosses)
 
 
 def _word_start(text: str, pos: int, glosses: Sequence[Range], window: int = 12) -> int:

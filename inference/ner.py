@@ -203,7 +203,8 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
         return _metrics_with_values(text, spans, pats)
-    model = org_bounds.adjust(text, glosses_mod.join(text, model, glosses), pats.org, glosses=glosses)
+    model = glosses_mod.in_view(text, glosses_mod.join(text, model, glosses), glosses,
+                                lambda t, spans: org_bounds.adjust(t, spans, pats.org))
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
     for m in model:
         by_label.setdefault(m.label, _Taken(len(text))).take(m)

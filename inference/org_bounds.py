@@ -199,9 +199,11 @@ def cut_end(text: str, start: int, end: int, phrases: Sequence[str]) -> int:
     return next((a for a, _ in straddling(text, start + 1, end, phrases)), end)
 
 
-def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, int]]:
+def pieces(text: str, start: int, end: int, gr: OrgGrammar,
+           g: Optional[Gazetteer] = None) -> list[tuple[int, int]]:
     """``start:end`` cut where a second ORG begins (rule 3): after a character of
-    ``end_chars``, at a conjunction (市政府办和安康日报) or at a level character (县委县政府)."""
+    ``end_chars``, at a conjunction (市政府办和安康日报) or at a level character (县委县政府)
+    that is not inside a division name of ``g`` (汉台区信息中心 stays whole)."""
     out, a = [], start
     for p in range(start + 2, end - 1):
         if p < a + 2 or text[p - 1] not in gr.end_chars:
@@ -209,7 +211,9 @@ def pieces(text: str, start: int, end: int, gr: OrgGrammar) -> list[tuple[int, i
         if text[p] in gr.split_conj and end - p > 2:
             out.append((a, p))
             a = p + 1
-        elif text[p] in gr.levels and text[p + 1] not in gr.levels:
+        elif (text[p] in gr.levels and text[p + 1] not in gr.levels
+              and (g is None or place_start(text, p, g, gr.place_min_chars,
+                                            gr.place_not_first) is None)):
             out.append((a, p))
             a = p
     out.append((a, end))
@@ -267,7 +271,7 @@ def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
             else:
                 for j in covered:
                     del now[j]
-        cut = pieces(simp, start, end, gr)
+        cut = pieces(simp, start, end, gr, g)
         now[i] = (start, end)
         if len(cut) > 1 or (start, end) != (m.start, m.end):
             out[i] = [replace(m, start=a, end=b, text=text[a:b]) for a, b in cut]

@@ -100,3 +100,13 @@ def test_model_view_and_back():
     back = from_view(text, [_model(plain, "法規17"), _model(plain, "規劃")], where)
     assert [s.text for s in back] == ["法規(guī)17", "規(guī)劃"]
     assert all(text[s.start:s.end] == s.text for s in back)
+
+
+def test_the_org_rules_read_the_text_without_its_glosses():
+    """v2i-015: the place name 漢臺區 is found across its gloss, so the ORG stays whole."""
+    text = "要求,由漢臺區(qū)信息中心編制,經漢臺區(qū)人民政府辦公室審定而成。"
+    glosses = pinyin_glosses(text)
+    model = [_model(text, "漢臺區(qū)信息中心"), _model(text, "漢臺區(qū)人民政府辦公室")]
+    spans = ner.combine(text, model, ner.rule_spans(text), glosses=glosses)
+    assert [(s.label, s.text) for s in spans] == [("ORG", "漢臺區(qū)信息中心"),
+                                                  ("ORG", "漢臺區(qū)人民政府辦公室")]

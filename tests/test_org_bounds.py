@@ -55,6 +55,9 @@ def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
     ("2012年的南平市政府信息公开工作", ["南平市政府信息"], ["南平市政府"]),  # a tail, cut
     # two ORGs run together are cut apart
     ("省委省政府、市委市政府、县委县政府部署要求", ["县委县政府"], ["县委", "县政府"]),
+    # ... but not at a level character inside a division name (v2i-015: 汉台 + 区信息中心)
+    ("的通知》要求,由漢臺區信息中心編制,經漢臺區人民政府辦公室審定", ["漢臺區信息中心"],
+     ["漢臺區信息中心"]),
     ("省商务厅、市政府办和安康日报等省市媒体", ["市政府办和安康日报"], ["市政府办", "安康日报"]),
     # the owner of a website or account is part of its name: no ORG
     ("完善了“延安市教育局”网站栏目模块设置", ["延安市教育局"], []),
