@@ -1,9 +1,12 @@
-"""Model spans across pinyin glosses (used by ``inference.ner.combine``).
+"""The text the model reads without pinyin glosses, and its spans back across them.
 
 Some mirror sites print traditional-script reports with a pinyin reading after characters:
-吐魯番地區(qū)公安局, 開平市衛(wèi)生健康局. The glosses are noise (``inference.noise``) and
-the model never reads them: they are cut out of its regions, so its spans stop at each one
-(吐魯番地區 + 公安局, 生健康局). LABELS.md keeps a gloss inside the span it follows. Here:
+吐魯番地區(qū)公安局, 開平市衛(wèi)生健康局. The glosses are noise (``inference.noise``).
+The model reads the text without them (``model_view``, used by ``inference.ner_model``;
+training learns from the same view), so it sees 吐魯番地區公安局 whole; its spans come back
+on the text across the glosses (``from_view``), and rules that read words or place names
+run on the view too (``in_view``). LABELS.md keeps a gloss inside the span it follows, so
+``join`` (``inference.ner.combine``) then mends what is left:
 
 1. two model spans of one label that a gloss alone separates become one span
    (吐魯番地區(qū)公安局);

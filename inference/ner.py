@@ -17,9 +17,10 @@ Patterns (``configs/patterns.yaml``, compiled by ``inference/patterns.py``)
     low-precision: they only stand where the model agrees, so never in rules-only mode.
 
 Combination policy (deterministic)
-    0. The model's spans take in the pinyin glosses they meet (``inference/glosses.py``:
-       吐魯番地區 + 公安局 → 吐魯番地區(qū)公安局); its ORG spans get their boundaries from place
-       names and the grammar of ORG names (``inference/org_bounds.py``, the ``org`` section of
+    0. The model reads the text without its pinyin glosses and its spans take in the glosses
+       they meet (``inference/glosses.py``: 吐魯番地區公安局 → 吐魯番地區(qū)公安局); its ORG
+       spans get their boundaries from place names and the grammar of ORG names, read on the
+       text without glosses (``inference/org_bounds.py``, the ``org`` section of
        patterns.yaml): 周至 + 县人民政府办公室 → 周至县人民政府办公室, 办公室联 → 办公室, 县委县政府
        → 县委 + 县政府; bare words (办公室, 党委) and spans that end on no name's last
        character (商务) drop.
