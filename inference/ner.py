@@ -41,6 +41,8 @@ Combination policy (deterministic)
        spans shorter than ``model_min_chars`` of their label drop.
     5. A model METRIC of verbs only between nothing and a value that a METRIC follows right
        after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
+       So does a model METRIC right after ``metrics.not_after``, a share's denominator
+       (占信息总量的1.7%).
     6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
@@ -244,7 +246,18 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
         out.append(m)
     if pats.model_metric_needs_value:
         out = _metrics_with_values(text, out, pats, sources=("model",))
-    return _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats)
+    return _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
+                           pats)
+
+
+def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
+    """LABELS.md, shares: the denominator of a share is no METRIC (占信息总量的1.7%). A model
+    METRIC right after ``metrics.not_after`` drops."""
+    rx = pats.metric_not_after
+    if rx is None:
+        return spans
+    return [s for s in spans if not (s.label == "METRIC" and s.source == "model"
+                                     and rx.search(text, max(0, s.start - 8), s.start))]
 
 
 def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:

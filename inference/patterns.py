@@ -46,6 +46,8 @@ class Patterns:
     # part-of-speech tags (rjieba) of a verb: a model METRIC made only of them, right before a
     # value that a METRIC follows right after, drops (受理36件政府信息公开申请); empty: none drops
     verb_tags: frozenset = frozenset()
+    # text right before a model METRIC that makes it no METRIC (占 of a share's denominator)
+    metric_not_after: Optional[re.Pattern] = None
 
     @property
     def rule_labels(self) -> frozenset:
@@ -113,7 +115,8 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     tuple((str(k), int(v)) for k, v in (cfg.get("model_min_chars") or {}).items()),
                     bool(met.get("model_needs_value", False)),
                     compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")),
-                    frozenset(str(t) for t in met.get("verb_before_value", []) or []))
+                    frozenset(str(t) for t in met.get("verb_before_value", []) or []),
+                    comp(met.get("not_after"), "metrics.not_after"))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:

@@ -318,3 +318,17 @@ def test_a_verb_before_a_value_and_its_noun_is_no_metric(text, metrics, expected
     model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
     spans = ner.combine(text, model, ner.rule_spans(text))
     assert [s.text for s in spans if s.label == "METRIC"] == expected
+
+
+@pytest.mark.parametrize("text, metrics, expected", [
+    # the denominator of a share is no METRIC (LABELS.md, shares; gold-v2-i/-k tasks)
+    ("行政职责类3条,占信息总量的1.7%;法规文件相关为6条,占信息总数的3.4%。",
+     ["行政职责类", "信息总量", "法规文件", "信息总数"], ["行政职责类", "法规文件"]),
+    ("业务动态类信息133条,占总数的74.3%。", ["业务动态类信息", "总数"], ["业务动态类信息"]),
+    # 占 elsewhere leaves the METRIC
+    ("依申请公开占比15%,主动公开政府信息20条。", ["主动公开政府信息"], ["主动公开政府信息"]),
+])
+def test_the_denominator_of_a_share_is_no_metric(text, metrics, expected):
+    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
+    spans = ner.combine(text, model, ner.rule_spans(text))
+    assert [s.text for s in spans if s.label == "METRIC"] == expected
