@@ -220,22 +220,17 @@ def pieces(text: str, start: int, end: int, gr: OrgGrammar,
     return out
 
 
-def _lines(text: str, m: Span) -> list[Span]:
-    """A model ORG cut at its line breaks, each part without surrounding whitespace (a
-    name never runs over a line: 定州市人民政府 + a new line + 定州市文化廣電和旅遊局)."""
-    if m.label != "ORG" or "\n" not in m.text:
+def _at_spaces(text: str, m: Span) -> list[Span]:
+    """A model ORG cut at its whitespace (a name never runs over a line nor holds a space:
+    定州市人民政府 + a new line + 定州市文化廣電和旅遊局; 广州市黄埔区人民政府 广州开发区管委会;
+    no gold ORG of the ten sets holds one)."""
+    if m.label != "ORG" or not _SPACE.search(m.text):
         return [m]
-    out, a = [], m.start
-    for part in m.text.split("\n"):
-        s, e = a, a + len(part)
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append(replace(m, start=s, end=e, text=text[s:e]))
-        a += len(part) + 1
-    return out
+    return [replace(m, start=m.start + a, end=m.start + b, text=text[m.start + a:m.start + b])
+            for a, b in (x.span() for x in _WORD.finditer(m.text))]
+
+
+_SPACE, _WORD = re.compile(r"\s"), re.compile(r"\S+")
 
 
 def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
@@ -249,7 +244,7 @@ def adjust(text: str, model: Sequence[Span], gr: OrgGrammar,
         return list(model)
     g = g or gazetteer()
     simp = g.simplified(text)  # the grammar reads Simplified script (offsets hold)
-    spans = sorted((x for m in model for x in _lines(text, m)), key=lambda x: (x.start, x.end))
+    spans = sorted((x for m in model for x in _at_spaces(text, m)), key=lambda x: (x.start, x.end))
     starts = [m.start for m in spans]
     reach = max(m.end - m.start for m in spans) + 2 * g.max_len
     now = {i: (m.start, m.end) for i, m in enumerate(spans)}  # current extents, gone ones out

@@ -67,6 +67,9 @@ def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
     # a name never runs over a line
     ("定州市人民政府\n     \n    定州市文化廣電和旅遊局2020年", ["州市人民政府\n     \n    定州市文化廣電和旅遊局"],
      ["定州市人民政府", "定州市文化廣電和旅遊局"]),
+    # nor holds a space (gold-v2-j v2j-017: two names of one issuer on one line)
+    ("现公布广州市黄埔区人民政府 广州开发区管委会2022年政府信息公开", ["广州市黄埔区人民政府 广州开发区管委会"],
+     ["广州市黄埔区人民政府", "广州开发区管委会"]),
     # a generic group of levels is no ORG
     ("统筹指导各县、区人民政府做好", ["区人民"], []),
     ("各乡、镇人民政府", ["镇人民政府"], []),
