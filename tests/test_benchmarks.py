@@ -44,3 +44,18 @@ def test_a_full_window_costs_what_ops_per_token_says():
 ])
 def test_node_ops_of_the_profiled_operators(op, shapes, want):
     assert node_ops(op, shapes) == want
+
+
+def test_a_model_compared_with_itself_differs_by_nothing(capsys, monkeypatch):
+    """benchmarks/compare_models.py end to end on the gold-v1 dev documents."""
+    from benchmarks import compare_models
+
+    monkeypatch.setattr(sys, "argv", ["compare_models", "--a", str(MODEL), "--b", str(MODEL),
+                                      "--set", str(ROOT / "annotations" / "data" / "gold-v1"),
+                                      "--rounds", "50"])
+    compare_models.main()
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[4:]}
+    assert {"METRIC", "ORG", "micro", "relations"} <= set(rows)
+    assert all(r[2] == r[3] and r[4] == "+0.000" for r in rows.values())
+    assert "22 dev documents" in out
