@@ -2,7 +2,7 @@
 documents, with a paired bootstrap over reports (``training.metrics.paired_bootstrap``).
 
     python benchmarks/compare_models.py --a models/default --b models/next [--runtime int8]
-        [--set annotations/data/gold-v1 ...] [--all] [--rounds 2000]
+        [--b-runtime int8] [--set annotations/data/gold-v1 ...] [--all] [--rounds 2000]
 
 Per label, the relations and micro: the F1 of A and B, B - A, its 95 % interval when the
 reports are drawn again with replacement (a report's sections are not independent), and how
@@ -54,6 +54,9 @@ def main() -> None:
     ap.add_argument("--a", required=True, help="model folder A (the reference)")
     ap.add_argument("--b", required=True, help="model folder B")
     ap.add_argument("--runtime", choices=["torch", "int8"], default="torch")
+    ap.add_argument("--b-runtime", choices=["torch", "int8"],
+                    help="B's runtime when it differs from A's (--b-runtime int8 with --b = --a: "
+                         "what the int8 fast path costs)")
     ap.add_argument("--set", action="append", help="annotation set folder (repeatable; "
                     "default: every set in annotations/data)")
     ap.add_argument("--all", action="store_true", help="every document, not only dev")
@@ -67,7 +70,8 @@ def main() -> None:
     regions = [regions_of(t) for t in texts]
     glosses = [pinyin_glosses(t) for t in texts]
     groups = [report_of(d.doc_id) for d in docs]
-    pa, pb = (ner_stage(m, a.runtime, texts, regions, glosses) for m in (a.a, a.b))
+    rb = a.b_runtime or a.runtime
+    pa, pb = (ner_stage(m, r, texts, regions, glosses) for m, r in ((a.a, a.runtime), (a.b, rb)))
     gold = [keys(d.spans) for d in docs]
     ent = paired_bootstrap(gold, [keys(p) for p in pa], [keys(p) for p in pb], groups, LABELS,
                            lambda k: k[2], a.rounds)
@@ -75,7 +79,7 @@ def main() -> None:
                            [found_relations(t, p) for t, p in zip(texts, pa)],
                            [found_relations(t, p) for t, p in zip(texts, pb)], groups,
                            ["relations"], lambda k: "relations", a.rounds)
-    print(f"A {a.a}\nB {a.b}\n{a.runtime}, NER stage as served, {len(docs)} "
+    print(f"A {a.a} ({a.runtime})\nB {a.b} ({rb})\nNER stage as served, {len(docs)} "
           f"{'' if a.all else 'dev '}documents of {len(set(groups))} reports, {a.rounds} draws")
     print(f"{'':10s}{'support':>8s}{'F1 A':>8s}{'F1 B':>8s}{'B - A':>8s}   {'95 % interval':16s}"
           f"{'B wins':>7s}")
