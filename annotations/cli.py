@@ -36,6 +36,10 @@ def _push(args: argparse.Namespace) -> int:
     from .config import LabelConfigError
     from .push import ModelLoadError, default_predictor, push
 
+    if args.from_set or args.docs:
+        return _push_from_set(args)
+    if not args.reports:
+        return _fail(ValueError("give report files or folders, or --from-set SET"))
     predictor, version, note = (None, None, "pre-annotations off (--predictions none)")
     if args.predictions != "none":
         try:
@@ -59,6 +63,50 @@ def _push(args: argparse.Namespace) -> int:
           f"{res.tasks_created} tasks created, {res.tasks_skipped} already there, "
           f"{res.predictions} with predictions ({res.model_version or 'none'})")
     return 0
+
+
+def _push_from_set(args: argparse.Namespace) -> int:
+    """``push --from-set SET [--docs FILE]``: a correction round of gold documents."""
+    from .client import LabelStudioError, connect
+    from .config import LabelConfigError
+    from .push import push_from_set
+
+    if not args.from_set or args.reports or args.select:
+        return _fail(ValueError("--from-set SET takes no reports nor --select (--docs FILE picks "
+                                "the documents); --docs needs --from-set"))
+    try:
+        ids = read_doc_ids(args.docs, Path(args.from_set).name) if args.docs else None
+        res = push_from_set(connect(_settings(args)), args.project, args.from_set, ids, progress=True)
+    except (LabelStudioError, LabelConfigError, OSError, ValueError) as exc:
+        return _fail(exc)
+    print(f"project {res.project_title!r} (id {res.project_id}{', created' if res.created_project else ''}): "
+          f"{res.tasks_created} tasks created, {res.tasks_skipped} already there, "
+          f"pre-annotated with their gold ({res.model_version})")
+    return 0
+
+
+def read_doc_ids(path: str, set_name: str) -> list[str]:
+    """Document ids from a file: one per line, or JSON Lines with ``doc_id`` (and ``set``:
+    then only the lines of ``set_name``), as annotations/agreement/*/contradictions.jsonl."""
+    ids: list[str] = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith("{"):
+            ids.append(line)
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc})") from None
+        if "doc_id" not in row:
+            raise ValueError(f"{path}:{n}: no doc_id")
+        if row.get("set") in (None, set_name):
+            ids.append(str(row["doc_id"]))
+    if not ids:
+        raise ValueError(f"{path}: no document ids" + (f" of {set_name}" if set_name else ""))
+    return list(dict.fromkeys(ids))
 
 
 def _selection(args: argparse.Namespace, predictor):
@@ -185,8 +233,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--check", metavar="XML", help="compare a labelling config file instead")
     p.set_defaults(func=_config)
 
-    p = sub.add_parser("push", help="push reports as tasks with pre-annotations")
-    p.add_argument("reports", nargs="+", help="report files or folders of .txt reports")
+    p = sub.add_parser("push", help="push reports as tasks with pre-annotations (or, with "
+                       "--from-set, gold documents back for a correction round)")
+    p.add_argument("reports", nargs="*", help="report files or folders of .txt reports")
+    p.add_argument("--from-set", metavar="SET", help="a correction round: push the documents of "
+                   "this annotation set folder with their gold as pre-annotations; pulled, the "
+                   "project replaces them (annotations/README.md)")
+    p.add_argument("--docs", metavar="FILE", help="with --from-set: only these document ids (one "
+                   "per line, or JSON Lines with doc_id and set, as a contradictions.jsonl)")
     p.add_argument("--project", required=True, help="project title (created when missing)")
     p.add_argument("--predictions", choices=("auto", "patterns", "none"), default="auto",
                    help="auto: the model (+patterns) if one loads, else patterns (default)")

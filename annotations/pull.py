@@ -18,7 +18,7 @@ from typing import Any, Optional, Union
 
 from .client import Connection
 from .config import check_label_config
-from .convert import Conversion, convert_export
+from .convert import Conversion, convert_export, doc_id_of
 from .push import find_project
 from .sets import DATA_DIR, EXPORT_FILE, WriteResult, load_manifest, set_name, write_set
 from .validate import ValidationError
@@ -90,7 +90,21 @@ def build_set(export_bytes: bytes, *, project_id: Any, project_title: str, ls_ve
         "conversion": {k: v for k, v in sorted(conv.counts.items())},
         "issues": [str(i) for i in conv.issues],
     }
+    fixed = corrected(export, {d.doc_id for d in conv.docs})
+    if fixed:
+        manifest["corrects"] = fixed
     return conv, manifest, set_name(project_title, now.strftime("%Y%m%d"), content_sha)
+
+
+def corrected(export: list, doc_ids: set[str]) -> dict[str, list[str]]:
+    """Set name -> the ids of its documents that this export corrects: tasks pushed from a
+    set (``push --from-set``: data ``corrects``) that were annotated (in ``doc_ids``)."""
+    out: dict[str, list[str]] = {}
+    for task in export:
+        name = (task.get("data") or {}).get("corrects") if isinstance(task, dict) else None
+        if name and doc_id_of(task) in doc_ids:
+            out.setdefault(str(name), []).append(doc_id_of(task))
+    return {k: sorted(v) for k, v in sorted(out.items())}
 
 
 def pull(conn: Connection, project: Union[str, int], data_dir: Union[str, Path] = DATA_DIR,

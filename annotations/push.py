@@ -17,16 +17,16 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Collection, Iterable, Optional, Sequence, Union
 
-from inference.data import Document, Span
+from inference.data import AnnotatedText, Document, Span
 from inference.errors import ModelLoadError  # noqa: F401  (re-exported)
 from inference.ner import model_blocks, model_regions
 from inference.pipeline import Pipeline
 
 from .client import Connection
 from .config import TO_NAME, check_label_config, label_config_xml
-from .convert import region, relation_result, with_ids
+from .convert import doc_to_result, region, relation_result, with_ids
 
 log = logging.getLogger(__name__)
 
@@ -293,22 +293,88 @@ def push(conn: Connection, title: str, reports: Sequence[Union[str, Path]],
         result.notes.append(f"selected {len(new)} of {n_new} new tasks")
     for d in sorted(changed):
         result.notes.append(f"{d}: already in the project with other content (sha256); new tasks added")
+    def item(data: dict) -> dict:
+        if predictor is None:
+            return {"data": data}
+        return {"data": data, "predictions": [
+            prediction_for(data[TO_NAME], predictor, model_version or "unversioned")]}
+
+    _import(conn, project_id, map(item, new), len(new), result, progress)
+    return result
+
+
+def _import(conn: Connection, project_id: int, items: Iterable[dict], total: int,
+            result: PushResult, progress: bool) -> None:
+    """Import ``items`` (task data with their predictions, made as they are needed) in
+    batches, counting them."""
+    from itertools import islice
+
     from tqdm import tqdm
 
-    bar = tqdm(total=len(new), desc="push", unit="task", disable=not progress)
-    for b in range(0, len(new), BATCH):
-        batch = []
-        for data in new[b:b + BATCH]:
-            item: dict[str, Any] = {"data": data}
-            if predictor is not None:
-                item["predictions"] = [prediction_for(data[TO_NAME], predictor, model_version or "unversioned")]
-                result.predictions += 1
-            batch.append(item)
+    bar = tqdm(total=total, desc="push", unit="task", disable=not progress)
+    items = iter(items)
+    while batch := list(islice(items, BATCH)):
         try:
             conn.sdk.projects.import_tasks(project_id, request=batch, return_task_ids=True)
         except Exception as exc:  # noqa: BLE001
             raise conn.error(f"import tasks into project {project_id} ({result.tasks_created} done)", exc) from None
         result.tasks_created += len(batch)
+        result.predictions += sum(1 for x in batch if x.get("predictions"))
         bar.update(len(batch))
     bar.close()
+
+
+# --- a correction round: gold documents back to the annotators -----------------------------
+
+def set_tasks(docs: Sequence[AnnotatedText], set_name: str) -> list[dict]:
+    """Task data of gold documents to correct: the document's text and id, and the set it
+    corrects (``corrects``, which ``pull`` records so that the pulled set replaces them)."""
+    return [_task_data(d, set_name) for d in docs]
+
+
+def _task_data(d: AnnotatedText, set_name: str) -> dict:
+    """A section task keeps its report's id, offset and sha256, so that the pulled
+    document has the same id (``<report>@<offset>``) and meta as the one it corrects."""
+    data: dict[str, Any] = {TO_NAME: d.text, "doc_id": d.doc_id, "source": d.source or set_name,
+                            "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
+                            "corrects": set_name}
+    m = d.meta or {}
+    if m.get("report_id") and m.get("offset") is not None and d.doc_id == f"{m['report_id']}@{m['offset']}":
+        data.update(doc_id=m["report_id"], offset=m["offset"], sha256=m.get("sha256", data["sha256"]),
+                    section=m.get("section"))
+    return data
+
+
+def gold_prediction(doc: AnnotatedText, set_name: str) -> dict:
+    """A document's gold spans and relations as the task's pre-annotation."""
+    return {"model_version": f"gold:{set_name}", "result": doc_to_result(doc), "score": 1.0}
+
+
+def push_from_set(conn: Connection, title: str, set_path: Union[str, Path],
+                  doc_ids: Optional[Collection[str]] = None, progress: bool = False) -> PushResult:
+    """A correction round (after a change of docs/LABELS.md): the documents ``doc_ids``
+    (default: all) of the annotation set at ``set_path`` go to the project ``title`` with
+    their gold as pre-annotations; tasks already there are skipped. Pulled, the project
+    becomes a set that replaces those documents (``annotations.sets.list_sets``)."""
+    from .sets import load_set
+
+    name = Path(set_path).name
+    docs = load_set(set_path)
+    if doc_ids is not None:
+        missing = sorted(set(doc_ids) - {d.doc_id for d in docs})
+        if missing:
+            raise ValueError(f"{name} has no document {', '.join(missing[:5])}"
+                             + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""))
+        docs = [d for d in docs if d.doc_id in set(doc_ids)]
+    project_id, created = ensure_project(conn, title)
+    result = PushResult(project_id, title, created, model_version=f"gold:{name}")
+    keys, _ = existing_keys(conn, project_id)
+    items = []
+    for doc, data in zip(docs, set_tasks(docs, name)):
+        if task_key(data) in keys:
+            result.tasks_skipped += 1
+            continue
+        keys.add(task_key(data))
+        items.append({"data": data, "predictions": [gold_prediction(doc, name)]})
+    _import(conn, project_id, items, len(items), result, progress)
     return result

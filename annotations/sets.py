@@ -95,11 +95,18 @@ def load_manifest(path: Union[str, Path]) -> dict:
 
 
 def list_sets(data_dir: Union[str, Path] = DATA_DIR) -> list[Path]:
-    """All set folders, oldest name first."""
+    """All set folders, oldest name first; then the sets that correct others (a correction
+    round: manifest ``corrects``, see ``annotations.push.push_from_set``) in the order they
+    were pulled, so that their documents replace the versions they correct
+    (``training.data.load_docs``: a doc id seen again replaces the earlier one)."""
     d = Path(data_dir)
     if not d.is_dir():
         return []
-    return sorted(p for p in d.iterdir() if (p / SPANS_FILE).is_file() and not p.name.startswith("."))
+    sets = [p for p in d.iterdir() if (p / SPANS_FILE).is_file() and not p.name.startswith(".")]
+    meta = {p: load_manifest(p) for p in sets}
+    return sorted(sets, key=lambda p: (bool(meta[p].get("corrects")),
+                                       str(meta[p].get("pulled_at", "")) if meta[p].get("corrects") else "",
+                                       p.name))
 
 
 def slug(title: str) -> str:

@@ -246,3 +246,44 @@ def test_model_asked_for_that_does_not_load_is_an_error(tmp_path):
         default_predictor(tmp_path / "no-such-model")
     predictor, version, note = default_predictor(tmp_path, use_model=False)
     assert version == "patterns" and predictor("全年主动公开政府信息12条。")
+
+
+def test_a_correction_round_replaces_the_documents_it_corrects(conn, labelstudio, tmp_path, capsys,
+                                                                monkeypatch):
+    """push --from-set: two gold documents back with their gold as pre-annotations; the
+    annotator drops one span of one of them; the pulled set names what it corrects and is
+    read after the set, so that document's new version replaces the old."""
+    from annotations.push import push_from_set
+    from annotations.sets import list_sets, write_set
+
+    gold = load_set(Path(__file__).resolve().parent.parent / "annotations" / "data" / "gold-v2-a")
+    ids = ["v2a-016@127", "v2a-019@154"]
+    write_set([d for d in gold if d.doc_id in ids], "gold-v2-a", {"project": {"id": 0}}, tmp_path)
+    ids_file = tmp_path / "ids.jsonl"
+    ids_file.write_text("".join(f'{{"doc_id": "{i}", "set": "gold-v2-a"}}\n' for i in ids), encoding="utf-8")
+    monkeypatch.setenv("GOVIE_LS_TOKEN", labelstudio.token)
+    assert cli.main(["annotations", "push", "--project", "govie corrections", "--from-set",
+                     str(tmp_path / "gold-v2-a"), "--docs", str(ids_file), "--url", labelstudio.url]) == 0
+    assert "2 tasks created, 0 already there, pre-annotated with their gold (gold:gold-v2-a)" \
+        in capsys.readouterr().out
+    again = push_from_set(conn, "govie corrections", tmp_path / "gold-v2-a", ids)
+    assert (again.tasks_created, again.tasks_skipped) == (0, 2)
+    project = again.project_id
+    tasks = {t.data["doc_id"] + "@" + str(t.data["offset"]): t for t in _tasks(conn, project)}
+    assert set(tasks) == set(ids)
+    for doc_id, t in tasks.items():
+        (pred,) = t.predictions
+        assert pred.model_version == "gold:gold-v2-a" and t.data["corrects"] == "gold-v2-a"
+        result = pred.result
+        if doc_id == ids[0]:  # the annotator drops the first span (and its relations)
+            first = next(r["id"] for r in result if r["type"] == "labels")
+            result = [r for r in result if first not in (r.get("id"), r.get("from_id"), r.get("to_id"))]
+        conn.sdk.annotations.create(id=t.id, result=result)
+    out = pull(conn, "govie corrections", tmp_path)
+    assert load_manifest(out.path)["corrects"] == {"gold-v2-a": sorted(ids)}
+    assert list_sets(tmp_path)[-1] == out.path
+    new = {d.doc_id: d for d in load_set(out.path)}
+    old = {d.doc_id: d for d in gold if d.doc_id in ids}
+    assert len(new[ids[0]].spans) == len(old[ids[0]].spans) - 1
+    assert [(s.start, s.end, s.label) for s in new[ids[1]].spans] == \
+        [(s.start, s.end, s.label) for s in old[ids[1]].spans]

@@ -150,3 +150,24 @@ def test_evaluate_command_says_what_is_wrong_with_a_gold_file(tmp_path, capsys):
     assert main(["evaluate", "--gold", str(path)]) == 2
     err = capsys.readouterr().err
     assert "not a Label Studio JSON export" in err and "Traceback" not in err
+
+
+def test_a_set_that_corrects_others_is_read_after_them(tmp_path, monkeypatch):
+    """A correction round's set sorts after every other set whatever its name, in the order
+    pulled; load_docs then holds the corrected version of each document it corrects."""
+    from training import data as training_data
+
+    text = "受理申请12件。"
+    old = [AnnotatedText(f"d{i}", text, [Span(4, 7, "12件", "COUNT", id="c")], []) for i in range(3)]
+    fixed = [AnnotatedText("d1", text, [Span(0, 4, "受理申请", "METRIC", id="m"),
+                                        Span(4, 7, "12件", "COUNT", id="c")], [])]
+    write_set(old, "gold-v2-a", {"project": {"id": 1}}, tmp_path)
+    write_set(fixed[:1], "fix-1", {"corrects": {"gold-v2-a": ["d1"]},
+                                   "pulled_at": "2026-12-07T09:00:00+00:00"}, tmp_path)
+    write_set([AnnotatedText("d9", text, [], [])], "gold-v2-k", {"project": {"id": 2}}, tmp_path)
+    assert [p.name for p in list_sets(tmp_path)] == ["gold-v2-a", "gold-v2-k", "fix-1"]
+    monkeypatch.setattr(training_data, "list_sets", lambda: list_sets(tmp_path))
+    docs = {d.doc_id: d for d in training_data.load_docs("all")}
+    assert sorted(docs) == ["d0", "d1", "d2", "d9"]
+    assert [s.label for s in docs["d1"].spans] == ["METRIC", "COUNT"]
+    assert [s.label for s in docs["d0"].spans] == ["COUNT"]
