@@ -24,6 +24,7 @@ import numpy as np
 
 from .data import Span
 from .noise import noise_ranges
+from .windows import merge_regions
 from .words import word_starts
 
 if TYPE_CHECKING:
@@ -59,16 +60,8 @@ def model_view(text: str, regions: Sequence[Range], glosses: Sequence[Range]
     that text (two regions that a gloss alone separated become one, so the model reads
     規(guī)劃計劃 as 規劃計劃), and the original offset of each character kept."""
     plain, where = _plain(text, glosses)
-    out: list[Range] = []
-    for s, e in sorted(regions):
-        a, b = bisect_left(where, s), bisect_left(where, e)
-        if b <= a:
-            continue
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(b, out[-1][1]))
-        else:
-            out.append((a, b))
-    return plain, out, where
+    mapped = [(bisect_left(where, s), bisect_left(where, e)) for s, e in regions]
+    return plain, merge_regions(mapped, plain), where
 
 
 def from_view(text: str, spans: Sequence[Span], where: Sequence[int]) -> list[Span]:

@@ -59,7 +59,7 @@ from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .ner_model import Tagger, model_spans_many
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
-from .windows import trim as _trim_punct
+from .windows import merge_regions, trim as _trim_punct
 from .words import only_tagged
 
 if TYPE_CHECKING:
@@ -278,17 +278,8 @@ def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:
 
 
 def _regions(text: str, regions: Optional[Sequence[Region]]) -> list[Region]:
-    if regions is None:
-        return [(0, len(text))] if text else []
-    out: list[Region] = []
-    for s, e in sorted((max(0, int(s)), min(len(text), int(e))) for s, e in regions):
-        if e <= s:
-            continue
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-        else:
-            out.append((s, e))
-    return out
+    """Sorted, non-overlapping regions (offsets made ints); the whole text when None."""
+    return merge_regions(None if regions is None else [(int(s), int(e)) for s, e in regions], text)
 
 
 def predict_spans(text: str, tagger: Optional[Tagger],
