@@ -42,7 +42,9 @@ Combination policy (deterministic)
     5. A model METRIC of verbs only between nothing and a value that a METRIC follows right
        after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
        So does a model METRIC right after ``metrics.not_after``, a share's denominator
-       (占信息总量的1.7%).
+       (占信息总量的1.7%). A model METRIC that opens a list item takes in the list it ends
+       (``metrics.lists``, ``inference/metric_lists.py``: …、疫情信息、重点领域等信息 →
+       公开政府文件、…、重点领域等信息).
     6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
@@ -54,7 +56,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from . import deadline, org_bounds
+from . import deadline, metric_lists, org_bounds
 from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .ner_model import Tagger, model_spans_many
@@ -246,8 +248,9 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
         out.append(m)
     if pats.model_metric_needs_value:
         out = _metrics_with_values(text, out, pats, sources=("model",))
-    return _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
-                           pats)
+    out = _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
+                          pats)
+    return metric_lists.join_lists(text, out, pats.metric_lists, pats.value_labels)
 
 
 def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:

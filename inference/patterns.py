@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from .errors import ConfigError
+from .metric_lists import ListGrammar, compile_lists
 from .org_bounds import OrgGrammar, compile_org
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class Patterns:
     verb_tags: frozenset = frozenset()
     # text right before a model METRIC that makes it no METRIC (占 of a share's denominator)
     metric_not_after: Optional[re.Pattern] = None
+    # lists in a METRIC (the ``lists`` part of the metrics section; inference.metric_lists)
+    metric_lists: ListGrammar = ListGrammar()
 
     @property
     def rule_labels(self) -> frozenset:
@@ -116,7 +119,8 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     bool(met.get("model_needs_value", False)),
                     compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")),
                     frozenset(str(t) for t in met.get("verb_before_value", []) or []),
-                    comp(met.get("not_after"), "metrics.not_after"))
+                    comp(met.get("not_after"), "metrics.not_after"),
+                    compile_lists(met.get("lists"), lambda src, key: comp(src, f"metrics.lists.{key}")))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:
