@@ -44,7 +44,9 @@ Combination policy (deterministic)
        So does a model METRIC right after ``metrics.not_after``, a share's denominator
        (占信息总量的1.7%). A model METRIC that opens a list item takes in the list it ends
        (``metrics.lists``, ``inference/metric_lists.py``: …、疫情信息、重点领域等信息 →
-       公开政府文件、…、重点领域等信息).
+       公开政府文件、…、重点领域等信息). A model METRIC starts after an adverb or a
+       timeliness word of ``metrics.lead_out`` (总计公开署令 → 公开署令; 按期办结 → 办结, not in a
+       rate: 按期办结率).
     6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
@@ -61,6 +63,7 @@ from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .ner_model import Tagger, model_spans_many
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
+from .script import convert
 from .windows import merge_regions, trim as _trim_punct
 from .words import only_tagged
 
@@ -250,6 +253,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
         out = _metrics_with_values(text, out, pats, sources=("model",))
     out = _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
                           pats)
+    out = [_lead_out(text, s, pats.metric_lead_out) for s in out]
     return metric_lists.join_lists(text, out, pats.metric_lists, pats.value_labels)
 
 
@@ -261,6 +265,19 @@ def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
         return spans
     return [s for s in spans if not (s.label == "METRIC" and s.source == "model"
                                      and rx.search(text, max(0, s.start - 8), s.start))]
+
+
+def _lead_out(text: str, s: Span, words: tuple[str, ...]) -> Span:
+    """LABELS.md: adverbs and timeliness words stay out of a METRIC for a count (总计公开署令
+    2条 gives 公开署令; 按期办结36件 gives 办结), in a rate they stay in (按期办结率). A model
+    METRIC that starts with one of ``words`` (``metrics.lead_out``) starts after it."""
+    if s.label != "METRIC" or s.source != "model" or not words:
+        return s
+    simple = convert(s.text)
+    if len(simple) != len(s.text) or simple.endswith("率"):
+        return s
+    w = next((w for w in words if simple.startswith(w) and len(simple) - len(w) >= 2), None)
+    return s if w is None else replace(s, start=s.start + len(w), text=text[s.start + len(w):s.end])
 
 
 def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:

@@ -51,6 +51,8 @@ class Patterns:
     metric_not_after: Optional[re.Pattern] = None
     # lists in a METRIC (the ``lists`` part of the metrics section; inference.metric_lists)
     metric_lists: ListGrammar = ListGrammar()
+    # words a model METRIC does not start with (总计, 按期 before a count), longest first
+    metric_lead_out: tuple[str, ...] = ()
 
     @property
     def rule_labels(self) -> frozenset:
@@ -120,7 +122,8 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     compile_org(cfg.get("org"), lambda src, key: comp(src, f"org.{key}")),
                     frozenset(str(t) for t in met.get("verb_before_value", []) or []),
                     comp(met.get("not_after"), "metrics.not_after"),
-                    compile_lists(met.get("lists"), lambda src, key: comp(src, f"metrics.lists.{key}")))
+                    compile_lists(met.get("lists"), lambda src, key: comp(src, f"metrics.lists.{key}")),
+                    tuple(sorted((str(w) for w in met.get("lead_out", []) or []), key=len, reverse=True)))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:
