@@ -14,7 +14,7 @@ An 等-list before a head that names the thing stays out (…、便民服务等�
 Respective values (分别为, 均为: ``not_before``) leave the items apart.
 
 Rules as data: the ``lists`` part of the ``metrics`` section of configs/patterns.yaml. Words
-are matched on the simplified text (``script.convert``), so traditional-script reports
+are matched on the simplified text (``script.aligned``), so traditional-script reports
 follow the same rules.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence
 
 from .data import Span
-from .script import convert
+from .script import aligned
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,11 @@ def compile_lists(cfg: Optional[dict],
                        int(cfg.get("max_chars", 80)))
 
 
-def _simple(text: str) -> str:
-    s = convert(text)
-    return s if len(s) == len(text) else text
-
-
 def lead_in(segment: str, g: ListGrammar) -> int:
     """Where the METRIC starts in ``segment`` (the clause up to the list item): at the last
     keep verb (with its prefix), or after the last stop word, whichever comes last; 0 when
     the segment holds neither."""
-    s = _simple(segment)
+    s = aligned(segment)
     best, at = -1, 0
     for w in g.keep:
         i = s.rfind(w)
@@ -81,21 +76,26 @@ def lead_in(segment: str, g: ListGrammar) -> int:
     return at
 
 
-def list_start(text: str, span: Span, spans: Sequence[Span], g: ListGrammar,
+def list_start(text: str, i: int, spans: Sequence[Span], g: ListGrammar,
                value_labels: frozenset) -> Optional[int]:
-    """The start of the list whose item ``span`` opens, or None when there is no such list
-    (a value or a METRIC in the clause before it, an empty item, nothing before it)."""
-    sep = span.start - 1
-    lo = max(0, span.start - g.max_chars)
+    """The start of the list whose item ``spans[i]`` opens, or None when there is no such
+    list (a value or a METRIC in the clause before it, an empty item, nothing before it).
+    ``spans``: sorted and flat, so the nearest span before the item is the one that counts."""
+    sep = spans[i].start - 1
+    lo = max(0, spans[i].start - g.max_chars)
     clause = lo
     if g.clause_break is not None:
         for m in g.clause_break.finditer(text, lo, sep):
             clause = m.end()
-    for o in spans:
-        if o is not span and clause < o.end <= sep:
+    for j in range(i - 1, -1, -1):
+        o = spans[j]
+        if o.end <= clause:
+            break
+        if o.end <= sep:
             if o.label in value_labels or o.label == "METRIC":
                 return None
-            clause = max(clause, o.end)
+            clause = o.end
+            break
     segment = text[clause:sep]
     if not segment or any(not item for item in segment.split("、")):
         return None
@@ -103,10 +103,11 @@ def list_start(text: str, span: Span, spans: Sequence[Span], g: ListGrammar,
     return start if start < sep and text[start] != "、" else None
 
 
-def _opens_item(text: str, span: Span, spans: Sequence[Span], g: ListGrammar,
+def _opens_item(text: str, i: int, spans: Sequence[Span], g: ListGrammar,
                 value_labels: frozenset) -> bool:
-    """A model METRIC right after a separator, not followed by 分别/均, nor by an 等 that a
-    head (not a value) follows."""
+    """``spans[i]`` is a model METRIC right after a separator, not followed by 分别/均, nor by
+    an 等 that a head (not a value) follows."""
+    span = spans[i]
     if span.label != "METRIC" or span.source != "model" or g.after is None:
         return False
     if not g.after.search(text, max(0, span.start - 4), span.start):
@@ -114,7 +115,8 @@ def _opens_item(text: str, span: Span, spans: Sequence[Span], g: ListGrammar,
     if g.not_before is not None and g.not_before.match(text, span.end):
         return False
     if text[span.end:span.end + 1] == "等":
-        return any(o.start == span.end + 1 and o.label in value_labels for o in spans)
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        return nxt is not None and nxt.start == span.end + 1 and nxt.label in value_labels
     return True
 
 
@@ -124,7 +126,7 @@ def _head_after_deng(span: Span, g: ListGrammar) -> Optional[Span]:
     if i < 0:
         return None
     head = span.text[i + 1:]
-    if len(head) < 2 or (g.generic_head is not None and g.generic_head.match(_simple(head))):
+    if len(head) < 2 or (g.generic_head is not None and g.generic_head.match(aligned(head, cached=True))):
         return None
     return replace(span, start=span.end - len(head), text=head)
 
@@ -137,11 +139,10 @@ def join_lists(text: str, spans: list[Span], g: ListGrammar,
         return spans
     out = list(spans)
     for i, s in enumerate(spans):
-        if not _opens_item(text, s, spans, g, value_labels):
+        if not _opens_item(text, i, spans, g, value_labels):
             continue
-        start = list_start(text, s, spans, g, value_labels)
+        start = list_start(text, i, spans, g, value_labels)
         if start is None:
             continue
-        head = _head_after_deng(s, g) if "等" in s.text else None
-        out[i] = head or replace(s, start=start, text=text[start:s.end])
-    return sorted(out, key=lambda x: (x.start, x.end))
+        out[i] = _head_after_deng(s, g) or replace(s, start=start, text=text[start:s.end])
+    return out  # a grown span starts after the span before it: the order holds

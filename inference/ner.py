@@ -63,7 +63,7 @@ from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .ner_model import Tagger, model_spans_many
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
-from .script import convert
+from .script import aligned
 from .windows import merge_regions, trim as _trim_punct
 from .words import only_tagged
 
@@ -273,8 +273,8 @@ def _lead_out(text: str, s: Span, words: tuple[str, ...]) -> Span:
     METRIC that starts with one of ``words`` (``metrics.lead_out``) starts after it."""
     if s.label != "METRIC" or s.source != "model" or not words:
         return s
-    simple = convert(s.text)
-    if len(simple) != len(s.text) or simple.endswith("率"):
+    simple = aligned(s.text, cached=True)
+    if simple.endswith("率"):
         return s
     w = next((w for w in words if simple.startswith(w) and len(simple) - len(w) >= 2), None)
     return s if w is None else replace(s, start=s.start + len(w), text=text[s.start + len(w):s.end])

@@ -31,3 +31,11 @@ def convert(text: str) -> str:
     if not text or text.isascii():
         return text
     return _converter().convert(text)
+
+
+def aligned(text: str, cached: bool = False) -> str:
+    """``text`` in simplified script for matching by offset: the conversion when it keeps the
+    length (t2s maps one character to one, nearly always), else ``text`` as it is. ``cached``:
+    through ``to_simplified``, for short phrases such as a span's text."""
+    simple = to_simplified(text) if cached else convert(text)
+    return simple if len(simple) == len(text) else text

