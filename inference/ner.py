@@ -46,7 +46,8 @@ Combination policy (deterministic)
        (``metrics.lists``, ``inference/metric_lists.py``: …、疫情信息、重点领域等信息 →
        公开政府文件、…、重点领域等信息). A model METRIC starts after an adverb or a
        timeliness word of ``metrics.lead_out`` (总计公开署令 → 公开署令; 按期办结 → 办结, not in a
-       rate: 按期办结率).
+       rate: 按期办结率) and at the verb after a channel of ``metrics.channel_out`` (网上公开信息
+       → 公开信息).
     6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``
@@ -54,6 +55,7 @@ Combination policy (deterministic)
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Sequence
@@ -249,11 +251,20 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
             continue
         taken.take(m)
         out.append(m)
+    return metric_corrections(text, out, pats)
+
+
+def metric_corrections(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
+    """The standard's METRIC rules on the merged spans (step 5 of the module docstring): a
+    model METRIC needs a value, no verb before a value, no share's denominator, no adverb,
+    channel or verb at its edges, a list taken in whole."""
+    out = spans
     if pats.model_metric_needs_value:
         out = _metrics_with_values(text, out, pats, sources=("model",))
     out = _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
                           pats)
-    out = [_lead_out(text, s, pats.metric_lead_out) for s in out]
+    out = [_trail_out(text, _lead_out(text, s, pats.metric_lead_out, pats.metric_channel_out),
+                      pats.metric_trail_out) for s in out]
     return metric_lists.join_lists(text, out, pats.metric_lists, pats.value_labels)
 
 
@@ -267,17 +278,40 @@ def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
                                      and rx.search(text, max(0, s.start - 8), s.start))]
 
 
-def _lead_out(text: str, s: Span, words: tuple[str, ...]) -> Span:
+def _lead_out(text: str, s: Span, words: tuple[str, ...],
+              channel: Optional[re.Pattern] = None) -> Span:
     """LABELS.md: adverbs and timeliness words stay out of a METRIC for a count (总计公开署令
-    2条 gives 公开署令; 按期办结36件 gives 办结), in a rate they stay in (按期办结率). A model
-    METRIC that starts with one of ``words`` (``metrics.lead_out``) starts after it."""
-    if s.label != "METRIC" or s.source != "model" or not words:
+    2条 gives 公开署令; 按期办结36件 gives 办结; 发生行政复议 gives 行政复议), in a rate they
+    stay in (按期办结率); so does a channel before the verb (网上公开信息 gives 公开信息;
+    decisions 1 and 5). A model METRIC that starts with one of ``words`` (``metrics.lead_out``)
+    or with a match of ``channel`` (``metrics.channel_out``) starts after it."""
+    if s.label != "METRIC" or s.source != "model" or (not words and channel is None):
         return s
     simple = aligned(s.text, cached=True)
     if simple.endswith("率"):
         return s
-    w = next((w for w in words if simple.startswith(w) and len(simple) - len(w) >= 2), None)
-    return s if w is None else replace(s, start=s.start + len(w), text=text[s.start + len(w):s.end])
+    m = channel.match(simple) if channel is not None else None
+    cut = m.end() if m else 0
+    w = next((w for w in words if simple.startswith(w, cut)), "")
+    cut += len(w)
+    if not cut or len(simple) - cut < 2:
+        return s
+    return replace(s, start=s.start + cut, text=text[s.start + cut:s.end])
+
+
+def _trail_out(text: str, s: Span, words: frozenset) -> Span:
+    """LABELS.md: verbs before a value stay out (达, 达到 …). A model METRIC whose last word
+    (rjieba, simplified script) is one of ``words`` (``metrics.trail_out``: 举报数为 → 举报数,
+    點擊量超過 → 點擊量) ends before it; 行为 is one word and stays."""
+    if s.label != "METRIC" or s.source != "model" or not words:
+        return s
+    import rjieba
+
+    last = rjieba.cut(aligned(s.text, cached=True))[-1:]
+    n = len(last[0]) if last and last[0] in words else 0
+    if not n or len(s.text) - n < 2:
+        return s
+    return replace(s, end=s.end - n, text=text[s.start:s.end - n])
 
 
 def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:

@@ -9,8 +9,9 @@ An ORG name of these reports is a place, then the body, then its suffix word:
 
 1. Places. An ORG never starts inside a division name of the gazetteer
    (``inference.gazetteer``: jionlp's official list, current and former names, matched in
-   Simplified script): it starts where the name starts (县人民政府办公室 after 周至 →
-   周至县人民政府办公室); division names written right before it join it (吉林省白城市 +
+   Simplified script), nor inside an area word of ``zones`` (开发区, 示范区): it starts
+   where the name starts (县人民政府办公室 after 周至 → 周至县人民政府办公室, 区管委会 after
+   开发 → 开发区管委会); division names written right before it join it (吉林省白城市 +
    通榆县广播电视台).
 2. Ends. An ORG does not end inside one of the ``suffixes`` that starts inside it (市人 →
    市人民政府), nor in one of the ``not_end`` phrases (县政府中 of 县政府中心工作 → 县政府)
@@ -61,6 +62,7 @@ class OrgGrammar:
     not_end: tuple[str, ...] = ()  # phrases an ORG does not end in (中心工作, 政府信息)
     last_chars: frozenset = frozenset()  # an ORG ending on none of these drops (empty: none do)
     not_alone: frozenset = frozenset()  # words that are no ORG by themselves (办公室, 党委)
+    zones: tuple[str, ...] = ()  # area words an ORG does not start inside (开发区, 示范区)
 
 
 def compile_org(cfg: Optional[dict],
@@ -82,7 +84,8 @@ def compile_org(cfg: Optional[dict],
                       frozenset(str(cfg.get("split_conj", ""))),
                       tuple(str(w) for w in cfg.get("not_end", []) or []),
                       frozenset(str(cfg.get("last_chars", ""))),
-                      frozenset(str(w) for w in cfg.get("not_alone", []) or []))
+                      frozenset(str(w) for w in cfg.get("not_alone", []) or []),
+                      tuple(str(w) for w in cfg.get("zones", []) or []))
 
 
 
@@ -103,6 +106,14 @@ def place_start(text: str, pos: int, g: Gazetteer, min_chars: int = 2,
                 best = (a, b)
                 break
     return best[0] if best else None
+
+
+def zone_start(text: str, pos: int, zones: Sequence[str]) -> Optional[int]:
+    """The start of the longest word of ``zones`` with the character at ``pos`` inside it,
+    not at its start (区管委会 inside 开发区管委会 → the start of 开发区), or None."""
+    hits = [(len(w), a) for w in zones
+            for a in range(max(0, pos - len(w) + 1), pos) if text.startswith(w, a)]
+    return max(hits)[1] if hits else None
 
 
 def straddling(text: str, start: int, end: int, words: Sequence[str]) -> Iterator[tuple[int, str]]:
@@ -181,6 +192,8 @@ def next_end(text: str, end: int, end_chars: frozenset) -> int:
 def bounds(text: str, start: int, end: int, gr: OrgGrammar, g: Gazetteer) -> tuple[int, int]:
     """The corrected ``start:end`` of a model ORG (rules 1 and 2 of the module docstring)."""
     s = place_start(text, start, g, gr.place_min_chars, gr.place_not_first)
+    if s is None:
+        s = zone_start(text, start, gr.zones)
     s = parent_start(text, start if s is None else s, g, gr.parent_min_chars)
     if not any(text.startswith(w, end - len(w)) and end - len(w) >= start for w in gr.suffixes):
         end = max(cut_end(text, start, end, gr.not_end), start + 1)

@@ -53,6 +53,10 @@ class Patterns:
     metric_lists: ListGrammar = ListGrammar()
     # words a model METRIC does not start with (总计, 按期 before a count), longest first
     metric_lead_out: tuple[str, ...] = ()
+    # a channel before the verb of a model METRIC (网上 of 网上公开信息), which stays out
+    metric_channel_out: Optional[re.Pattern] = None
+    # words a model METRIC does not end with (为 of 举报数为, 包括, 超过)
+    metric_trail_out: frozenset = frozenset()
 
     @property
     def rule_labels(self) -> frozenset:
@@ -123,7 +127,9 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     frozenset(str(t) for t in met.get("verb_before_value", []) or []),
                     comp(met.get("not_after"), "metrics.not_after"),
                     compile_lists(met.get("lists"), lambda src, key: comp(src, f"metrics.lists.{key}")),
-                    tuple(sorted((str(w) for w in met.get("lead_out", []) or []), key=len, reverse=True)))
+                    tuple(sorted((str(w) for w in met.get("lead_out", []) or []), key=len, reverse=True)),
+                    comp(met.get("channel_out"), "metrics.channel_out"),
+                    frozenset(str(w) for w in met.get("trail_out", []) or []))
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:

@@ -86,6 +86,12 @@ def _model(text: str, piece: str, label: str = "ORG", nth: int = 0) -> Span:
     ("由广州海关按规定审核", ["广州海关"], ["广州海关"]),
     ("向市人大常委会报告", ["市人大"], ["市人大"]),
     ("園區(qū)管委會(huì)編制了", ["園區(qū)管委會(huì)"], ["園區(qū)管委會(huì)"]),
+    # an area word cut: the ORG starts where it starts (gold-v1 page-024, gold-v2-c v2c-017)
+    ("2019年度,在示范区党工委、管委会的正确领导下,示范区教育局以习近平新时代中国特色社会主义思想为引领",
+     ["区党工委", "区教育局"], ["示范区党工委", "示范区教育局"]),
+    ("要求,结合开发区管委会信息公开工作有关统计数据撰写。", ["区管委会"], ["开发区管委会"]),
+    # bare 新区 is no area word: 更新 + 区政府 (gold-v1 page-080)
+    ("认真履行政务公开工作职责,及时更新区政府领导信息", ["区政府"], ["区政府"]),
     # already right, or a function word before a level character: unchanged
     ("由光山县人民政府办公室负责", ["光山县人民政府办公室"], ["光山县人民政府办公室"]),
     ("绕上级公安机关和县委、县政府工作要求", ["县委", "县政府"], ["县委", "县政府"]),
@@ -117,6 +123,16 @@ def test_place_start(text, pos, start):
     g = gazetteer()
     gr = GRAMMAR
     assert org_bounds.place_start(text, pos, g, gr.place_min_chars, gr.place_not_first) == start
+
+
+@pytest.mark.parametrize("text, pos, start", [
+    ("结合开发区管委会", 4, 2),      # 区 of 开发区
+    ("宣城高新区管委会", 4, 2),      # 区 of 高新区
+    ("结合开发区管委会", 2, None),   # the first character of the word: no move
+    ("及时更新区政府", 4, None),     # 新区 is not listed
+])
+def test_zone_start(text, pos, start):
+    assert org_bounds.zone_start(text, pos, GRAMMAR.zones) == start
 
 
 def test_combine_applies_the_corrections():
