@@ -39,8 +39,8 @@ Combination policy (deterministic)
        percentage) are used only without a model, and only in sentences holding a value;
        with ``metrics.model_needs_value`` the model's METRIC spans also need one. Model
        spans shorter than ``model_min_chars`` of their label drop.
-    5. A model METRIC of verbs only between nothing and a value that a METRIC follows right
-       after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
+    5. The standard's METRIC rules (``inference/metric_rules.py``). A model METRIC of verbs
+       only between nothing and a value that a METRIC follows right after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
        So does a model METRIC right after ``metrics.not_after``, a share's denominator
        (占信息总量的1.7%). A model METRIC that opens a list item takes in the list it ends
        (``metrics.lists``, ``inference/metric_lists.py``: …、疫情信息、重点领域等信息 →
@@ -55,19 +55,16 @@ Combination policy (deterministic)
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from . import deadline, metric_lists, org_bounds
+from . import deadline, metric_rules, org_bounds
 from . import glosses as glosses_mod
 from .data import Block, Document, Span
 from .ner_model import Tagger, model_spans_many
 from .patterns import Patterns, Rule, expand  # noqa: F401  (expand re-exported)
-from .script import aligned
 from .windows import merge_regions, trim as _trim_punct
-from .words import only_tagged
 
 if TYPE_CHECKING:
     from .rules import Rules
@@ -193,17 +190,6 @@ def _cut_outside(text: str, span: Span, blockers: list[Span], chars: frozenset) 
     return replace(span, start=best[0], end=best[1], text=text[best[0]:best[1]])
 
 
-def _metrics_with_values(text: str, spans: list[Span], pats: Patterns,
-                         sources: tuple[str, ...] = ("rule",)) -> list[Span]:
-    """METRIC spans of ``sources`` only in sentences that hold a value span (LABELS.md)."""
-    if pats.sentence_end is None:
-        return spans
-    ends = [m.end() for m in pats.sentence_end.finditer(text)]
-    has_value = {bisect_right(ends, s.start) for s in spans if s.label in pats.value_labels}
-    return [s for s in spans if s.label != "METRIC" or s.source not in sources
-            or bisect_right(ends, s.start) in has_value]
-
-
 def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule]],
             pats: Optional[Patterns] = None, glosses: Sequence[Region] = ()) -> list[Span]:
     """Model spans and rule spans into one flat list (the policy of the module docstring).
@@ -212,7 +198,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
     pats = pats or patterns()
     if model is None:
         spans = sorted((s for s, r in rules if not r.weak), key=lambda s: s.start)
-        return _metrics_with_values(text, spans, pats)
+        return metric_rules.with_values(text, spans, pats)
     model = glosses_mod.in_view(text, glosses_mod.join(text, model, glosses), glosses,
                                 lambda t, spans: org_bounds.adjust(t, spans, pats.org))
     by_label: dict[str, _Taken] = {}  # model spans of each label, for weak rules
@@ -251,84 +237,7 @@ def combine(text: str, model: Optional[list[Span]], rules: list[tuple[Span, Rule
             continue
         taken.take(m)
         out.append(m)
-    return metric_corrections(text, out, pats)
-
-
-def metric_corrections(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
-    """The standard's METRIC rules on the merged spans (step 5 of the module docstring): a
-    model METRIC needs a value, no verb before a value, no share's denominator, no adverb,
-    channel or verb at its edges, a list taken in whole."""
-    out = spans
-    if pats.model_metric_needs_value:
-        out = _metrics_with_values(text, out, pats, sources=("model",))
-    out = _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
-                          pats)
-    out = [_trail_out(text, _lead_out(text, s, pats.metric_lead_out, pats.metric_channel_out),
-                      pats.metric_trail_out) for s in out]
-    return metric_lists.join_lists(text, out, pats.metric_lists, pats.value_labels)
-
-
-def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
-    """LABELS.md, shares: the denominator of a share is no METRIC (占信息总量的1.7%). A model
-    METRIC right after ``metrics.not_after`` drops."""
-    rx = pats.metric_not_after
-    if rx is None:
-        return spans
-    return [s for s in spans if not (s.label == "METRIC" and s.source == "model"
-                                     and rx.search(text, max(0, s.start - 8), s.start))]
-
-
-def _lead_out(text: str, s: Span, words: tuple[str, ...],
-              channel: Optional[re.Pattern] = None) -> Span:
-    """LABELS.md: adverbs and timeliness words stay out of a METRIC for a count (总计公开署令
-    2条 gives 公开署令; 按期办结36件 gives 办结; 发生行政复议 gives 行政复议), in a rate they
-    stay in (按期办结率); so does a channel before the verb (网上公开信息 gives 公开信息;
-    decisions 1 and 5). A model METRIC that starts with one of ``words`` (``metrics.lead_out``)
-    or with a match of ``channel`` (``metrics.channel_out``) starts after it."""
-    if s.label != "METRIC" or s.source != "model" or (not words and channel is None):
-        return s
-    simple = aligned(s.text, cached=True)
-    if simple.endswith("率"):
-        return s
-    m = channel.match(simple) if channel is not None else None
-    cut = m.end() if m else 0
-    w = next((w for w in words if simple.startswith(w, cut)), "")
-    cut += len(w)
-    if not cut or len(simple) - cut < 2:
-        return s
-    return replace(s, start=s.start + cut, text=text[s.start + cut:s.end])
-
-
-def _trail_out(text: str, s: Span, words: frozenset) -> Span:
-    """LABELS.md: verbs before a value stay out (达, 达到 …). A model METRIC whose last word
-    (rjieba, simplified script) is one of ``words`` (``metrics.trail_out``: 举报数为 → 举报数,
-    點擊量超過 → 點擊量) ends before it; 行为 is one word and stays."""
-    if s.label != "METRIC" or s.source != "model" or not words:
-        return s
-    import rjieba
-
-    last = rjieba.cut(aligned(s.text, cached=True))[-1:]
-    n = len(last[0]) if last and last[0] in words else 0
-    if not n or len(s.text) - n < 2:
-        return s
-    return replace(s, end=s.end - n, text=text[s.start:s.end - n])
-
-
-def _without_verbs(spans: list[Span], pats: Patterns) -> list[Span]:
-    """LABELS.md, a value before its noun: 受理36件政府信息公开申请 gives METRIC 政府信息公开申请,
-    the verb before the value stays out. A model METRIC of ``verb_tags`` words that a value
-    follows right after, itself followed right after by a METRIC, drops."""
-    if not pats.verb_tags:
-        return spans
-    at = {s.start: s for s in spans}
-    out = []
-    for s in spans:
-        value = at.get(s.end) if s.label == "METRIC" and s.source == "model" else None
-        noun = at.get(value.end) if value is not None and value.label in pats.value_labels else None
-        if noun is not None and noun.label == "METRIC" and only_tagged(s.text, pats.verb_tags):
-            continue
-        out.append(s)
-    return out
+    return metric_rules.correct(text, out, pats)
 
 
 def _regions(text: str, regions: Optional[Sequence[Region]]) -> list[Region]:
