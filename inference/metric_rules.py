@@ -24,7 +24,7 @@ from . import metric_lists
 from .data import Span
 from .patterns import Patterns
 from .script import aligned
-from .words import only_tagged
+from .words import last_word, only_tagged
 
 
 def correct(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
@@ -36,8 +36,8 @@ def correct(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
         out = with_values(text, out, pats, sources=("model",))
     out = _without_shares(text, _without_verbs(sorted(out, key=lambda x: (x.start, x.end)), pats),
                           pats)
-    out = [_trail_out(text, _lead_out(text, s, pats.metric_lead_out, pats.metric_channel_out),
-                      pats.metric_trail_out) for s in out]
+    out = [_edges(text, s, pats) if s.label == "METRIC" and s.source == "model" else s
+           for s in out]
     return metric_lists.join_lists(text, out, pats.metric_lists, pats.value_labels)
 
 
@@ -51,6 +51,12 @@ def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
                                      and rx.search(text, max(0, s.start - 8), s.start))]
 
 
+def _edges(text: str, s: Span, pats: Patterns) -> Span:
+    """A model METRIC without the words the standard leaves out at its start and its end."""
+    s = _lead_out(text, s, pats.metric_lead_out, pats.metric_channel_out)
+    return _trail_out(text, s, pats.metric_trail_out)
+
+
 def _lead_out(text: str, s: Span, words: tuple[str, ...],
               channel: Optional[re.Pattern] = None) -> Span:
     """LABELS.md: adverbs and timeliness words stay out of a METRIC for a count (总计公开署令
@@ -58,7 +64,7 @@ def _lead_out(text: str, s: Span, words: tuple[str, ...],
     stay in (按期办结率); so does a channel before the verb (网上公开信息 gives 公开信息;
     decisions 1 and 5). A model METRIC that starts with one of ``words`` (``metrics.lead_out``)
     or with a match of ``channel`` (``metrics.channel_out``) starts after it."""
-    if s.label != "METRIC" or s.source != "model" or (not words and channel is None):
+    if not words and channel is None:
         return s
     simple = aligned(s.text, cached=True)
     if simple.endswith("率"):
@@ -76,12 +82,8 @@ def _trail_out(text: str, s: Span, words: frozenset) -> Span:
     """LABELS.md: verbs before a value stay out (达, 达到 …). A model METRIC whose last word
     (rjieba, simplified script) is one of ``words`` (``metrics.trail_out``: 举报数为 → 举报数,
     點擊量超過 → 點擊量) ends before it; 行为 is one word and stays."""
-    if s.label != "METRIC" or s.source != "model" or not words:
-        return s
-    import rjieba
-
-    last = rjieba.cut(aligned(s.text, cached=True))[-1:]
-    n = len(last[0]) if last and last[0] in words else 0
+    last = last_word(s.text) if words else ""
+    n = len(last) if last in words else 0
     if not n or len(s.text) - n < 2:
         return s
     return replace(s, end=s.end - n, text=text[s.start:s.end - n])

@@ -39,15 +39,12 @@ Combination policy (deterministic)
        percentage) are used only without a model, and only in sentences holding a value;
        with ``metrics.model_needs_value`` the model's METRIC spans also need one. Model
        spans shorter than ``model_min_chars`` of their label drop.
-    5. The standard's METRIC rules (``inference/metric_rules.py``). A model METRIC of verbs
-       only between nothing and a value that a METRIC follows right after drops (``verb_before_value``: 受理36件政府信息公开申请 → 政府信息公开申请).
-       So does a model METRIC right after ``metrics.not_after``, a share's denominator
-       (占信息总量的1.7%). A model METRIC that opens a list item takes in the list it ends
-       (``metrics.lists``, ``inference/metric_lists.py``: …、疫情信息、重点领域等信息 →
-       公开政府文件、…、重点领域等信息). A model METRIC starts after an adverb or a
-       timeliness word of ``metrics.lead_out`` (总计公开署令 → 公开署令; 按期办结 → 办结, not in a
-       rate: 按期办结率) and at the verb after a channel of ``metrics.channel_out`` (网上公开信息
-       → 公开信息).
+    5. The standard's METRIC rules (``inference/metric_rules.py``, its docstring lists them):
+       no verb before a value whose noun follows (受理36件政府信息公开申请 → 政府信息公开申请),
+       no share's denominator (占信息总量的1.7%), no adverb, timeliness word or channel at
+       the start and no verb at the end (总计公开署令 → 公开署令, 网上公开信息 → 公开信息,
+       點擊量超過 → 點擊量), a list taken in whole (``inference/metric_lists.py``: …、疫情信息、
+       重点领域等信息 → 公开政府文件、…、重点领域等信息).
     6. Every span is trimmed of whitespace and stray punctuation at both ends (a leading 《
        and a trailing 》 or % stay), and spans are returned sorted by start.
     Rule spans have ``source="rule"`` and score 1.0; model spans keep ``source="model"``

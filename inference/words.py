@@ -74,3 +74,12 @@ def only_tagged(phrase: str, tags: frozenset) -> bool:
 
     words = rjieba.tag(convert(phrase))
     return bool(words) and all(tag in tags for _, tag in words)
+
+
+def last_word(phrase: str) -> str:
+    """The last word of ``phrase`` (rjieba, on its simplified form when that keeps the length;
+    cached, for a span's text), or "" for an empty phrase."""
+    import rjieba
+
+    cut = rjieba.cut(aligned(phrase, cached=True))
+    return cut[-1] if cut else ""

@@ -6,7 +6,7 @@ import pytest
 
 from inference.config import ConfigError, build_labels, label_set, load_config
 from inference.windows import EdgeCost, decode, encode
-from inference.words import WordEdges, build_word_edges, inside_word, word_starts
+from inference.words import WordEdges, build_word_edges, inside_word, last_word, word_starts
 from tests.conftest import TOKENIZER_DIR
 from tests.test_windows import _probs
 
@@ -144,3 +144,13 @@ def test_the_pipeline_s_label_set_reaches_the_decoding(monkeypatch):
     tagger.word_edges = None
     tagger.predict_entities(["市政府发布信息3条。"])  # no label set given: the rules in use
     assert got[-1]["labels"] is rules.labels
+
+
+@pytest.mark.parametrize("phrase, last", [
+    ("點擊量超過", "超过"),       # traditional script: the word of its simplified form
+    ("维持具体行政行为", "行为"),  # 行为 is one word, not 为
+    ("专题专栏包括", "包括"),
+    ("", ""),
+])
+def test_last_word(phrase, last):
+    assert last_word(phrase) == last
