@@ -7,8 +7,8 @@ neither torch nor transformers: the tokenizer is read with ``tokenizers`` from
 ``tokenizer.json``; tokenising, windows, merging and decoding are
 ``inference.runtime.ModelTagger``'s — one text path for both runtimes.
 
-The session options (threads, spinning, execution mode, graph level) are settings in
-``configs/runtime.yaml`` (``session_options``); none changes the output.
+The session options (threads, spinning, execution mode, graph level, graph rewrites left
+out) are settings in ``configs/runtime.yaml`` (``session_options``).
 
 ``load_tagger(runtime="auto")`` picks ONNX int8 when ``DIR/onnx/model.int8.onnx`` exists and
 onnxruntime imports (``onnx_ready``), else torch.
@@ -85,7 +85,8 @@ def onnx_ready(path: Union[str, Path], file: str = INT8) -> bool:
 OPT_LEVELS = {"disable": "ORT_DISABLE_ALL", "basic": "ORT_ENABLE_BASIC",
               "extended": "ORT_ENABLE_EXTENDED", "all": "ORT_ENABLE_ALL"}
 MODES = {"sequential": "ORT_SEQUENTIAL", "parallel": "ORT_PARALLEL"}
-SETTINGS = ("intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level")
+SETTINGS = ("intra_op_threads", "allow_spinning", "execution_mode", "graph_optimization_level",
+            "disabled_optimizers")
 
 
 def _checked(settings: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +103,8 @@ def _checked(settings: dict[str, Any]) -> dict[str, Any]:
 def session_options(threads: Optional[int] = None, settings: Optional[dict[str, Any]] = None) -> Any:
     """onnxruntime ``SessionOptions`` from ``settings`` (default: the ``onnx`` section of
     configs/runtime.yaml); ``threads`` (a worker's share of the cores) wins over the
-    configured ``intra_op_threads``. None of them changes the model's output."""
+    configured ``intra_op_threads``. Threads, spinning, execution mode and graph level never
+    change the model's output; ``disabled_optimizers`` keeps the graph as exported."""
     import onnxruntime as ort
 
     from .config import load_config
@@ -117,6 +119,11 @@ def session_options(threads: Optional[int] = None, settings: Optional[dict[str, 
     opts.execution_mode = getattr(ort.ExecutionMode, MODES[cfg.get("execution_mode", "sequential")])
     level = OPT_LEVELS[cfg.get("graph_optimization_level", "all")]
     opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+    skip = cfg.get("disabled_optimizers") or []
+    if isinstance(skip, str) or not all(isinstance(x, str) for x in skip):
+        raise ConfigError(f"configs/runtime.yaml onnx: disabled_optimizers={skip!r}, not a list of names")
+    if skip:
+        opts.add_session_config_entry("optimization.disable_specified_optimizers", ";".join(skip))
     return opts
 
 

@@ -8,36 +8,25 @@ import shutil
 import numpy as np
 import pytest
 
-from inference.config import label_set
 from inference.onnx_runtime import FastTokenizer, OnnxTagger, onnx_ready, stale_reason, weights_id
-from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger, pick_runtime
+from inference.tagger import ModelNotFound, TorchTagger, load_tagger, pick_runtime
 from training.export import export_onnx
 
 from .conftest import TOKENIZER_DIR
+from .test_tagger import make_tiny_model
 
 TEXT = "全市共主动公开政府信息30659条,全文电子化率100%。其中市本级1658件。"
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    """A 2-layer, hidden-64 BertForTokenClassification with the base encoder's tokenizer."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
-
-    torch.manual_seed(0)
-    ls = label_set()
-    cfg = BertConfig.from_pretrained(str(TOKENIZER_DIR))
-    cfg.num_hidden_layers, cfg.hidden_size, cfg.num_attention_heads = 2, 64, 2
-    cfg.intermediate_size = 128
-    cfg.id2label, cfg.label2id = ls.id2label, ls.label2id
-    model = BertForTokenClassification(cfg)
-    with torch.no_grad():  # larger classifier weights: confident, distinct argmaxes
+    """A 2-layer, hidden-64 BertForTokenClassification with the base encoder's tokenizer,
+    exported by the real command."""
+    def confident(model):  # larger classifier weights: confident, distinct argmaxes
         model.classifier.weight.normal_(0, 0.5)
-    d = tmp_path_factory.mktemp("tiny")
-    model.save_pretrained(str(d))
-    AutoTokenizer.from_pretrained(str(TOKENIZER_DIR)).save_pretrained(str(d))
-    (d / MODEL_INFO).write_text(json.dumps({"max_length": 32, "stride": 8,
-                                            "model_version": "tiny-test"}), encoding="utf-8")
+
+    d = make_tiny_model(tmp_path_factory.mktemp("tiny"), tweak=confident,
+                        info={"max_length": 32, "stride": 8, "model_version": "tiny-test"})
     from inference.cli import main
 
     assert main(["export-onnx", "--model", str(d)]) == 0  # the real command

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -11,9 +12,11 @@ from inference.tagger import MODEL_INFO, ModelNotFound, TorchTagger, load_tagger
 from tests.conftest import TOKENIZER_DIR
 
 
-def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True) -> Path:
+def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True, tweak=None,
+                    info: Optional[dict] = None) -> Path:
     """A 2-layer, hidden-64 BertForTokenClassification with the base's vocabulary and
-    tokenizer and the project's label map, saved to ``path``."""
+    tokenizer and the project's label map, saved to ``path``; ``tweak(model)`` edits its
+    weights first (no grad); ``info``: its govie_model.json (``with_info``)."""
     import torch
     from transformers import AutoConfig, AutoTokenizer, BertForTokenClassification
 
@@ -26,11 +29,13 @@ def make_tiny_model(path: Path, seed: int = 0, with_info: bool = True) -> Path:
     model = BertForTokenClassification(cfg)
     with torch.no_grad():  # a head biased towards entities, so the random model emits spans
         model.classifier.bias.copy_(torch.linspace(0.0, 1.0, cfg.num_labels))
+        if tweak is not None:
+            tweak(model)
     model.save_pretrained(str(path))
     AutoTokenizer.from_pretrained(str(TOKENIZER_DIR)).save_pretrained(str(path))
     if with_info:
         (path / MODEL_INFO).write_text(json.dumps(
-            {"model_version": "tiny-test", "max_length": 24, "stride": 6}), encoding="utf-8")
+            info or {"model_version": "tiny-test", "max_length": 24, "stride": 6}), encoding="utf-8")
     return path
 
 
