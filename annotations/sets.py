@@ -26,6 +26,10 @@ from inference.data import AnnotatedText, Relation, Span, to_dict
 from inference.errors import GoldFormatError, SetExistsError  # noqa: F401  (re-exported)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Test sets: annotated like the others but never trained, pretrained or tuned on; training
+# refuses them (training.data.training_docs) and ``list_sets`` never lists them. Score a
+# model on them with benchmarks/compare_models.py --set annotations/test/NAME --all.
+TEST_DIR = Path(__file__).resolve().parent / "test"
 SPANS_FILE = "spans.jsonl"
 MANIFEST_FILE = "manifest.json"
 EXPORT_FILE = "export.json"

@@ -8,7 +8,8 @@ section of configs/patterns.yaml:
 - the denominator of a share is no METRIC (``not_after``: 占信息总量的1.7%);
 - adverbs, timeliness words and a channel stay out at its start (``lead_out``,
   ``channel_out``: 总计公开署令 → 公开署令, 网上公开信息 → 公开信息), a verb at its end
-  (``trail_out``: 點擊量超過 → 點擊量);
+  (``trail_out``: 點擊量超過 → 點擊量); a channel before a measure of its visits stays in
+  (``channel_in``: 访问量 after 网站 → 网站访问量);
 - kinds sharing one value form one METRIC (``lists``, ``inference/metric_lists.py``).
 
 All but the first act on the model's spans only (``source == "model"``).
@@ -54,7 +55,21 @@ def _without_shares(text: str, spans: list[Span], pats: Patterns) -> list[Span]:
 def _edges(text: str, s: Span, pats: Patterns) -> Span:
     """A model METRIC without the words the standard leaves out at its start and its end."""
     s = _lead_out(text, s, pats.metric_lead_out, pats.metric_channel_out)
-    return _trail_out(text, s, pats.metric_trail_out)
+    return _channel_in(text, _trail_out(text, s, pats.metric_trail_out), pats.metric_channel_in)
+
+
+def _channel_in(text: str, s: Span, rule: Optional[tuple[re.Pattern, re.Pattern]]) -> Span:
+    """LABELS.md, fourth round: visits, clicks and reads of a channel keep it (网站总访问量,
+    门户网站月均点击量). A model METRIC matching the rule's measure, right after a match of its
+    channel (``metrics.channel_in``), starts at the channel."""
+    if rule is None or not rule[0].search(aligned(s.text, cached=True)):
+        return s
+    before = text[max(0, s.start - 8):s.start]
+    m = rule[1].search(aligned(before, cached=True))
+    if not m:
+        return s
+    start = s.start - (len(before) - m.start())
+    return replace(s, start=start, text=text[start:s.end])
 
 
 def _lead_out(text: str, s: Span, words: tuple[str, ...],

@@ -57,6 +57,9 @@ class Patterns:
     metric_channel_out: Optional[re.Pattern] = None
     # words a model METRIC does not end with (为 of 举报数为, 包括, 超过)
     metric_trail_out: frozenset = frozenset()
+    # a measure of visits (metric) right after a channel (before), which it takes in
+    # (网站总访问量); None: no such rule
+    metric_channel_in: Optional[tuple[re.Pattern, re.Pattern]] = None
 
     @property
     def rule_labels(self) -> frozenset:
@@ -129,7 +132,15 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
                     compile_lists(met.get("lists"), lambda src, key: comp(src, f"metrics.lists.{key}")),
                     tuple(sorted((str(w) for w in met.get("lead_out", []) or []), key=len, reverse=True)),
                     comp(met.get("channel_out"), "metrics.channel_out"),
-                    frozenset(str(w) for w in met.get("trail_out", []) or []))
+                    frozenset(str(w) for w in met.get("trail_out", []) or []),
+                    _channel_in(met.get("channel_in"), comp))
+
+
+def _channel_in(cfg: Optional[dict], comp) -> Optional[tuple[re.Pattern, re.Pattern]]:
+    """``metrics.channel_in``: (the measure, the channel right before it), or None."""
+    if not cfg:
+        return None
+    return comp(cfg["metric"], "metrics.channel_in.metric"), comp(cfg["before"], "metrics.channel_in.before")
 
 
 def _metric_words(met: dict, tax: Taxonomy) -> set[str]:

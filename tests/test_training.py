@@ -265,3 +265,21 @@ def test_training_reads_a_glossed_text_as_the_model_serves_it():
     assert "".join(c for c, _ in read) == "從內容分類看,規劃計劃14條,業務工作16條。"
     assert [t for c, t in read[7:11]] == ["B-METRIC"] + ["I-METRIC"] * 3
     assert summ.n_spans == 3 and summ.spans_outside == 0
+
+
+def test_training_refuses_a_test_set_and_all_never_lists_one(tmp_path):
+    """annotations/test holds sets no model learns from (annotations.sets.TEST_DIR)."""
+    from annotations.sets import TEST_DIR, list_sets
+    from training.data import training_docs
+
+    with pytest.raises(ValueError, match="test set"):
+        training_docs([str(TEST_DIR / "any-set")])
+    with pytest.raises(ValueError, match="test set"):
+        training_docs(["annotations/test/any-set"])  # relative to the project, as in a recipe
+    assert not [p for p in list_sets() if p.resolve().is_relative_to(TEST_DIR.resolve())]
+    trained = load_docs("all")
+    ids, texts = {d.doc_id for d in trained}, {d.text for d in trained}
+    tested = [d for spans in sorted(TEST_DIR.glob("*/spans.jsonl")) for d in load_docs([str(spans.parent)])]
+    assert len(tested) >= 61  # test-v1-a and -b
+    for d in tested:  # no test document is also a training one (headings alone aside)
+        assert d.doc_id not in ids and (len(d.text) < 60 or d.text not in texts), d.doc_id

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
-from annotations.sets import list_sets, load_set
+from annotations.sets import TEST_DIR, list_sets, load_set
 from inference.config import ROOT, LabelSet, label_set
 from inference.glosses import model_view, pinyin_glosses, to_view
 from inference.ner import model_regions
@@ -37,6 +37,16 @@ def load_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
         for d in load_set(p):
             by_id[d.doc_id] = d
     return list(by_id.values())
+
+
+def training_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
+    """``load_docs`` for training and pretraining, which refuse the test sets of
+    annotations/test: documents no model may learn from."""
+    paths = [] if sets == "all" else [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
+    test = [p for p in paths if p.resolve().is_relative_to(TEST_DIR.resolve())]
+    if test:
+        raise ValueError(f"{test[0]} is a test set (annotations/test): never trained on")
+    return load_docs(sets)
 
 
 def report_of(doc_id: str) -> str:

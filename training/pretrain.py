@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional, Sequence
 from inference.windows import tokenize
 
 from .config import TrainConfig, from_settings, load_train_config, read_recipe, with_overrides
-from .data import load_docs, resolve_path, split_docs
+from .data import resolve_path, split_docs, training_docs
 
 log = logging.getLogger("govie.pretrain")
 
@@ -101,7 +101,7 @@ def load_corpus(paths: Sequence[str]) -> list[str]:
 def train_side_texts(recipe: TrainConfig) -> list[str]:
     """The text of the documents the recipe trains on: its training side of
     ``split_docs``, the split its runs use (the dev documents are left out)."""
-    return [d.text for d in split_docs(load_docs(recipe.sets), recipe.dev_fraction, recipe.seed)[0]]
+    return [d.text for d in split_docs(training_docs(recipe.sets), recipe.dev_fraction, recipe.seed)[0]]
 
 
 def blocks(texts: Sequence[str], tokenizer: Any, max_length: int,

@@ -28,7 +28,7 @@ from inference.tagger import TorchTagger, read_model_info
 
 from .base_encoder import resolve as resolve_base
 from .config import TrainConfig
-from .data import build_datasets, gold_inside, load_docs, regions_of, resolve_path, split_docs
+from .data import build_datasets, gold_inside, regions_of, resolve_path, split_docs, training_docs
 from .distill import check_teacher, kd_loss, load_teacher, padded, student_from_teacher, teacher_logits
 from .evaluate import dev_f1, evaluate_docs
 from .model_folder import Run, export_fast_path, load_dev_run, save
@@ -292,7 +292,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     import torch
 
     torch.set_num_threads(cfg.threads)
-    docs = load_docs(cfg.sets)
+    docs = training_docs(cfg.sets)
     out = resolve_path(cfg.out_dir)
     t0 = time.time()
     ckpt = out.parent / f"{out.name}.best"
