@@ -8,6 +8,8 @@ by ``inference.rules.load_rules`` (``default_rules()`` is the only cache).
 from __future__ import annotations
 
 import os
+import re
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,13 @@ from .words import WordEdges, build_word_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project root (the folder holding ``configs/``, ``models/`` and ``samples/``)."""
+
+
+@lru_cache(maxsize=None)
+def regex(pattern: str, flags: int = 0) -> re.Pattern:
+    """``re.compile`` of a pattern read from a config, kept for the life of the process (the
+    readers compile their config patterns where they use them; ``re``'s own cache holds 512)."""
+    return re.compile(pattern, flags)
 
 
 def configs_dir() -> Path:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Optional
 
+from .config import regex
 from .data import Document, Evidence, Issuer, IssuerRegion, ReportWarning
 from .gazetteer import Gazetteer, Region, former_county, gazetteer
 
@@ -47,11 +47,6 @@ def build_issuer(cfg: dict, mirror: tuple[re.Pattern, ...]) -> IssuerRules:
                 "text_chars", "header_lines", "source_labels", "department_reject", "issuer_end"):
         cfg[key]  # noqa: B018  (a missing key is a KeyError: ConfigError in load_rules)
     return IssuerRules(cfg, _dept_rx(cfg), mirror)
-
-
-@lru_cache(maxsize=None)
-def _rx(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
 
 
 def _dept_rx(c: dict) -> re.Pattern:
@@ -108,14 +103,14 @@ def _chain(g: Gazetteer, text: str, hits, first: int) -> tuple[list[Region], int
 def _organ(reading: Reading, rest: str, at: int, ir: IssuerRules) -> None:
     """The organ at the start of ``rest`` (``at``: its offset in the clue)."""
     c = ir.cfg
-    m = _rx(rf"^{c['townships']}").match(rest)
+    m = regex(rf"^{c['townships']}").match(rest)
     if m and reading.regions and reading.regions[0].level == "county":
         reading.township = m.group(1)
         reading.organ = "人民政府" if "街道" not in m.group(1) else "办事处"
         reading.organ_span = (at, at + m.end())
         return
     for gov in c["governments"]:
-        m = _rx(rf"^(?:{gov['pattern']})").match(rest)
+        m = regex(rf"^(?:{gov['pattern']})").match(rest)
         if m:
             reading.organ, reading.office = gov["organ"], bool(gov.get("office"))
             reading.organ_span = (at, at + m.end())
@@ -125,7 +120,7 @@ def _organ(reading: Reading, rest: str, at: int, ir: IssuerRules) -> None:
                 reading.organ_span = (at, at + m.end() + len(sub))
             return
     m = ir.dept.match(rest)
-    if m and len(m.group(0)) >= 2 and not _rx(c["department_reject"]).match(m.group(0)):
+    if m and len(m.group(0)) >= 2 and not regex(c["department_reject"]).match(m.group(0)):
         reading.organ = reading.department = m.group(0)
         reading.organ_span = (at, at + m.end())
 
@@ -136,9 +131,9 @@ def _sub_department(rest: str, ir: IssuerRules) -> Optional[str]:
     not a phrase that merely goes on (人民政府门户网站)."""
     c = ir.cfg
     m = ir.dept.match(rest)
-    if not m or len(m.group(0)) < 2 or _rx(c["department_reject"]).match(m.group(0)):
+    if not m or len(m.group(0)) < 2 or regex(c["department_reject"]).match(m.group(0)):
         return None
-    return m.group(0) if _rx(c["issuer_end"]).match(rest[m.end():]) else None
+    return m.group(0) if regex(c["issuer_end"]).match(rest[m.end():]) else None
 
 
 def _in_book_title(text: str, i: int) -> bool:
@@ -168,7 +163,7 @@ def read_clue(clue: Clue, ir: IssuerRules, first_only: bool = True) -> Optional[
             continue
         cands, end, deepest_at = _chain(g, text, hits, i)
         r = Reading(clue, cands, (deepest_at, end))
-        m = _rx(r"^[\u4e00-\u9fa5]{1,4}?[县市区旗](?=人民政府|政府|政务|信息公开|\d|[\u4e00-\u9fa5]{0,10}局)").match(
+        m = regex(r"^[\u4e00-\u9fa5]{1,4}?[县市区旗](?=人民政府|政府|政务|信息公开|\d|[\u4e00-\u9fa5]{0,10}局)").match(
             text[end:])
         if m and cands[0].level == "city" and not g.by_name.get(m.group(0)):
             former = former_county(g, cands[0], m.group(0))
@@ -178,7 +173,7 @@ def read_clue(clue: Clue, ir: IssuerRules, first_only: bool = True) -> Optional[
         if first_only or r.organ is not None:
             return r
         i += 1 + sum(1 for h in hits[i + 1:] if h[0] < end)
-    m = _rx(r"^[\u4e00-\u9fa5]{1,4}?县(?=人民政府|政府)").match(text)
+    m = regex(r"^[\u4e00-\u9fa5]{1,4}?县(?=人民政府|政府)").match(text)
     if m and not g.by_name.get(m.group(0)):
         former = former_county(g, None, m.group(0))
         if former is not None:
@@ -208,7 +203,7 @@ def _source_lines(text: str, ir: IssuerRules) -> list[Clue]:
     c = ir.cfg
     head = "\n".join(text.split("\n")[: c["header_lines"]])
     return [Clue("source_line", m.group(1), m.start(1), c["weights"]["source_line"])
-            for m in _rx(c["source_labels"]).finditer(head)]
+            for m in regex(c["source_labels"]).finditer(head)]
 
 
 def _file_clue(source: str, ir: IssuerRules) -> Optional[Clue]:
@@ -265,7 +260,7 @@ def _self_ref(text: str, ir: IssuerRules) -> Optional[tuple[str, int, int]]:
     head = text[: ir.cfg["text_chars"]]
     best = None
     for ref in ir.cfg["self_refs"]:
-        m = _rx(ref["pattern"]).search(head)
+        m = regex(ref["pattern"]).search(head)
         if m and (best is None or m.start() < best[1]):
             best = (ref["kind"], m.start(), m.end())
     return best

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
+from .config import regex
 from .data import Evidence, Metadata
 
 if TYPE_CHECKING:
@@ -21,11 +21,6 @@ class Found:
     start: int
     end: int
     kind: str = "span"
-
-
-@lru_cache(maxsize=None)
-def _rx(pattern: str, flags: int = 0) -> re.Pattern:
-    return re.compile(pattern, flags)
 
 
 _PARTS = ("date", "year", "header", "title", "period", "body", "contacts", "format")
@@ -77,7 +72,7 @@ def read_header(text: str, md_cfg: dict) -> tuple[dict[str, Found], list[tuple[i
     for fld, pats in cfg["fields"].items():
         labels += [(fld, p) for p in pats]
     alt = "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(labels))
-    label_rx = _rx(rf"(?:^|(?<=[\s|]))(?:{alt}){cfg['separator']}")
+    label_rx = regex(rf"(?:^|(?<=[\s|]))(?:{alt}){cfg['separator']}")
     found: dict[str, list[tuple[int, Found]]] = {}
     lines: list[tuple[int, int]] = []
     pos = 0
@@ -113,7 +108,7 @@ def find_title(text: str, header: dict[str, Found], rules: Rules) -> Optional[Fo
         if n >= cfg["max_lines"]:
             break
         s = line.strip()
-        if s and len(s) <= cfg["max_chars"] and _rx(cfg["pattern"]).search(s) \
+        if s and len(s) <= cfg["max_chars"] and regex(cfg["pattern"]).search(s) \
                 and match_marker(s, rules.sections) is None and "《" not in s:
             st = pos + line.index(s)
             return Found(s, st, st + len(s))
@@ -124,7 +119,7 @@ def find_title(text: str, header: dict[str, Found], rules: Rules) -> Optional[Fo
 def find_period(text: str, cfg: dict) -> Optional[tuple[Found, str, str]]:
     date = cfg["date"]
     for pat in cfg["period"]:
-        for m in _rx(pat.replace("{date}", date)).finditer(text):
+        for m in regex(pat.replace("{date}", date)).finditer(text):
             a, b = parse_date(m.group(1)), parse_date(m.group(2))
             if a and b and a <= b:
                 return Found(m.group(0), m.start(), m.end()), a, b
@@ -135,7 +130,7 @@ def find_year(text: str, title: Optional[Found], period, publish: Optional[str],
               ) -> Optional[tuple[int, Found]]:
     cfg = md_cfg["year"]
     if title is not None:
-        m = _rx(cfg["title"]).search(title.value)
+        m = regex(cfg["title"]).search(title.value)
         if m and _year_ok(int(m.group(1)), md_cfg):
             s = title.start + m.start(1)
             return int(m.group(1)), Found(m.group(1), s, s + 4, title.kind)
@@ -143,10 +138,10 @@ def find_year(text: str, title: Optional[Found], period, publish: Optional[str],
         found, a, b = period
         if a[:4] == b[:4]:
             return int(a[:4]), found
-    m = _rx(cfg["text"]).search(text[: cfg["frequent_chars"]])
+    m = regex(cfg["text"]).search(text[: cfg["frequent_chars"]])
     if m and _year_ok(int(m.group(1)), md_cfg):
         return int(m.group(1)), Found(m.group(1), m.start(1), m.end(1))
-    hits = [m for m in _rx(cfg["frequent"]).finditer(text[: cfg["frequent_chars"]])
+    hits = [m for m in regex(cfg["frequent"]).finditer(text[: cfg["frequent_chars"]])
             if _year_ok(int(m.group(1)), md_cfg)
             and (publish is None or int(m.group(1)) <= int(publish[:4]))]
     if hits:
@@ -160,7 +155,7 @@ def find_body(text: str, title: Optional[Found], cfg: dict) -> Optional[Found]:
     """The issuing body: a contact sentence (请与……联系), the title's prefix, or the
     subject of the opening sentence."""
     for i, pat in enumerate(cfg["body"]):
-        rx = _rx(pat, re.M)
+        rx = regex(pat, re.M)
         if i in (1, 2):  # patterns on the title
             m = rx.search(title.value) if title is not None else None
             if m and m.group(1).strip():
@@ -179,7 +174,7 @@ def find_contacts(text: str, md_cfg: dict) -> dict[str, Found]:
     head, tail_at = cfg["search_head_chars"], max(0, len(text) - cfg["search_tail_chars"])
     out: dict[str, Found] = {}
     for key in ("address", "postcode", "phone", "fax", "email", "website"):
-        rx = _rx(cfg[key])
+        rx = regex(cfg[key])
         m = rx.search(text, 0, head) or rx.search(text, max(tail_at, head))
         if m:
             out[key] = Found(m.group(1), m.start(1), m.end(1))
@@ -189,7 +184,7 @@ def find_contacts(text: str, md_cfg: dict) -> dict[str, Found]:
 def find_format(text: str, year: Optional[int], md_cfg: dict) -> Optional[tuple[str, Optional[Found]]]:
     cfg = md_cfg["format"]
     for mk in cfg["markers"]:
-        m = _rx(mk["pattern"]).search(text)
+        m = regex(mk["pattern"]).search(text)
         if m:
             return mk["format"], Found(m.group(0), m.start(), m.end())
     if year is not None:

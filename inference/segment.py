@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 from . import deadline
+from .config import regex
 from .data import Block, Document, Section
 
 if TYPE_CHECKING:
@@ -41,11 +41,6 @@ def build_sections(cfg: dict) -> Sections:
               tables["prose_cell"], *tables.get("cell_patterns", []), *tables["split"]):
         re.compile(p)
     return Sections(markers, heading, tables)
-
-
-@lru_cache(maxsize=None)
-def _rx(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
 
 
 def match_marker(line: str, sec: Sections) -> Optional[tuple[str, int, re.Match]]:
@@ -85,9 +80,9 @@ def heading_split(line: str, sec: Sections) -> Optional[tuple[str, int, int, int
         return None
     _, level, m = hit
     rest = line[m.end():].rstrip()
-    if not rest or _rx(cfg["not_heading_end"]).search(rest) or _is_pipe(rest):
+    if not rest or regex(cfg["not_heading_end"]).search(rest) or _is_pipe(rest):
         return None
-    end_rx = _rx(cfg["inline_end"])
+    end_rx = regex(cfg["inline_end"])
     inner = end_rx.search(rest[:-1]) if len(rest) > 1 else None
     if len(rest) <= cfg["max_chars"] and inner is None:
         return m.group(1), level, m.end(), m.end() + len(rest)
@@ -100,10 +95,10 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str], rules: Rul
     """Indices of the lines of flattened tables (lines in ``fixed`` already have a kind)."""
     sec = rules.sections
     cfg = sec.tables
-    numeric = _rx(rf"(?:{cfg['numeric']})\s*\|?")
+    numeric = regex(rf"(?:{cfg['numeric']})\s*\|?")
     strip = [text[s:e].strip() for s, e in lines]
     free = [i for i in range(len(lines)) if i not in fixed]
-    prose_cell = _rx(cfg["prose_cell"])
+    prose_cell = regex(cfg["prose_cell"])
     table: set[int] = {i for i in free if _pipe_only(strip[i]) or (
         _is_pipe(strip[i]) and not any(prose_cell.search(c) for c in strip[i].split("|")))}
     nonblank = [i for i in range(len(lines)) if strip[i]]
@@ -120,7 +115,7 @@ def _table_lines(text: str, lines: list[Line], fixed: dict[int, str], rules: Rul
                 return i is not None
         return False
 
-    cell_rx = [_rx(p) for p in cfg.get("cell_patterns", [])]
+    cell_rx = [regex(p) for p in cfg.get("cell_patterns", [])]
 
     # one cell per line, each followed by a line of pipes only
     for i in free:
@@ -357,7 +352,7 @@ def _new_table(text: str, lines: list[Line], prev: Block, start: int, sec: Secti
         return False
     line_end = text.find("\n", start)
     line = text[start: len(text) if line_end < 0 else line_end].strip()
-    return any(_rx(p).match(line) for p in sec.tables["split"])
+    return any(regex(p).match(line) for p in sec.tables["split"])
 
 
 def _section_finder(sections: list[Section]):
