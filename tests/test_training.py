@@ -277,6 +277,9 @@ def test_training_refuses_a_test_set_and_all_never_lists_one(tmp_path):
     with pytest.raises(ValueError, match="test set"):
         training_docs(["annotations/test/any-set"])  # relative to the project, as in a recipe
     assert not [p for p in list_sets() if p.resolve().is_relative_to(TEST_DIR.resolve())]
+    from inference.cli import main
+
+    assert main(["train", "--set", "sets=[annotations/test/test-v1-a]", "--set", "max_steps=1"]) == 2
     trained = load_docs("all")
     ids, texts = {d.doc_id for d in trained}, {d.text for d in trained}
     tested = [d for spans in sorted(TEST_DIR.glob("*/spans.jsonl")) for d in load_docs([str(spans.parent)])]

@@ -27,13 +27,16 @@ def _train(args: argparse.Namespace) -> int:
 
 def _run_logged(command: str, run: Callable[[], Any], what: str) -> int:
     """Run a long training command with timestamped log lines; a base encoder that cannot be
-    built is an error message and exit code 2, not a traceback."""
+    built or a recipe naming what it may not (a test set) is an error message and exit code 2,
+    not a traceback."""
+    from inference.errors import ConfigError
+
     from .base_encoder import BaseEncoderError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
         out = run()
-    except BaseEncoderError as exc:
+    except (BaseEncoderError, ConfigError) as exc:
         print(f"govie {command}: error: {exc}", file=sys.stderr)
         return 2
     print(f"{what} written to {out}")

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence, Union
 
 from annotations.sets import TEST_DIR, list_sets, load_set
 from inference.config import ROOT, LabelSet, label_set
+from inference.errors import ConfigError
 from inference.glosses import model_view, pinyin_glosses, to_view
 from inference.ner import model_regions
 from inference.pipeline import Pipeline
@@ -45,7 +46,7 @@ def training_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
     paths = [] if sets == "all" else [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
     test = [p for p in paths if p.resolve().is_relative_to(TEST_DIR.resolve())]
     if test:
-        raise ValueError(f"{test[0]} is a test set (annotations/test): never trained on")
+        raise ConfigError(f"{test[0]} is a test set (annotations/test): never trained on")
     return load_docs(sets)
 
 
