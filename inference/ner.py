@@ -89,11 +89,13 @@ def trim_span(text: str, start: int, end: int, chars: frozenset = frozenset()) -
         start, end = s, e
 
 
-def _rule_matches(text: str, region: Region, pats: Patterns) -> list[tuple[Span, Rule]]:
+def _rule_matches(text: str, region: Region, pats: Patterns, header: bool = False
+                  ) -> list[tuple[Span, Rule]]:
+    """Matches of the rules inside ``region``: the header rules (``header``) or the others."""
     rs, re_ = region
     out: list[tuple[Span, Rule]] = []
     ctx = pats.context
-    for rule in pats.rules:
+    for rule in (r for r in pats.rules if r.header == header):
         deadline.check("ner (patterns)")
         for m in rule.regex.finditer(text, rs, re_):
             s, e = m.span(rule.group)
@@ -155,12 +157,24 @@ def _overlapping(sorted_spans: list[Span], ends: list[int], m: Span) -> list[Spa
 
 def rule_spans(text: str, regions: Optional[Sequence[Region]] = None,
                pats: Optional[Patterns] = None) -> list[tuple[Span, Rule]]:
-    """(span, rule) for every pattern match inside ``regions``, overlaps resolved (weak and
-    rules-only matches included: ``combine`` decides on them)."""
+    """(span, rule) for every pattern match inside ``regions``, and of the header rules
+    outside them (the 来源 and date lines), overlaps resolved (weak and rules-only matches
+    included: ``combine`` decides on them)."""
     pats = pats or patterns()
     regs = _regions(text, regions)
     cands = [c for r in regs for c in _rule_matches(text, r, pats)]
+    cands += [c for r in _gaps(regs, len(text)) for c in _rule_matches(text, r, pats, header=True)]
     return sorted(_resolve(cands, pats.priority), key=lambda c: c[0].start)
+
+
+def _gaps(regions: Sequence[Region], n: int) -> list[Region]:
+    """The parts of a text of ``n`` characters outside the sorted ``regions``."""
+    out, pos = [], 0
+    for s, e in regions:
+        if s > pos:
+            out.append((pos, s))
+        pos = max(pos, e)
+    return out + ([(pos, n)] if pos < n else [])
 
 
 def _cut_outside(text: str, span: Span, blockers: list[Span], chars: frozenset) -> Optional[Span]:

@@ -28,6 +28,7 @@ class Rule:
     group: int = 0
     weak: bool = False
     rules_only: bool = False
+    header: bool = False  # matched only outside the regions the model reads (来源/date lines)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def compile_patterns(cfg: dict, tax: Taxonomy) -> Patterns:
             not_before=comp(r.get("not_before"), where), not_after=comp(r.get("not_after"), where),
             not_inner=comp(r.get("not_inner"), where), left_trim=comp(r.get("left_trim"), where),
             group=int(r.get("group", 0)), weak=bool(r.get("weak", False)),
-            rules_only=bool(r.get("rules_only", False))))
+            rules_only=bool(r.get("rules_only", False)), header=bool(r.get("header", False))))
     met = cfg.get("metrics") or {}
     words = _metric_words(met, tax)
     if words:

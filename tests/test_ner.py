@@ -299,3 +299,30 @@ def test_a_long_text_is_read_by_the_model_in_bounded_chunks(lines, one_line):
     assert sum(tagger.read) == sum(e - s for s, e in regions)
     assert all(text[s.start:s.end] == s.text == "主动公开政府信息" for s in spans)
     assert len(spans) >= lines - len(tagger.read)  # a cut region may split one phrase
+
+
+@pytest.mark.parametrize("line, expected", [
+    # LABELS.md: a 来源 or 发布机构 line keeps its ORG and DATE (gold-v1 page-042, page-149,
+    # seed-003, seed-004, page-104; the raw lines of gold-v2-l v2l-011, -m v2m-007)
+    ("发布日期: 2021-01-27 10:19      来源: 区财政局", [("DATE", "2021-01-27"), ("ORG", "区财政局")]),
+    ("来源:市交通运输局 时间:2017-01-12 08:58", [("ORG", "市交通运输局"), ("DATE", "2017-01-12")]),
+    ("发布机构市政府办公室 发文日期2019-02-24", [("ORG", "市政府办公室"), ("DATE", "2019-02-24")]),
+    ("主 题 词: 发布日期: 2018年02月06日", [("DATE", "2018年02月06日")]),
+    ("投稿:正阳县人民政府  来源:时间:2015年03月30日", [("ORG", "正阳县人民政府"), ("DATE", "2015年03月30日")]),
+    ("發布機構: 衡水市政府辦公室 文  號:", [("ORG", "衡水市政府辦公室")]),
+    ("发布机构: 市气象局 成文日期: 2025-01-16", [("ORG", "市气象局"), ("DATE", "2025-01-16")]),
+    # no ORG: a website, a bare 办公室, 本站原创, a bare place (信息来源:正阳镇)
+    ("发布来源:国家卫生健康委员会网站 发布时间:2025-01-24 16:55:49", [("DATE", "2025-01-24")]),
+    ("来源:中国电子政务网 更新时间:2012-06-05", [("DATE", "2012-06-05")]),
+    ("时间:2023-01-19 20:23 来源:办公室", [("DATE", "2023-01-19")]),
+    ("作者:本站原创 | 来源:本站原创 | 时间:2019-01-18 点击数:- 分享到:", [("DATE", "2019-01-18")]),
+    ("信息来源:正阳镇 作者:佚名 发布时间:2022-01-26 16:32", [("DATE", "2022-01-26")]),
+])
+def test_source_and_date_lines_outside_the_model_text_keep_their_org_and_date(line, expected):
+    text = line + "\n全年主动公开政府信息20条。"
+    regions = [(len(line) + 1, len(text))]  # the model reads the narrative, not the header
+    got = [s for s, rule in ner.rule_spans(text, regions) if rule.header]
+    assert [(s.label, s.text) for s in got] == expected
+    assert all(text[s.start:s.end] == s.text and s.end <= len(line) for s in got)
+    # inside the text the model reads the header rules do not run
+    assert not [s for s, rule in ner.rule_spans(text, [(0, len(text))]) if rule.header]
