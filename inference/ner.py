@@ -89,13 +89,13 @@ def trim_span(text: str, start: int, end: int, chars: frozenset = frozenset()) -
         start, end = s, e
 
 
-def _rule_matches(text: str, region: Region, pats: Patterns, header: bool = False
+def _rule_matches(text: str, region: Region, pats: Patterns, rules: Sequence[Rule]
                   ) -> list[tuple[Span, Rule]]:
-    """Matches of the rules inside ``region``: the header rules (``header``) or the others."""
+    """Matches of ``rules`` inside ``region``."""
     rs, re_ = region
     out: list[tuple[Span, Rule]] = []
     ctx = pats.context
-    for rule in (r for r in pats.rules if r.header == header):
+    for rule in rules:
         deadline.check("ner (patterns)")
         for m in rule.regex.finditer(text, rs, re_):
             s, e = m.span(rule.group)
@@ -162,13 +162,16 @@ def rule_spans(text: str, regions: Optional[Sequence[Region]] = None,
     included: ``combine`` decides on them)."""
     pats = pats or patterns()
     regs = _regions(text, regions)
-    cands = [c for r in regs for c in _rule_matches(text, r, pats)]
-    cands += [c for r in _gaps(regs, len(text)) for c in _rule_matches(text, r, pats, header=True)]
+    body = [r for r in pats.rules if not r.header]
+    header = [r for r in pats.rules if r.header]
+    cands = [c for r in regs for c in _rule_matches(text, r, pats, body)]
+    cands += [c for r in _gaps(regs, len(text)) for c in _rule_matches(text, r, pats, header)]
     return sorted(_resolve(cands, pats.priority), key=lambda c: c[0].start)
 
 
 def _gaps(regions: Sequence[Region], n: int) -> list[Region]:
-    """The parts of a text of ``n`` characters outside the sorted ``regions``."""
+    """The parts of a text of ``n`` characters outside the ``regions`` (sorted by start; they
+    may overlap)."""
     out, pos = [], 0
     for s, e in regions:
         if s > pos:
@@ -287,15 +290,7 @@ def model_regions(doc: Document, pats: Optional[Patterns] = None) -> list[Region
     not segmented), the whole text minus its chrome."""
     if doc.blocks:
         return _without(_regions(doc.text, [(b.start, b.end) for b in model_blocks(doc, pats)]), doc.noise)
-    out: list[Region] = []
-    pos = 0
-    for s, e in sorted(doc.chrome):
-        if s > pos:
-            out.append((pos, s))
-        pos = max(pos, e)
-    if pos < len(doc.text):
-        out.append((pos, len(doc.text)))
-    return _without(_regions(doc.text, out), doc.noise)
+    return _without(_regions(doc.text, _gaps(sorted(doc.chrome), len(doc.text))), doc.noise)
 
 
 def _without(regions: list[Region], cut: Sequence[tuple]) -> list[Region]:

@@ -9,6 +9,13 @@ from inference import ner
 from inference.data import Span
 
 
+def _combined(text: str, metrics: list[str]) -> list[Span]:
+    """The ner stage's merge of model METRICs ``metrics`` (at their first place in ``text``)
+    with the pattern spans of ``text``."""
+    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
+    return ner.combine(text, model, ner.rule_spans(text))
+
+
 @pytest.mark.parametrize("text, metrics, expected", [
     # a verb before the value, its noun right after: the noun is the METRIC (gold-v1 page-001,
     # gold-v2-j: 受理36件政府信息公开申请)
@@ -21,8 +28,7 @@ from inference.data import Span
     ("概况类信息348条政务要闻415条。", ["概况类信息", "政务要闻"], ["概况类信息", "政务要闻"]),
 ])
 def test_a_verb_before_a_value_and_its_noun_is_no_metric(text, metrics, expected):
-    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
-    spans = ner.combine(text, model, ner.rule_spans(text))
+    spans = _combined(text, metrics)
     assert [s.text for s in spans if s.label == "METRIC"] == expected
 
 
@@ -35,8 +41,7 @@ def test_a_verb_before_a_value_and_its_noun_is_no_metric(text, metrics, expected
     ("依申请公开占比15%,主动公开政府信息20条。", ["主动公开政府信息"], ["主动公开政府信息"]),
 ])
 def test_the_denominator_of_a_share_is_no_metric(text, metrics, expected):
-    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
-    spans = ner.combine(text, model, ner.rule_spans(text))
+    spans = _combined(text, metrics)
     assert [s.text for s in spans if s.label == "METRIC"] == expected
 
 
@@ -82,8 +87,7 @@ def test_the_denominator_of_a_share_is_no_metric(text, metrics, expected):
      ["本机关不掌握", "对外公开", "不予公开"]),
 ])
 def test_adverbs_timeliness_words_and_channels_stay_out_of_a_metric(text, metrics, expected):
-    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
-    spans = ner.combine(text, model, ner.rule_spans(text))
+    spans = _combined(text, metrics)
     got = [s for s in spans if s.label == "METRIC"]
     assert [s.text for s in got] == expected
     assert all(text[s.start:s.end] == s.text for s in got)
@@ -102,7 +106,6 @@ def test_adverbs_timeliness_words_and_channels_stay_out_of_a_metric(text, metric
     ("门户网站,总的访问量8万次。", ["总的访问量"], ["总的访问量"]),
 ])
 def test_a_channel_before_a_measure_of_its_visits_stays_in(text, metrics, expected):
-    model = [Span(text.index(m), text.index(m) + len(m), m, "METRIC", 0.8, "model") for m in metrics]
-    got = [s for s in ner.combine(text, model, ner.rule_spans(text)) if s.label == "METRIC"]
+    got = [s for s in _combined(text, metrics) if s.label == "METRIC"]
     assert [s.text for s in got] == expected
     assert all(text[s.start:s.end] == s.text for s in got)

@@ -30,7 +30,7 @@ def resolve_path(p: Union[str, Path]) -> Path:
 def load_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
     """The documents of the annotation sets (``"all"``: every set in annotations/data, in
     name order). A doc id seen again in a later set replaces the earlier version."""
-    paths = list_sets() if sets == "all" else [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
+    paths = list_sets() if sets == "all" else set_paths(sets)
     if not paths:
         raise ValueError("no annotation sets given")
     by_id: dict[str, AnnotatedText] = {}
@@ -40,10 +40,15 @@ def load_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
     return list(by_id.values())
 
 
+def set_paths(sets: Union[str, Sequence[str]]) -> list[Path]:
+    """The folders of the named sets (one or several, relative to the project or absolute)."""
+    return [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
+
+
 def training_docs(sets: Union[str, Sequence[str]]) -> list[AnnotatedText]:
     """``load_docs`` for training and pretraining, which refuse the test sets of
     annotations/test: documents no model may learn from."""
-    paths = [] if sets == "all" else [resolve_path(s) for s in ([sets] if isinstance(sets, str) else sets)]
+    paths = [] if sets == "all" else set_paths(sets)
     test = [p for p in paths if p.resolve().is_relative_to(TEST_DIR.resolve())]
     if test:
         raise ConfigError(f"{test[0]} is a test set (annotations/test): never trained on")

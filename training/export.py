@@ -84,8 +84,9 @@ def export_onnx(model_dir: Union[str, Path], out_dir: Union[str, Path, None] = N
     paths = {"fp32": fp32}
     if fuse:
         fuse_bert(fp32, model.config)
-    layers = quantize_int8(fp32, out / INT8, model_dir, fuse) if quantize else None
+    layers = None
     if quantize:
+        layers = quantize_int8(fp32, out / INT8, model_dir, fuse)
         paths["int8"] = out / INT8
         if not keep_fp32:
             fp32.unlink()

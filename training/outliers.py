@@ -66,6 +66,7 @@ class FFN:
 def find_ffns(graph: Any) -> list[FFN]:
     """The FFN blocks of a graph fused by ``training.export.fuse_bert``, in order."""
     users: dict[str, list] = {}
+    maker = {name: node for node in graph.node for name in node.output}
     for node in graph.node:
         for name in node.input:
             users.setdefault(name, []).append(node)
@@ -73,7 +74,7 @@ def find_ffns(graph: Any) -> list[FFN]:
     for node in graph.node:
         if node.op_type != "BiasGelu":
             continue
-        up = next((n for n in graph.node if node.input[0] in n.output), None)
+        up = maker.get(node.input[0])
         down = users.get(node.output[0], [])
         if up is not None and up.op_type == "MatMul" and len(down) == 1 and down[0].op_type == "MatMul":
             out.append(FFN(up, node, down[0]))
